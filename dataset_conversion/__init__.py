@@ -1,0 +1,1 @@
+"""Raw datasets: the synthetic thigh CT phantom, DICOM and nnU-Net imports, validation."""

@@ -1,0 +1,109 @@
+"""Reading and writing medical images with SimpleITK, keeping their geometry.
+
+Images are handled as ``SimpleITK.Image`` objects so that spacing, origin and
+direction travel with the voxels. Arrays taken from them are in SimpleITK's
+numpy order ``(z, y, x)``.
+
+Example:
+    >>> import numpy as np, SimpleITK as sitk, tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.nii.gz"
+    >>> write_image(sitk.GetImageFromArray(np.zeros((2, 3, 4), np.int16)), path)
+    >>> read_image(path).GetSize()
+    (4, 3, 2)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import SimpleITK as sitk
+
+from thigh_common.atomic import atomic_path
+from thigh_common.errors import InvalidInputError
+
+IMAGE_EXTENSIONS: tuple[str, ...] = (".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd")
+CHANNEL_SUFFIX = "_0000"
+
+
+def image_extension(path: str | os.PathLike[str]) -> str | None:
+    """Return the supported image extension that ``path`` ends with, or None."""
+    name = Path(path).name.lower()
+    for extension in IMAGE_EXTENSIONS:
+        if name.endswith(extension):
+            return extension
+    return None
+
+
+def strip_extension(path: str | os.PathLike[str]) -> str:
+    """Return the file name of ``path`` without its image extension.
+
+    Raises:
+        InvalidInputError: If the file does not end with a supported extension.
+    """
+    extension = image_extension(path)
+    if extension is None:
+        raise InvalidInputError(
+            f"{path}: not a supported image file; expected one of {', '.join(IMAGE_EXTENSIONS)}"
+        )
+    name = Path(path).name
+    return name[: len(name) - len(extension)]
+
+
+def case_id_from_image_file(path: str | os.PathLike[str]) -> str:
+    """Return the case identifier of an nnU-Net style image file (``CASE_0000.nii.gz`` -> ``CASE``)."""
+    stem = strip_extension(path)
+    return stem[: -len(CHANNEL_SUFFIX)] if stem.endswith(CHANNEL_SUFFIX) else stem
+
+
+def image_file_name(case_id: str, file_ending: str = ".nii.gz") -> str:
+    """Return the image file name of a case in the raw dataset layout."""
+    return f"{case_id}{CHANNEL_SUFFIX}{file_ending}"
+
+
+def label_file_name(case_id: str, file_ending: str = ".nii.gz") -> str:
+    """Return the label file name of a case in the raw dataset layout."""
+    return f"{case_id}{file_ending}"
+
+
+def read_image(path: str | os.PathLike[str]) -> sitk.Image:
+    """Read an image file (NIfTI, NRRD, MHA) or a DICOM series folder.
+
+    Args:
+        path: A file with a supported extension, or a folder holding one DICOM series.
+
+    Returns:
+        The image with its spacing, origin and direction.
+
+    Raises:
+        InvalidInputError: If the path is missing, not a supported format, or unreadable.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        from thigh_common.dicom import read_dicom_series
+
+        return read_dicom_series(path)
+    if image_extension(path) is None:
+        raise InvalidInputError(
+            f"{path}: not a supported image file; expected one of {', '.join(IMAGE_EXTENSIONS)} "
+            "or a DICOM series folder"
+        )
+    try:
+        return sitk.ReadImage(str(path))
+    except RuntimeError as error:
+        first_line = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown error"
+        raise InvalidInputError(f"{path}: cannot be read as an image ({first_line})") from error
+
+
+def write_image(image: sitk.Image, path: str | os.PathLike[str], compress: bool = True) -> None:
+    """Write ``image`` to ``path`` atomically; the format follows the extension.
+
+    Args:
+        image: The image to write.
+        path: Target file; its folder is created when missing.
+        compress: Whether to compress (for formats that support it).
+    """
+    with atomic_path(path) as temporary:
+        sitk.WriteImage(image, str(temporary), useCompression=compress)

@@ -51,12 +51,21 @@ def axis_towards(image: sitk.Image, patient_axis: str) -> tuple[int, int]:
     return axis, int(np.sign(row[axis]))
 
 
-def geometry_differences(reference: sitk.Image, other: sitk.Image, tolerance: float = 1e-4) -> list[str]:
+def _rounded(values: np.ndarray) -> tuple[float, ...]:
+    """Plain floats rounded to 4 decimals, for messages."""
+    return tuple(float(v) for v in np.round(values, 4))
+
+
+def geometry_differences(
+    reference: sitk.Image | sitk.ImageFileReader,
+    other: sitk.Image | sitk.ImageFileReader,
+    tolerance: float = 1e-4,
+) -> list[str]:
     """List how the grid of ``other`` differs from ``reference`` (empty when identical).
 
     Args:
-        reference: The image whose geometry is expected.
-        other: The image to compare.
+        reference: The image (or a reader after ``ReadImageInformation``) whose geometry is expected.
+        other: The image or reader to compare.
         tolerance: Absolute tolerance for spacing, origin (mm) and direction.
 
     Returns:
@@ -69,7 +78,5 @@ def geometry_differences(reference: sitk.Image, other: sitk.Image, tolerance: fl
         expected = np.asarray(getattr(reference, f"Get{name}")())
         found = np.asarray(getattr(other, f"Get{name}")())
         if expected.shape != found.shape or not np.allclose(expected, found, atol=tolerance):
-            differences.append(
-                f"{name.lower()} {tuple(np.round(found, 4))} != {tuple(np.round(expected, 4))}"
-            )
+            differences.append(f"{name.lower()} {_rounded(found)} != {_rounded(expected)}")
     return differences

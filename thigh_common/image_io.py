@@ -21,6 +21,7 @@ import SimpleITK as sitk
 
 from thigh_common.atomic import atomic_path
 from thigh_common.errors import InvalidInputError
+from thigh_common.nifti_integrity import nifti_truncation
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd")
 CHANNEL_SUFFIX = "_0000"
@@ -90,8 +91,14 @@ def read_image(path: str | os.PathLike[str]) -> sitk.Image:
             f"{path}: not a supported image file; expected one of {', '.join(IMAGE_EXTENSIONS)} "
             "or a DICOM series folder"
         )
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
     try:
-        return sitk.ReadImage(str(path))
+        reader.ReadImageInformation()
+        truncation = nifti_truncation(path, reader)
+        if truncation is not None:
+            raise InvalidInputError(f"{path}: the file is truncated ({truncation}); write or copy it again")
+        return reader.Execute()
     except RuntimeError as error:
         first_line = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown error"
         raise InvalidInputError(f"{path}: cannot be read as an image ({first_line})") from error

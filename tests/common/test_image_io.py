@@ -59,3 +59,13 @@ def test_corrupt_file_is_reported(tmp_path):
     path.write_bytes(b"garbage that is not gzip")
     with pytest.raises(InvalidInputError, match="cannot be read as an image"):
         read_image(path)
+
+
+@pytest.mark.parametrize("extension", [".nii", ".nii.gz"])
+def test_truncated_nifti_is_reported(tmp_path, extension):
+    path = tmp_path / f"scan{extension}"
+    write_image(_image(), path, compress=extension == ".nii.gz")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(InvalidInputError, match="truncated|cannot be read"):
+        read_image(path)

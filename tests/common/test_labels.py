@@ -5,7 +5,7 @@ def test_label_table_matches_design():
     assert NUM_CLASSES == 11
     assert LABELS[0] == "background"
     assert LABELS[6] == "adductors"
-    assert MUSCLE_LABELS == tuple(range(1, 11))
+    assert tuple(range(1, 11)) == MUSCLE_LABELS
 
 
 def test_groups_cover_every_muscle_once():

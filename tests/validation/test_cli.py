@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+
+COMMAND = [sys.executable, "-m", "dataset_conversion.validation.cli"]
+
+
+def _run(*arguments, env=None):
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, env=environment, timeout=60)
+
+
+def test_clean_dataset_exits_0_with_summary(raw_dataset):
+    result = _run(str(raw_dataset), "--workers", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 training case(s), 1 test image(s)" in result.stdout
+    assert "no problems found" in result.stdout
+
+
+def test_broken_dataset_exits_1_with_listing(raw_dataset, synth):
+    (raw_dataset / "labelsTr" / "case_000.nii.gz").unlink()
+    synth.write_image(synth.to_image(synth.label_array() + 20), raw_dataset / "labelsTr" / "case_001.nii.gz")
+    result = _run(str(raw_dataset), "--workers", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "  case_000:\n    - imagesTr/case_000_0000.nii.gz: pairing" in result.stdout
+    assert "  case_001:\n    - labelsTr/case_001.nii.gz: label values" in result.stdout
+    assert "2 problem(s)" in result.stderr
+
+
+def test_missing_folder_exits_2_with_clear_message(tmp_path):
+    result = _run("Dataset404", "--raw", str(tmp_path))
+    assert result.returncode == 2
+    assert "dataset 'Dataset404' not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dataset_name_under_thigh_raw(raw_dataset):
+    result = _run(
+        raw_dataset.name,
+        env={"THIGH_RAW": str(raw_dataset.parent)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(raw_dataset) in result.stdout
+
+
+def test_raw_flag_overrides_environment(raw_dataset, tmp_path):
+    result = _run(
+        raw_dataset.name, "--raw", str(raw_dataset.parent), env={"THIGH_RAW": str(tmp_path / "elsewhere")}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_bad_workers_is_a_usage_error(raw_dataset):
+    result = _run(str(raw_dataset), "--workers", "0")
+    assert result.returncode == 2
+    assert "--workers must be at least 1" in result.stderr
+
+
+def test_console_script_is_installed(raw_dataset):
+    script = os.path.join(os.path.dirname(sys.executable), "thigh_validate")
+    if not os.path.exists(script):
+        import pytest
+
+        pytest.skip("console script not installed in this environment")
+    result = subprocess.run([script, str(raw_dataset)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr

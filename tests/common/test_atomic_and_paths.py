@@ -39,3 +39,12 @@ def test_unknown_dataset_says_where_it_looked(tmp_path, monkeypatch):
     monkeypatch.setenv("THIGH_RAW", str(tmp_path))
     with pytest.raises(InvalidInputError, match="neither .* nor .* is a folder"):
         resolve_raw_dataset("NoSuchDataset")
+
+
+def test_written_file_gets_ordinary_permissions(tmp_path):
+    import os
+
+    write_json_atomic({}, tmp_path / "p.json")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo_output
 DEMO_CASES ?= 4
+DEMO_RAW := $(DEMO_DIR)/raw/Demo
 STAMP := $(VENV)/.thighseg-installed
 
 .PHONY: setup demo test test-slow lint format bench
@@ -16,9 +17,10 @@ setup: $(STAMP)
 
 ## demo: set up, then run the toolkit on built-in synthetic data (as far as it goes today)
 demo: $(STAMP)
-	$(BIN)/thigh_synth -o $(DEMO_DIR)/raw -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
-	$(BIN)/thigh_validate $(DEMO_DIR)/raw
-	@echo "demo finished: dataset in $(DEMO_DIR)/raw, previews in $(DEMO_DIR)/raw/preview"
+	$(BIN)/thigh_synth -o $(DEMO_RAW) -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
+	$(BIN)/thigh_validate $(DEMO_RAW)
+	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --workers 2 --folds $(DEMO_CASES)
+	@echo "demo finished: dataset and previews in $(DEMO_RAW), plans and preprocessed legs in $(DEMO_DIR)/preprocessed/Demo"
 
 ## test: set up, lint, then run the default (fast) test tier
 test: $(STAMP)

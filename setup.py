@@ -44,6 +44,7 @@ setup(
             "thigh_synth=dataset_conversion.phantom.cli:main",
             "thigh_validate=dataset_conversion.validation.cli:main",
             "thigh_convert=dataset_conversion.cli:main",
+            "thigh_plan=thigh_planner.cli:main",
         ]
     },
 )

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests (importable because pytest's ``pythonpath`` includes ``tests``)."""

@@ -1,0 +1,1 @@
+"""Thigh detection (design step 2): find the femoral shafts, the thigh range and the legs' sides."""

@@ -1,0 +1,205 @@
+"""Resampling between a scan's grid and a leg's femur-aligned crop, in both directions.
+
+Forward (scan -> crop): intensities by linear interpolation after a light
+anti-aliasing blur; labels by linear interpolation of each class's one-hot
+mask and a per-voxel argmax, which keeps thin muscles better than nearest
+neighbour. Backward (crop -> scan): class scores (one-hot labels or network
+probabilities) the same way, restricted to the part of the scan the crop covers.
+
+Example:
+    >>> import numpy as np, SimpleITK as sitk
+    >>> from thigh_planner.normalisation.leg_frame import build_leg_frame
+    >>> scan = sitk.GetImageFromArray(np.zeros((40, 40, 40), np.int16))
+    >>> frame = build_leg_frame("right", (20, 20, 20), (0, 0, 1), (20, 20, 20), (2, 2, 2))
+    >>> image_to_frame(scan, frame).shape
+    (10, 10, 10)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import SimpleITK as sitk
+
+from thigh_planner.normalisation.grid_region import (
+    GridRegion,
+    extract_region,
+    plane_distance_on_grid,
+    region_covering,
+)
+from thigh_planner.normalisation.leg_frame import LegFrame
+from thigh_planner.normalisation.midline import MidlinePlane
+
+AIR_HU = -1024.0
+
+
+def _other_side_mask(
+    grid: sitk.Image, region: GridRegion | None, plane: MidlinePlane | None, side: str
+) -> np.ndarray | None:
+    """Boolean mask ``(z, y, x)`` of voxels on the other leg's side of ``plane`` (None without a plane)."""
+    if plane is None:
+        return None
+    distance = plane_distance_on_grid(grid, region, np.asarray(plane.point_mm), np.asarray(plane.normal))
+    return distance < 0 if side == "left" else distance >= 0
+
+
+def _anti_alias(image: sitk.Image, target_spacing: np.ndarray) -> sitk.Image:
+    """Blur ``image`` before downsampling to ``target_spacing`` (sigma = (factor - 1) / 2 voxels)."""
+    spacing = np.asarray(image.GetSpacing(), dtype=float)
+    factor = target_spacing.min() / spacing
+    if factor.max() <= 1.25:
+        return image
+    sigma_mm = np.maximum(factor - 1.0, 0.0) / 2.0 * spacing
+    sigma_mm = np.maximum(sigma_mm, 1e-3)
+    return sitk.SmoothingRecursiveGaussian(image, [float(s) for s in sigma_mm])
+
+
+def image_to_frame(
+    image: sitk.Image, frame: LegFrame, plane: MidlinePlane | None = None, fill_hu: float = AIR_HU
+) -> np.ndarray:
+    """Resample a CT scan onto a leg's crop grid.
+
+    Args:
+        image: The scan in HU.
+        frame: The leg's crop frame.
+        plane: The midline; voxels on the other leg's side are set to ``fill_hu``.
+        fill_hu: Value outside the scan and on the other leg's side.
+
+    Returns:
+        float32 array ``(z, y, x)`` of ``frame.shape_zyx``.
+    """
+    region = region_covering(image, frame.corners_mm(), margin_voxels=4)
+    reference = frame.reference_image()
+    if region.is_empty:
+        return np.full(frame.shape_zyx, fill_hu, dtype=np.float32)
+    cropped = sitk.Cast(extract_region(image, region), sitk.sitkFloat32)
+    cropped = _anti_alias(cropped, np.asarray(frame.spacing_mm))
+    resampled = sitk.Resample(
+        cropped, reference, sitk.Transform(), sitk.sitkLinear, fill_hu, sitk.sitkFloat32
+    )
+    array = sitk.GetArrayFromImage(resampled)
+    mask = _other_side_mask(reference, None, plane, frame.side)
+    if mask is not None:
+        array[mask] = fill_hu
+    return array
+
+
+def _argmax_of_scores(score_images: Iterator[tuple[int, sitk.Image]], reference: sitk.Image) -> np.ndarray:
+    """Resample class score images onto ``reference`` and take the per-voxel argmax label."""
+    best_score = None
+    best_label = None
+    for label, score in score_images:
+        resampled = sitk.GetArrayFromImage(
+            sitk.Resample(score, reference, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+        )
+        if best_score is None:
+            best_score = resampled
+            best_label = np.full(resampled.shape, label, dtype=np.uint8)
+            continue
+        better = resampled > best_score
+        best_score[better] = resampled[better]
+        best_label[better] = label
+    return best_label
+
+
+def _one_hot_scores(labels: sitk.Image) -> Iterator[tuple[int, sitk.Image]]:
+    """Yield ``(label, float32 one-hot image)`` for background and every label present."""
+    array = sitk.GetArrayViewFromImage(labels)
+    for label in np.unique(array):
+        score = sitk.GetImageFromArray((array == label).astype(np.float32))
+        score.CopyInformation(labels)
+        yield int(label), score
+    if not np.any(array == 0):
+        score = sitk.GetImageFromArray(np.zeros(array.shape, dtype=np.float32))
+        score.CopyInformation(labels)
+        yield 0, score
+
+
+def labels_to_frame(labels: sitk.Image, frame: LegFrame, plane: MidlinePlane | None = None) -> np.ndarray:
+    """Resample a label map onto a leg's crop grid (one-hot linear interpolation, argmax).
+
+    Returns:
+        uint8 array ``(z, y, x)``; 0 outside the scan and on the other leg's side.
+    """
+    region = region_covering(labels, frame.corners_mm(), margin_voxels=2)
+    if region.is_empty:
+        return np.zeros(frame.shape_zyx, dtype=np.uint8)
+    reference = frame.reference_image()
+    result = _argmax_of_scores(_one_hot_scores(extract_region(labels, region)), reference)
+    mask = _other_side_mask(reference, None, plane, frame.side)
+    if mask is not None:
+        result[mask] = 0
+    return result
+
+
+def _region_reference(reference: sitk.Image, region: GridRegion) -> sitk.Image:
+    """An empty image on the voxels of ``region`` of ``reference``'s grid."""
+    image = sitk.Image([int(s) for s in region.size_xyz], sitk.sitkFloat32)
+    image.SetSpacing(reference.GetSpacing())
+    image.SetDirection(reference.GetDirection())
+    image.SetOrigin(reference.TransformIndexToPhysicalPoint([int(v) for v in region.start_xyz]))
+    return image
+
+
+def scores_to_original(
+    scores: np.ndarray, frame: LegFrame, reference: sitk.Image, plane: MidlinePlane | None = None
+) -> tuple[GridRegion, np.ndarray]:
+    """Map per-class scores of a crop back onto the scan's grid and take the argmax.
+
+    Args:
+        scores: float array ``(C, z, y, x)`` on the crop grid (probabilities or one-hot), class c = label c.
+        frame: The crop's frame.
+        reference: Any image on the scan's grid (only its geometry is used).
+        plane: The midline; voxels of the region on the other leg's side get label 0.
+
+    Returns:
+        The region of the scan the crop covers, and the uint8 labels ``(z, y, x)`` on it.
+    """
+    region = region_covering(reference, frame.corners_mm(), margin_voxels=1)
+    if region.is_empty:
+        return region, np.zeros((0, 0, 0), dtype=np.uint8)
+    crop_reference = frame.reference_image()
+
+    def score_images() -> Iterator[tuple[int, sitk.Image]]:
+        for label in range(scores.shape[0]):
+            score = sitk.GetImageFromArray(np.ascontiguousarray(scores[label], dtype=np.float32))
+            score.CopyInformation(crop_reference)
+            yield label, score
+
+    labels = _argmax_of_scores(score_images(), _region_reference(reference, region))
+    mask = _other_side_mask(reference, region, plane, frame.side)
+    if mask is not None:
+        labels[mask] = 0
+    return region, labels
+
+
+def labels_to_original(
+    crop_labels: np.ndarray,
+    frame: LegFrame,
+    reference: sitk.Image,
+    num_classes: int,
+    plane: MidlinePlane | None = None,
+) -> tuple[GridRegion, np.ndarray]:
+    """Map a crop's label map back onto the scan's grid (one-hot linear interpolation, argmax).
+
+    Args:
+        crop_labels: uint8 labels ``(z, y, x)`` on the crop grid.
+        frame: The crop's frame.
+        reference: Any image on the scan's grid.
+        num_classes: Number of classes including background.
+        plane: The midline (see :func:`scores_to_original`).
+    """
+    one_hot = np.zeros((num_classes, *crop_labels.shape), dtype=np.float32)
+    for label in range(num_classes):
+        one_hot[label] = crop_labels == label
+    return scores_to_original(one_hot, frame, reference, plane)
+
+
+def paste_region(output: np.ndarray, region: GridRegion, labels: np.ndarray) -> None:
+    """Write the non-zero ``labels`` of one leg into the scan-sized ``output`` array in place."""
+    if region.is_empty:
+        return
+    target = output[region.numpy_slices]
+    foreground = labels > 0
+    target[foreground] = labels[foreground]

@@ -22,10 +22,10 @@ import SimpleITK as sitk
 from dataset_conversion.validation.intensity_checks import intensity_findings, intensity_range
 from dataset_conversion.validation.label_checks import label_value_findings
 from dataset_conversion.validation.layout_checks import CaseFiles
-from thigh_common.nifti_integrity import nifti_truncation
 from dataset_conversion.validation.problems import Problem
 from dataset_conversion.validation.report import CaseInfo
 from thigh_common.geometry import geometry_differences
+from thigh_common.nifti_integrity import nifti_truncation
 
 GEOMETRY_TOLERANCE = 1e-3
 """Absolute tolerance for spacing and origin (mm) and direction cosines between image and label."""

@@ -125,12 +125,33 @@ SITES: tuple[SiteTable, ...] = (
 NUM_SITES = len(SITES)
 SITE_LABELS = np.array([site.label for site in SITES], dtype=np.uint8)
 
+
+def _anisotropy() -> np.ndarray:
+    """Distance scale (tangential, radial) of each site; product 1, so the cell area is kept.
+
+    Sartorius and gracilis are flat straps: a site's Voronoi distance is measured
+    in an ellipse elongated around the femur (tangentially), which makes their
+    cells wide and thin.
+    """
+    scales = np.ones((NUM_SITES, 2), np.float32)
+    for name, ratio in (("sartorius", 3.0), ("gracilis", 2.2)):
+        index = [site.name for site in SITES].index(name)
+        scales[index] = (np.sqrt(ratio), 1.0 / np.sqrt(ratio))
+    return scales
+
+
+ANISOTROPY = _anisotropy()
+"""Per-site ``(tangential, radial)`` distance scales ``(NUM_SITES, 2)``."""
+
 COMPARTMENT_KNOTS = (-0.1, 0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 0.95, 1.05, 1.2, 1.6)
-"""Knots of the fascia (muscle compartment) ellipse tables below."""
+"""Knots of the fascia (muscle compartment) ellipse tables below.
+
+The posterior border (centre - radius, anterior axis) is nearly straight from the
+gluteal fold (t = 0.25) to the lower thigh, so the thigh lies along the table."""
 COMPARTMENT_CENTRE_LAT = (-35, -35, -30, -22, -15, -10, -8, -6, -4, -2, -2, -2)
-COMPARTMENT_CENTRE_ANT = (-25, -25, -22, -15, -10, -8, -10, -12, -12, -15, -15, -15)
-COMPARTMENT_RADIUS_LAT = (95, 95, 92, 86, 80, 72, 62, 52, 50, 47, 46, 44)
-COMPARTMENT_RADIUS_ANT = (90, 90, 88, 80, 76, 70, 62, 54, 50, 50, 52, 48)
+COMPARTMENT_CENTRE_ANT = (-25, -25, -22, -16, -12, -15, -17, -16, -14, -15, -15, -15)
+COMPARTMENT_RADIUS_LAT = (95, 95, 92, 83, 76, 67, 60, 53, 50, 47, 46, 44)
+COMPARTMENT_RADIUS_ANT = (90, 90, 86, 75, 68, 61, 56, 51, 50, 50, 52, 48)
 FAT_PROFILE = (1.2, 1.2, 1.15, 1.1, 1.0, 0.95, 0.85, 0.7, 0.55, 0.5, 0.55, 0.6)
 """Subcutaneous fat thickness along the leg, relative to the subject's value."""
 

@@ -52,6 +52,8 @@ def case_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
 
 
+REST_RANGE = (0.35, 0.55)
+"""Levels t of the proximal thigh whose posterior skin rests on the table."""
 MIDLINE_OVERLAP = 6.0
 """How far (mm) a leg's skin may reach past the midline below mid-thigh (soft tissue compresses)."""
 
@@ -76,6 +78,20 @@ def separate_legs(subject: SubjectParams) -> SubjectParams:
             leg = replace(leg, abduction=min(leg.abduction + 1.0, 15.0))
         legs.append(leg)
     return replace(subject, legs=tuple(legs))
+
+
+def resting_extent(subject: SubjectParams, frames: list[LegFrame]) -> float:
+    """Midline table height (world y) at which the proximal posterior thighs touch the curved table.
+
+    For each leg, the most posterior skin point over :data:`REST_RANGE`, moved to
+    the midline along the table's curvature; with two legs the higher one counts,
+    so both rest on the table (the other is flattened a little more).
+    """
+    extents = []
+    for frame in frames:
+        _, skin_y, _, skin_x = frame.posterior_profile(subject.skin_thickness, REST_RANGE)
+        extents.append(float(np.max(skin_y + skin_x**2 / (2.0 * subject.table_radius))))
+    return min(extents)
 
 
 def _field_of_view(subject: SubjectParams, frames: list[LegFrame]) -> tuple[tuple[float, float], ...]:
@@ -116,7 +132,7 @@ def generate_case(
     sides = LEG_CHOICES[legs]
     subject = separate_legs(sample_subject(rng, sides))
     frames = [LegFrame(leg) for leg in subject.legs]
-    subject = place_table(subject, max(frame.posterior_extent(subject.skin_thickness) for frame in frames))
+    subject = place_table(subject, resting_extent(subject, frames))
     z_range, y_range = _field_of_view(subject, frames)
     grid = make_grid(size, rng, z_range, y_range, sides)
     scene = Scene(subject, grid)

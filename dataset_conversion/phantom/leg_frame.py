@@ -27,6 +27,19 @@ def _rotation(axis: int, angle_deg: float) -> np.ndarray:
     return matrix
 
 
+COMPARTMENT_EXPONENT = 0.4
+"""The compartment scales as ``(bone_scale * muscle_scale) ** COMPARTMENT_EXPONENT``."""
+
+
+def compartment_scale(params: LegParams) -> float:
+    """Scale of the muscle compartment tables of a leg (body size and atrophy, compressed).
+
+    Thin elderly legs keep a mid-thigh compartment of about 110 mm across, large
+    muscular ones about 145 mm; the whole thigh adds the subcutaneous fat.
+    """
+    return float((params.bone_scale * params.muscle_scale) ** COMPARTMENT_EXPONENT)
+
+
 class LegFrame:
     """Geometry of one posed leg.
 
@@ -91,7 +104,7 @@ class LegFrame:
         self.t_grid = t
         su, sv = self.shaft_offset(t)
         k = anatomy.COMPARTMENT_KNOTS
-        scale = p.muscle_scale * p.bone_scale
+        scale = compartment_scale(p)
         self.comp_u = su + np.interp(t, k, anatomy.COMPARTMENT_CENTRE_LAT) * scale
         self.comp_v = sv + np.interp(t, k, anatomy.COMPARTMENT_CENTRE_ANT) * scale
         self.comp_ru = np.interp(t, k, anatomy.COMPARTMENT_RADIUS_LAT) * scale
@@ -103,6 +116,8 @@ class LegFrame:
         self.site_v = np.zeros((T_STEPS, n), np.float32)
         self.site_size = np.zeros((T_STEPS, n), np.float32)
         self.site_belly = np.zeros((T_STEPS, n), np.float32)
+        self.site_er_u = np.zeros((T_STEPS, n), np.float32)
+        self.site_er_v = np.zeros((T_STEPS, n), np.float32)
         for i, site in enumerate(anatomy.SITES):
             angle, depth, size, belly = anatomy.interpolate_site(site, t)
             angle = angle + p.site_jitter[i, 0]
@@ -112,6 +127,8 @@ class LegFrame:
             self.site_v[:, i] = sv + radius * np.cos(np.deg2rad(angle))
             self.site_size[:, i] = size * p.site_jitter[i, 2] * mean_radius
             self.site_belly[:, i] = belly
+            self.site_er_u[:, i] = np.sin(np.deg2rad(angle))
+            self.site_er_v[:, i] = np.cos(np.deg2rad(angle))
         angle = np.deg2rad(np.interp(t, anatomy.VESSEL_KNOTS, anatomy.VESSEL_ANGLE))
         depth = np.interp(t, anatomy.VESSEL_KNOTS, anatomy.VESSEL_DEPTH)
         self.vessels = []
@@ -143,11 +160,23 @@ class LegFrame:
         b = self.params.bone_scale
         return np.array([float(su) - 14.0 * b, float(sv) - 10.0 * b, w])
 
-    def posterior_extent(self, skin: float, t_range: tuple[float, float] = (0.2, 0.55)) -> float:
-        """Largest world y of the posterior skin (approximate) over ``t_range``."""
+    def posterior_profile(
+        self, skin: float, t_range: tuple[float, float] = (0.15, 0.6)
+    ) -> tuple[np.ndarray, ...]:
+        """World y of the posterior skin and fascia (approximate) at the levels ``t`` in ``t_range``.
+
+        Returns:
+            ``(t, skin_y, fascia_y, skin_x)``; larger y is more posterior.
+        """
         sel = (self.t_grid >= t_range[0]) & (self.t_grid <= t_range[1])
         t = self.t_grid[sel]
-        depth = self.comp_rv[sel] + 1.35 * self.fat[sel] + skin
-        points = np.stack([self.comp_u[sel], self.comp_v[sel] - depth, t * self.params.femur_length])
-        world_y = self.params.hip_centre[1] + (self.leg_to_world @ points)[1]
-        return float(world_y.max())
+        w = t * self.params.femur_length
+        out = []
+        for depth in (self.comp_rv[sel] + 1.35 * self.fat[sel] + skin, self.comp_rv[sel]):
+            points = np.stack([self.comp_u[sel], self.comp_v[sel] - depth, w])
+            out.append(self.params.hip_centre[:, None] + self.leg_to_world @ points)
+        return t, out[0][1], out[1][1], out[0][0]
+
+    def posterior_extent(self, skin: float, t_range: tuple[float, float] = (0.2, 0.55)) -> float:
+        """Largest world y of the posterior skin (approximate) over ``t_range``."""
+        return float(self.posterior_profile(skin, t_range)[1].max())

@@ -15,6 +15,8 @@ from dataset_conversion.phantom.anatomy import NUM_SITES
 
 SIDE_SIGN: dict[str, int] = {"right": -1, "left": 1}
 """World x sign of each patient side in LPS."""
+THIGH_FAT_RATIO = 0.75
+"""Subcutaneous fat at mid-thigh relative to the subject's (trunk) fat thickness."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class LegParams:
         trabecular_hu: Trabecular bone HU of the bone ends.
         artery_radius: Femoral artery radius.
         vein_radius: Femoral vein radius.
+        pocket_mm: Size of the intermuscular fat pockets where three muscles meet.
     """
 
     side: str
@@ -72,6 +75,7 @@ class LegParams:
     trabecular_hu: float
     artery_radius: float
     vein_radius: float
+    pocket_mm: float = 2.0
 
     @property
     def sign(self) -> int:
@@ -183,12 +187,12 @@ def sample_leg(
         anteversion=rng.uniform(5.0, 20.0),
         knee_tilt=rng.uniform(1.5, 4.0),
         abduction=float(np.clip(base["abduction"] + rng.normal(0, 3.0), -3.0, 15.0)),
-        flexion=float(np.clip(base["flexion"] + rng.normal(0, 2.0), 0.0, 15.0)),
+        flexion=float(np.clip(base["flexion"] + rng.normal(0, 1.5), 0.0, 12.0)),
         rotation=float(np.clip(base["rotation"] + rng.normal(0, 6.0), -20.0, 20.0)),
         bone_scale=subject_scale * rng.uniform(0.95, 1.05),
         muscle_scale=float(np.clip(base["muscle_scale"] * rng.uniform(0.9, 1.05), 0.65, 1.1)),
         fat_infiltration=float(np.clip(base["infiltration"] + rng.normal(0, 0.02), 0.0, 0.12)),
-        fat_thickness=float(np.clip(base["fat"] * rng.uniform(0.9, 1.1), 4.0, 42.0)),
+        fat_thickness=float(np.clip(THIGH_FAT_RATIO * base["fat"] * rng.uniform(0.9, 1.1), 4.0, 30.0)),
         muscle_hu=muscle_hu,
         site_jitter=jitter,
         septum=_sample_septum(rng),
@@ -198,6 +202,7 @@ def sample_leg(
         trabecular_hu=rng.uniform(200.0, 400.0),
         artery_radius=rng.uniform(3.5, 4.5) * subject_scale,
         vein_radius=rng.uniform(4.5, 6.0) * subject_scale,
+        pocket_mm=rng.uniform(1.5, 3.0),
     )
 
 
@@ -217,7 +222,8 @@ def sample_subject(rng: np.random.Generator, sides: tuple[str, ...] = ("right", 
     base = {
         "obliquity": rng.uniform(-4.0, 4.0),
         "abduction": rng.uniform(-2.0, 12.0),
-        "flexion": rng.uniform(0.0, 12.0),
+        # Supine legs lie nearly straight; a few subjects lift the knees a little.
+        "flexion": rng.uniform(0.0, 5.0) if rng.random() > 0.15 else rng.uniform(5.0, 10.0),
         "rotation": rng.uniform(-12.0, 12.0),
         "muscle_scale": rng.uniform(0.72, 1.05),
         "infiltration": rng.uniform(0.0, 0.08),
@@ -251,7 +257,7 @@ def sample_subject(rng: np.random.Generator, sides: tuple[str, ...] = ("right", 
         tendon_hu=rng.uniform(80.0, 100.0),
         blood_hu=rng.uniform(35.0, 50.0),
         pelvic_cortex_hu=rng.uniform(900.0, 1400.0),
-        table_y=rng.uniform(2.0, 10.0),
+        table_y=rng.uniform(1.0, 5.0),
         table_radius=rng.uniform(600.0, 900.0),
         table_shell_hu=rng.uniform(200.0, 400.0),
         table_foam_hu=rng.uniform(-700.0, -100.0),
@@ -270,6 +276,8 @@ def place_table(subject: SubjectParams, posterior_extent: float) -> SubjectParam
 
     Args:
         subject: Subject whose ``table_y`` holds the sinking depth.
-        posterior_extent: Largest world y of the posterior skin of the proximal thighs.
+        posterior_extent: World y of the posterior skin of the proximal thighs where they rest
+            (for two legs, the one lying higher). The buttocks and any skin beyond the table
+            are flattened against it by the renderer.
     """
     return replace(subject, table_y=float(posterior_extent - subject.table_y))

@@ -23,6 +23,8 @@ from dataset_conversion.phantom.pelvis import PELVIS_BOTTOM, pelvis_bones, pelvi
 
 TABLE_THICKNESS = 35.0
 TABLE_HALF_WIDTH = 240.0
+TABLE_FAT_MIN = 2.0
+"""Fat (mm) kept between a flattened muscle compartment and the table."""
 BONE_LABEL_MARGIN = 1.0
 """Labels keep this many voxels away from bone surfaces (partial volume with cortex is never a muscle)."""
 
@@ -97,8 +99,9 @@ class Scene:
                 sdf.fraction(body[pelvic] + s.skin_thickness + 0.6 * s.fat_thickness, h),
             )
             hu[pelvic] = hu[pelvic] * (1 - f) + self._background_muscle_hu() * f
+        table_gap = y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel()
         for frame, (idx, u, v, w) in zip(self.frames, legs, strict=True):
-            self._paint_leg(frame, idx, u, v, w, hu, labels, nolabel)
+            self._paint_leg(frame, idx, u, v, w, table_gap[idx], hu, labels, nolabel)
         if pelvic.size:
             cavity = pelvic[(np.abs(px) < 110 * s.scale) & (pz > -60 * s.scale)]
             for distance, value in pelvis_organs(s, x[cavity], y[cavity], zz[cavity]):
@@ -166,11 +169,16 @@ class Scene:
         fat = frame.fat[it] * (1.0 + 0.35 * np.cos(theta + np.deg2rad(135.0)))
         return (fascia - fat - self.subject.skin_thickness).astype(np.float32)
 
-    def _paint_leg(self, frame, idx, u, v, w, hu, labels, nolabel) -> None:
-        """Paint one leg's muscle compartment, vessels and tendons; set its labels."""
+    def _paint_leg(self, frame, idx, u, v, w, table_gap, hu, labels, nolabel) -> None:
+        """Paint one leg's muscle compartment, vessels and tendons; set its labels.
+
+        Where the leg presses on the table the compartment is flattened too, keeping
+        skin and a thin fat layer between muscle and table.
+        """
         from dataset_conversion.phantom.muscles import paint_compartment
 
         fascia, it, _ = self._compartment(frame, u, v, w)
+        fascia = np.maximum(fascia, table_gap + np.float32(self.subject.skin_thickness + TABLE_FAT_MIN))
         inner = np.flatnonzero(fascia < self.voxel)
         if inner.size == 0:
             return

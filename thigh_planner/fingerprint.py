@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 HU_SAMPLES_PER_CASE = 20000
 EXTENT_SAMPLES = 2_000_000
 EXTENT_PERCENTILES = (0.1, 99.9)
+EXTENT_COVERAGE_PERCENTILE = 95.0
+"""The dataset's label extent covers this percentile of the legs at each end (robust to one bad leg)."""
 PERCENTILES = (0.5, 50.0, 99.5)
 
 
@@ -170,7 +172,10 @@ def summarise_fingerprints(cases: list[dict[str, Any]], muscle_hu: np.ndarray) -
         "median_femur_shaft_length_mm": float(np.median(shafts)) if shafts else None,
         "femur_angle_deg_range": [float(min(angles)), float(max(angles))] if angles else None,
         "label_extent_mm": (
-            [float(min(e[0] for e in complete_extents)), float(max(e[1] for e in complete_extents))]
+            [
+                float(np.percentile([e[0] for e in complete_extents], 100 - EXTENT_COVERAGE_PERCENTILE)),
+                float(np.percentile([e[1] for e in complete_extents], EXTENT_COVERAGE_PERCENTILE)),
+            ]
             if complete_extents
             else None
         ),

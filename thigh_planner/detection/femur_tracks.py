@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thigh_planner.detection.canonical_grid import CanonicalVolume
-from thigh_planner.detection.slice_components import BoneComponent
+from thigh_planner.detection.slice_components import SOFT_TISSUE_HU, BoneComponent
 
 SHAFT_AREA_MM2 = (200.0, 2500.0)
 MAX_BODY_AREA_PER_BONE_MM2 = 60000.0
@@ -20,12 +20,14 @@ def is_shaft_like(component: BoneComponent) -> bool:
     """Whether a bone component looks like a femoral shaft cross-section.
 
     A shaft is a compact bone of moderate area, alone (or with the other femur)
-    in its body region, which is no larger than a thigh, and lies in the middle
-    of that region front to back (the spine lies far posterior in the trunk).
+    in its body region, which is no larger than a thigh, lies in the middle
+    of that region front to back (the spine lies far posterior in the trunk),
+    and is wrapped in soft tissue (the table's shell lies in foam and air).
     """
     return (
-        SHAFT_AREA_MM2[0] <= component.area_mm2 <= SHAFT_AREA_MM2[1]
-        and component.bones_in_body <= 2
+        SOFT_TISSUE_HU[0] <= component.surround_hu <= SOFT_TISSUE_HU[1]
+        and SHAFT_AREA_MM2[0] <= component.area_mm2 <= SHAFT_AREA_MM2[1]
+        and 1 <= component.bones_in_body <= 2
         and component.body_area_mm2 / component.bones_in_body <= MAX_BODY_AREA_PER_BONE_MM2
         and SHAFT_DEPTH_FRACTION[0] <= component.depth_fraction <= SHAFT_DEPTH_FRACTION[1]
     )

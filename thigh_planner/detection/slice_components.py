@@ -10,6 +10,9 @@ from scipy import ndimage
 BONE_HU = 180.0
 BODY_HU = -400.0
 MIN_BONE_AREA_MM2 = 100.0
+SURROUND_RING_MM = 8.0
+TABLE_OPENING_MM = 8.0
+SOFT_TISSUE_HU = (-200.0, 250.0)
 
 
 @dataclass(frozen=True)
@@ -21,9 +24,12 @@ class BoneComponent:
         centroid_yx: Centroid in array units (y, x).
         area_mm2: Area in mm².
         body_area_mm2: Area of the body region (connected soft tissue) that holds it.
-        bones_in_body: Number of bone components (>= MIN_BONE_AREA_MM2) in that body region.
+        bones_in_body: Number of bone components (>= MIN_BONE_AREA_MM2) wrapped in soft tissue
+            (see ``surround_hu``) in that body region.
         depth_fraction: Position of the centroid between the anterior (0) and posterior (1)
             edge of its body region.
+        surround_hu: Mean HU of a ring of SURROUND_RING_MM around the bone (bone excluded):
+            muscle and fat around a femur, foam and air around the table's shell.
     """
 
     slice_index: int
@@ -32,14 +38,31 @@ class BoneComponent:
     body_area_mm2: float
     bones_in_body: int
     depth_fraction: float
+    surround_hu: float
 
 
-def _body_regions(slice_hu: np.ndarray) -> tuple[np.ndarray, int]:
-    """Label the body regions of a slice: soft tissue above BODY_HU, holes filled, thin table removed."""
+def _body_regions(slice_hu: np.ndarray, spacing_mm: float) -> tuple[np.ndarray, int]:
+    """Label the body regions of a slice: soft tissue above BODY_HU, holes filled.
+
+    An opening of TABLE_OPENING_MM removes the table's thin shell where it touches the skin.
+    """
     body = slice_hu > BODY_HU
-    body = ndimage.binary_opening(body, iterations=1)
+    body = ndimage.binary_opening(body, iterations=max(1, int(round(TABLE_OPENING_MM / spacing_mm))))
     body = ndimage.binary_fill_holes(body)
     return ndimage.label(body)
+
+
+def _surround_hu(
+    slice_hu: np.ndarray, bone_labels: np.ndarray, label: int, box: tuple[slice, slice], ring_pixels: int
+) -> float:
+    """Mean HU of the ring around one bone component (its bounding ``box`` given), other bone excluded."""
+    rows, columns = box
+    rows = slice(max(rows.start - ring_pixels, 0), rows.stop + ring_pixels)
+    columns = slice(max(columns.start - ring_pixels, 0), columns.stop + ring_pixels)
+    window_labels = bone_labels[rows, columns]
+    grown = ndimage.binary_dilation(window_labels == label, iterations=ring_pixels)
+    ring = grown & (window_labels == 0)
+    return float(slice_hu[rows, columns][ring].mean()) if ring.any() else float("nan")
 
 
 def slice_bone_components(slice_hu: np.ndarray, slice_index: int, spacing_mm: float) -> list[BoneComponent]:
@@ -60,11 +83,15 @@ def slice_bone_components(slice_hu: np.ndarray, slice_index: int, spacing_mm: fl
     keep = [i + 1 for i, area in enumerate(areas) if area >= MIN_BONE_AREA_MM2]
     if not keep:
         return []
-    body_labels, _ = _body_regions(slice_hu)
+    body_labels, _ = _body_regions(slice_hu, spacing_mm)
     centroids = ndimage.center_of_mass(np.ones_like(slice_hu), bone_labels, keep)
     owners = [int(body_labels[int(round(cy)), int(round(cx))]) for cy, cx in centroids]
+    ring_pixels = max(1, int(round(SURROUND_RING_MM / spacing_mm)))
+    boxes = ndimage.find_objects(bone_labels)
+    surrounds = [_surround_hu(slice_hu, bone_labels, label, boxes[label - 1], ring_pixels) for label in keep]
+    in_soft_tissue = [SOFT_TISSUE_HU[0] <= hu <= SOFT_TISSUE_HU[1] for hu in surrounds]
     components = []
-    for label, (cy, cx), owner in zip(keep, centroids, owners, strict=True):
+    for label, (cy, cx), owner, surround in zip(keep, centroids, owners, surrounds, strict=True):
         if owner == 0:
             continue
         owner_mask = body_labels == owner
@@ -76,8 +103,11 @@ def slice_bone_components(slice_hu: np.ndarray, slice_index: int, spacing_mm: fl
                 centroid_yx=(float(cy), float(cx)),
                 area_mm2=float(areas[label - 1]),
                 body_area_mm2=float(owner_mask.sum() * pixel_area),
-                bones_in_body=int(sum(1 for other in owners if other == owner)),
+                bones_in_body=int(
+                    sum(1 for o, soft in zip(owners, in_soft_tissue, strict=True) if o == owner and soft)
+                ),
                 depth_fraction=float(depth),
+                surround_hu=surround,
             )
         )
     return components

@@ -83,3 +83,14 @@ def test_real_scans_without_thigh_are_rejected(path, searched):
     assert message.startswith(f"no thigh found in {path}")
     assert searched in message
     assert "femoral shaft of at least 100 mm" in message
+
+
+def test_thighs_that_touch_each_other_are_still_two_legs(tmp_path):
+    # seed 54: the thighs share one body region over most of their length
+    folder = synthesise(tmp_path / "touching", "-n", "1", "--seed", "54", "--size", "tiny")
+    image = read_image(folder / "imagesTr" / "phantom_000_0000.nii.gz")
+    detection = detect_thighs(image, source="touching")
+    assert sorted(detection.legs) == ["left", "right"]
+    case_truth = truth(folder, "phantom_000")
+    for side, leg in detection.legs.items():
+        _check_leg(leg, case_truth["legs"][side])

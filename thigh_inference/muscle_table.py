@@ -1,0 +1,209 @@
+"""Per-leg, per-muscle measurements of a predicted scan, and their summary over a cohort.
+
+For every leg and muscle: volume (mL), mean and standard deviation of the HU
+(sample SD, ``ddof=1``), the fat fraction (share of the muscle's voxels in
+-190 .. -30 HU, intramuscular fat) and the lean volume (voxels above -30 and up
+to 150 HU; for integer HU that is -29 .. 150). Everything is computed with
+``np.bincount`` over the labelled voxels only, in float64.
+
+The side of a voxel comes from its world position: the caller gives a boolean
+``is_left`` mask ``(z, y, x)``, or a callable that answers for voxel indices
+(:func:`left_of_plane` builds one from the midline plane without a full-volume
+array). When only one leg is in the scan, every labelled voxel belongs to it.
+
+Example:
+    >>> table = case_table(labels, hu, image.GetSpacing(), left_of_plane(image, plane),
+    ...                    {"left", "right"}, "case_01")  # doctest: +SKIP
+    >>> summary = summary_table([table, other_table])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import SimpleITK as sitk
+
+from thigh_common.atomic import atomic_path
+from thigh_common.labels import LABELS, MUSCLE_LABELS, NUM_CLASSES
+from thigh_planner.normalisation.midline import MidlinePlane
+
+SIDES: tuple[str, str] = ("right", "left")
+FAT_HU: tuple[float, float] = (-190.0, -30.0)
+"""Fat: ``FAT_HU[0] <= HU <= FAT_HU[1]``."""
+LEAN_HU: tuple[float, float] = (-30.0, 150.0)
+"""Lean muscle: ``LEAN_HU[0] < HU <= LEAN_HU[1]`` (-29 .. 150 for integer HU)."""
+MISSING_LEG_NOTE = "leg not in the field of view"
+MISSING_MUSCLE_NOTE = "muscle not segmented"
+CASE_COLUMNS: tuple[str, ...] = (
+    "case",
+    "side",
+    "label",
+    "muscle",
+    "volume_ml",
+    "mean_hu",
+    "sd_hu",
+    "fat_fraction",
+    "lean_volume_ml",
+    "note",
+)
+SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
+
+SideOfVoxels = Callable[[np.ndarray], np.ndarray]
+"""Takes voxel indices ``(N, 3)`` in numpy order ``(z, y, x)``; returns bool ``(N,)``, True on the left."""
+
+
+def left_of_plane(image: sitk.Image, plane: MidlinePlane) -> SideOfVoxels:
+    """A side function: True for voxels of ``image`` on the patient's left of the midline ``plane``.
+
+    Args:
+        image: The grid of the labels (the scan).
+        plane: The midline between the legs (positive side = patient left).
+    """
+    normal = np.asarray(plane.normal, dtype=float)
+    normal = normal / np.linalg.norm(normal)
+    # The signed distance is linear in the voxel index: offset + index . per_index.
+    direction = np.asarray(image.GetDirection(), dtype=float).reshape(3, 3)
+    per_index_xyz = (normal @ direction) * np.asarray(image.GetSpacing(), dtype=float)
+    offset = float(normal @ (np.asarray(image.GetOrigin(), dtype=float) - np.asarray(plane.point_mm)))
+
+    def is_left(indices_zyx: np.ndarray) -> np.ndarray:
+        indices = np.asarray(indices_zyx)
+        distance = offset + sum(indices[:, axis] * per_index_xyz[2 - axis] for axis in range(3))
+        return distance > 0
+
+    return is_left
+
+
+def _voxel_sides(
+    flat_indices: np.ndarray,
+    shape: tuple[int, ...],
+    is_left: np.ndarray | SideOfVoxels | None,
+    legs_present: set[str],
+) -> np.ndarray:
+    """Side index (0 right, 1 left) of each labelled voxel."""
+    if len(legs_present) == 1:
+        return np.full(flat_indices.size, SIDES.index(next(iter(legs_present))), dtype=np.intp)
+    if is_left is None:
+        raise ValueError("both legs are present: give is_left (a mask or a side function) to tell them apart")
+    if callable(is_left):
+        left = np.asarray(is_left(np.stack(np.unravel_index(flat_indices, shape), axis=1)), dtype=bool)
+    else:
+        if is_left.shape != shape:
+            raise ValueError(f"is_left mask of shape {is_left.shape} does not match the labels {shape}")
+        left = is_left.reshape(-1)[flat_indices].astype(bool)
+    return left.astype(np.intp)
+
+
+def case_table(
+    labels: np.ndarray,
+    image_hu: np.ndarray,
+    spacing_mm: Iterable[float],
+    is_left: np.ndarray | SideOfVoxels | None,
+    legs_present: set[str],
+    case_id: str,
+) -> pd.DataFrame:
+    """Measure every muscle of every leg of one scan.
+
+    Args:
+        labels: Integer labels ``(z, y, x)`` on the scan's grid, values 0..10.
+        image_hu: The scan in HU ``(z, y, x)``.
+        spacing_mm: Voxel spacing (any axis order; only the product is used).
+        is_left: Bool mask ``(z, y, x)`` or side function (True = patient left);
+            may be None when at most one leg is present.
+        legs_present: The legs in the scan's field of view, subset of ``{"left", "right"}``.
+        case_id: The scan's name (column ``case``).
+
+    Returns:
+        One row per side (right, left) and muscle with the columns of :data:`CASE_COLUMNS`;
+        a missing leg's rows hold NaN and the note "leg not in the field of view".
+
+    Raises:
+        ValueError: If shapes differ, ``legs_present`` names an unknown side, or
+            both legs are present and ``is_left`` is None.
+    """
+    if labels.shape != image_hu.shape:
+        raise ValueError(f"labels {labels.shape} and image {image_hu.shape} differ in shape")
+    unknown = set(legs_present) - set(SIDES)
+    if unknown:
+        raise ValueError(f"legs_present holds {sorted(unknown)}; expected 'left' and/or 'right'")
+    voxel_ml = float(np.prod([float(value) for value in spacing_mm])) / 1000.0
+    flat_indices = np.flatnonzero(labels)
+    label_of = labels.reshape(-1)[flat_indices].astype(np.intp)
+    if label_of.size and label_of.max() >= NUM_CLASSES:
+        raise ValueError(f"label value {label_of.max()} outside the label table 0 .. {NUM_CLASSES - 1}")
+    hu = image_hu.reshape(-1)[flat_indices].astype(np.float64)
+    sides = _voxel_sides(flat_indices, labels.shape, is_left, legs_present) if legs_present else label_of * 0
+    key = sides * NUM_CLASSES + label_of
+    bins = len(SIDES) * NUM_CLASSES
+    count = np.bincount(key, minlength=bins).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(key, weights=hu, minlength=bins) / count
+        squares = np.bincount(key, weights=(hu - mean[key]) ** 2, minlength=bins)
+        sd = np.sqrt(squares / (count - 1))
+        fat = np.bincount(key, weights=(hu >= FAT_HU[0]) & (hu <= FAT_HU[1]), minlength=bins) / count
+    sd[count < 2] = np.nan
+    lean = np.bincount(key, weights=(hu > LEAN_HU[0]) & (hu <= LEAN_HU[1]), minlength=bins)
+    rows = []
+    for side_index, side in enumerate(SIDES):
+        for label in MUSCLE_LABELS:
+            row: dict[str, object] = {"case": case_id, "side": side, "label": label, "muscle": LABELS[label]}
+            if side not in legs_present:
+                row.update(dict.fromkeys(CASE_COLUMNS[4:9], np.nan), note=MISSING_LEG_NOTE)
+            else:
+                k = side_index * NUM_CLASSES + label
+                row.update(
+                    volume_ml=count[k] * voxel_ml,
+                    mean_hu=mean[k],
+                    sd_hu=sd[k],
+                    fat_fraction=fat[k],
+                    lean_volume_ml=lean[k] * voxel_ml,
+                    note="" if count[k] else MISSING_MUSCLE_NOTE,
+                )
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
+
+
+def _write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write ``df`` as CSV (no index) atomically."""
+    with atomic_path(path) as temporary:
+        df.to_csv(temporary, index=False)
+
+
+def write_case_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write one scan's table as CSV, atomically."""
+    _write_csv(df, path)
+
+
+def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per case and muscle: left and right values side by side, and the volume asymmetry.
+
+    Args:
+        case_tables: Tables from :func:`case_table`.
+
+    Returns:
+        Columns ``case, label, muscle``, then ``volume_ml_left, volume_ml_right,
+        mean_hu_left, mean_hu_right, fat_fraction_left, fat_fraction_right`` and
+        ``volume_asymmetry_percent`` = ``100 * (right - left) / mean(right, left)``
+        (NaN when a leg is missing or the muscle is absent in both legs).
+    """
+    value_columns = [f"{value}_{side}" for value in SUMMARY_VALUES for side in ("left", "right")]
+    columns = ["case", "label", "muscle", *value_columns, "volume_asymmetry_percent"]
+    if not case_tables:
+        return pd.DataFrame(columns=columns)
+    combined = pd.concat(case_tables, ignore_index=True)
+    wide = combined.pivot(index=["case", "label", "muscle"], columns="side", values=list(SUMMARY_VALUES))
+    wide.columns = [f"{value}_{side}" for value, side in wide.columns]
+    wide = wide.reindex(columns=value_columns).reset_index()
+    right, left = wide["volume_ml_right"], wide["volume_ml_left"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide["volume_asymmetry_percent"] = 100.0 * (right - left) / ((right + left) / 2.0)
+    wide.loc[(right + left) == 0, "volume_asymmetry_percent"] = np.nan
+    return wide.sort_values(["case", "label"], ignore_index=True)[columns]
+
+
+def write_summary(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write the cohort summary as CSV, atomically."""
+    _write_csv(df, path)

@@ -45,6 +45,8 @@ setup(
             "thigh_validate=dataset_conversion.validation.cli:main",
             "thigh_convert=dataset_conversion.cli:main",
             "thigh_plan=thigh_planner.cli:main",
+            "thigh_train=thigh_trainer.cli:main",
+            "thigh_predict=thigh_inference.cli:main",
         ]
     },
 )

@@ -1,0 +1,151 @@
+"""Training checkpoints: saved atomically, loaded with clear errors, never silently dropped.
+
+A checkpoint is a ``torch.save`` dictionary with the network, optimiser, scheduler and
+gradient-scaler states, the epochs completed, the best validation metric, the random
+number generator states and the hash of the plans it was trained with. It is written to
+a temporary file and renamed, so a crash never leaves half a checkpoint under the final
+name; a file that cannot be read anyway raises :class:`CheckpointError` rather than
+starting the training over.
+
+Example:
+    >>> import tempfile, pathlib, torch
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "checkpoint_latest.pt"
+    >>> save_checkpoint(path, {"network": torch.nn.Linear(1, 1).state_dict(), "epoch": 3})
+    >>> load_checkpoint(path, required=("network", "epoch"))["epoch"]
+    3
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from thigh_common.atomic import atomic_path
+from thigh_common.errors import ThighSegError
+
+logger = logging.getLogger(__name__)
+
+LATEST = "checkpoint_latest.pt"
+BEST = "checkpoint_best.pt"
+FINAL = "checkpoint_final.pt"
+TRAINING_KEYS: tuple[str, ...] = (
+    "network",
+    "optimizer",
+    "scheduler",
+    "grad_scaler",
+    "epoch",
+    "best_metric",
+    "rng",
+    "plans_sha1",
+)
+"""Keys every checkpoint written by the training loop holds."""
+
+
+class CheckpointError(ThighSegError):
+    """A checkpoint file cannot be read or does not fit the run; never a reason to start over silently."""
+
+
+def damaged(path: Path, reason: str) -> CheckpointError:
+    """The error for a checkpoint that cannot be used."""
+    return CheckpointError(
+        f"checkpoint {path} is damaged ({reason}); delete it to start over, or restore a copy"
+    )
+
+
+def save_checkpoint(path: str | os.PathLike[str], content: dict[str, Any]) -> None:
+    """Write ``content`` to ``path`` atomically (temporary file beside it, then ``os.replace``)."""
+    with atomic_path(path) as temporary:
+        torch.save(content, temporary)
+
+
+def load_checkpoint(
+    path: str | os.PathLike[str],
+    required: Sequence[str] = TRAINING_KEYS,
+    map_location: str | torch.device = "cpu",
+) -> dict[str, Any]:
+    """Read a checkpoint and check that it holds the ``required`` keys.
+
+    Only tensors and plain Python values are unpickled (``weights_only=True``).
+
+    Raises:
+        CheckpointError: For a missing file, a truncated or corrupt file, or missing keys.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist; train first or check the path")
+    try:
+        content = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch raises RuntimeError, EOFError, UnpicklingError, ...
+        raise damaged(
+            path, f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        ) from error
+    if not isinstance(content, dict):
+        raise damaged(path, f"expected a dictionary, found {type(content).__name__}")
+    missing = [key for key in required if key not in content]
+    if missing:
+        raise damaged(path, f"missing {', '.join(missing)}")
+    return content
+
+
+def capture_rng_states() -> dict[str, Any]:
+    """The states of Python's, NumPy's and torch's random generators (checkpoint-safe types)."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    states: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": {
+            "kind": kind,
+            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            "position": int(position),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached),
+        },
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_rng_states(states: dict[str, Any]) -> None:
+    """Restore generator states from :func:`capture_rng_states` (CUDA states only where present)."""
+    random.setstate(_as_tuple(states["python"]))
+    numpy_state = states["numpy"]
+    np.random.set_state(
+        (
+            numpy_state["kind"],
+            numpy_state["keys"].numpy().astype(np.uint32),
+            numpy_state["position"],
+            numpy_state["has_gauss"],
+            numpy_state["cached_gaussian"],
+        )
+    )
+    torch.set_rng_state(states["torch"].cpu())
+    if "cuda" in states and torch.cuda.is_available() and len(states["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
+
+
+def _as_tuple(value: Any) -> Any:
+    """Lists back to tuples, recursively (Python's random state is a nested tuple)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_as_tuple(item) for item in value)
+    return value
+
+
+def check_plans_hash(path: Path, content: dict[str, Any], plans_sha1: str) -> None:
+    """Refuse a checkpoint trained with other plans than ``plans_sha1``.
+
+    Raises:
+        CheckpointError: Naming the checkpoint and what to do.
+    """
+    if content.get("plans_sha1") != plans_sha1:
+        raise CheckpointError(
+            f"checkpoint {path} was trained with other plans (plans hash {content.get('plans_sha1')} "
+            f"instead of {plans_sha1}); use a new --results folder or delete it"
+        )

@@ -1,0 +1,262 @@
+"""The epoch loop of one network: one orientation of ``2d``/``2d5``, or the ``3d`` network.
+
+Every epoch draws ``iterations_per_epoch`` augmented batches from a batch stream seeded by
+(seed, rank, epoch), so a resumed run draws the same batches as an uninterrupted one; then
+it scores a fixed set of validation batches (loss and hard Dice), writes the progress
+files and ``checkpoint_latest.pt``, and ``checkpoint_best.pt`` when the validation mean
+Dice improved. After the last epoch, or the first one that ends past the deadline, it
+writes ``checkpoint_final.pt``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from thigh_planner.plans import NetworkTopology, TrainingSettings
+from thigh_trainer.data.legs import LegArrays
+from thigh_trainer.training import checkpoint as ckpt
+from thigh_trainer.training.distributed import (
+    DistributedContext,
+    all_reduce_sum,
+    broadcast_flag,
+    wrap_model,
+)
+from thigh_trainer.training.precision import Precision
+from thigh_trainer.training.progress_log import EpochRecord, ProgressLog
+from thigh_trainer.training.schedule import build_optimizer, build_scheduler
+from thigh_trainer.training.steps import out_of_memory, score_batches, scores_to_metrics, train_step
+from thigh_trainer.training.training_state import restore_training_state, training_state
+from thigh_trainer.training.validation_batches import draw_validation_batches
+
+logger = logging.getLogger(__name__)
+EPOCH_SEED_STRIDE = 7919
+"""Distance between the data seeds of consecutive epochs."""
+
+
+@dataclasses.dataclass
+class NetworkJob:
+    """One network to train and everything its loop needs.
+
+    Attributes:
+        name: ``axial``, ``coronal``, ``sagittal`` or ``volume``.
+        folder: Where its checkpoints and progress files go.
+        topology: The U-Net to build.
+        patch_size: 2D ``(H, W)`` or 3D ``(D, H, W)`` input size.
+        batch_size: Samples per iteration on this process.
+        training: Optimiser, schedule, loss, epochs, iterations, augmentation.
+        offset: Neighbour-slice offset (ignored for ``volume``).
+        train_legs: Legs to train on.
+        val_legs: Legs for the per-epoch validation batches (empty: no validation).
+        plans_sha1: Hash of the plans, stored in and checked against checkpoints.
+        seed: Base seed (data, augmentation and initialisation).
+        workers: Data worker processes.
+        validation_batches: Number of fixed validation batches.
+        resume: Continue from ``checkpoint_latest.pt``.
+        deadline: ``time.monotonic()`` after which no new epoch starts (None: no limit).
+    """
+
+    name: str
+    folder: Path
+    topology: NetworkTopology
+    patch_size: tuple[int, ...]
+    batch_size: int
+    training: TrainingSettings
+    offset: int
+    train_legs: list[LegArrays]
+    val_legs: list[LegArrays]
+    plans_sha1: str
+    seed: int = 0
+    workers: int = 0
+    validation_batches: int = 10
+    resume: bool = False
+    deadline: float | None = None
+
+    @property
+    def orientation(self) -> str | None:
+        """The slice orientation, None for the 3D network."""
+        return None if self.topology.spatial_dims == 3 else self.name
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """Where and how training runs: device, precision, DDP context, and an optional epoch hook."""
+
+    device: torch.device
+    precision: Precision
+    context: DistributedContext = DistributedContext()
+    on_epoch_end: Callable[[EpochRecord], None] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkOutcome:
+    """How training of one network ended."""
+
+    epochs_completed: int
+    best_metric: float
+    stopped_by_deadline: bool
+    skipped: bool = False
+
+
+def build_loss_function(topology: NetworkTopology, training: TrainingSettings) -> torch.nn.Module:
+    """The plans' loss, wrapped for deep supervision when the network has it."""
+    from thigh_trainer.losses import DeepSupervisionLoss, build_loss
+
+    base = build_loss(training.loss, topology.num_classes)
+    if topology.deep_supervision and topology.num_stages > 1:
+        return DeepSupervisionLoss(base, topology.num_stages - 1)
+    return base
+
+
+def is_finished(folder: Path, epochs: int, plans_sha1: str) -> bool:
+    """Whether ``folder`` holds a final checkpoint that reached ``epochs``."""
+    final = folder / ckpt.FINAL
+    if not final.is_file():
+        return False
+    content = ckpt.load_checkpoint(final, required=("epoch", "plans_sha1"))
+    ckpt.check_plans_hash(final, content, plans_sha1)
+    return int(content["epoch"]) >= epochs
+
+
+def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
+    """Train one network to ``job.training.epochs`` (or until the deadline), resuming if asked.
+
+    Raises:
+        CheckpointError: For a damaged checkpoint or one of other plans when resuming.
+        ThighSegError: When the GPU runs out of memory (naming ``--batch-size``).
+    """
+    from thigh_trainer.networks import build_network
+
+    context, device, precision = runtime.context, runtime.device, runtime.precision
+    epochs, num_classes = job.training.epochs, job.topology.num_classes
+    if job.resume and is_finished(job.folder, epochs, job.plans_sha1):
+        logger.info("%s: already trained for %d epochs; skipping", job.name, epochs)
+        return NetworkOutcome(epochs, math.nan, False, skipped=True)
+    torch.manual_seed(job.seed)
+    network = build_network(job.topology).to(device)
+    optimizer = build_optimizer(network.parameters(), job.training)
+    scheduler = build_scheduler(optimizer, job.training.lr_schedule)
+    scaler = precision.scaler()
+    start_epoch, best = 0, -math.inf
+    latest = job.folder / ckpt.LATEST
+    if job.resume and latest.is_file():
+        content = ckpt.load_checkpoint(latest, map_location=device)
+        ckpt.check_plans_hash(latest, content, job.plans_sha1)
+        restore_training_state(content, network, optimizer, scheduler, scaler, latest)
+        start_epoch, best = int(content["epoch"]), float(content["best_metric"])
+        logger.info("%s: resuming after epoch %d from %s", job.name, start_epoch, latest)
+    elif job.resume:
+        logger.info("%s: no %s to resume from; starting at epoch 0", job.name, latest)
+    model = wrap_model(network, context, device, find_unused_parameters=job.topology.deep_supervision)
+    loss_function = build_loss_function(job.topology, job.training).to(device)
+    log = ProgressLog(job.folder, num_classes, resume_epoch=start_epoch) if context.is_main else None
+    validation = draw_validation_batches(job, context)
+    stopped, completed = False, start_epoch
+    if log is not None:
+        log.attach()
+    try:
+        logger.info(
+            "%s: %d epochs x %d iterations, batch %d, patch %s, %s on %s",
+            job.name, epochs, job.training.iterations_per_epoch, job.batch_size,
+            "x".join(map(str, job.patch_size)), precision.name, device,
+        )  # fmt: skip
+        for epoch in range(start_epoch, epochs):
+            started = time.monotonic()
+            try:
+                train_loss = run_epoch(
+                    job, runtime, model, loss_function, optimizer, scheduler, scaler, epoch
+                )
+                scores = score_batches(network, validation, loss_function, num_classes, device, precision)
+            except torch.cuda.OutOfMemoryError as error:
+                raise out_of_memory(job.batch_size, job.name) from error
+            totals = all_reduce_sum(scores, context)
+            val_loss, dice = scores_to_metrics(totals, num_classes)
+            record = EpochRecord(
+                epoch, train_loss, val_loss, dice, optimizer.param_groups[0]["lr"], time.monotonic() - started
+            )
+            improved = not math.isnan(record.mean_dice) and record.mean_dice > best
+            best = record.mean_dice if improved else best
+            if context.is_main:
+                logger.info(
+                    "%s epoch %d/%d: train loss %.4f, val loss %.4f, val mean Dice %.4f, lr %.3g, %.1f s",
+                    job.name, epoch + 1, epochs, train_loss, val_loss, record.mean_dice, record.lr,
+                    record.seconds,
+                )  # fmt: skip
+                log.add(record)
+                content = training_state(network, optimizer, scheduler, scaler, epoch + 1, best, job)
+                ckpt.save_checkpoint(latest, content)
+                if improved:
+                    ckpt.save_checkpoint(job.folder / ckpt.BEST, content)
+            completed = epoch + 1
+            if runtime.on_epoch_end is not None:
+                runtime.on_epoch_end(record)
+            past_deadline = job.deadline is not None and time.monotonic() >= job.deadline
+            if broadcast_flag(past_deadline, context) and epoch + 1 < epochs:
+                logger.warning("%s: time budget used up after epoch %d of %d", job.name, epoch + 1, epochs)
+                stopped = True
+                break
+        if context.is_main:
+            content = training_state(network, optimizer, scheduler, scaler, completed, best, job)
+            content["stopped_by_deadline"] = stopped
+            ckpt.save_checkpoint(job.folder / ckpt.FINAL, content)
+            logger.info("%s: finished after %d epochs (best val mean Dice %.4f)", job.name, completed, best)
+    finally:
+        if log is not None:
+            log.detach()
+    return NetworkOutcome(completed, best, stopped)
+
+
+def run_epoch(
+    job: NetworkJob,
+    runtime: Runtime,
+    model: torch.nn.Module,
+    loss_function: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    scaler: torch.amp.GradScaler,
+    epoch: int,
+) -> float:
+    """Train one epoch on a freshly seeded batch stream; return the mean training loss."""
+    from thigh_trainer.data.pipeline import make_batch_stream
+
+    training = job.training
+    seed = runtime.context.data_seed(job.seed + EPOCH_SEED_STRIDE * (epoch + 1))
+    stream = make_batch_stream(
+        job.train_legs, job.orientation, job.patch_size, job.batch_size, job.offset,
+        training.augmentation, training.oversample_foreground, seed, job.workers,
+    )  # fmt: skip
+    model.train()
+    losses = []
+    quiet = not runtime.context.is_main
+    with contextlib.closing(stream):
+        batches = iter(stream)
+        progress = tqdm(
+            range(training.iterations_per_epoch),
+            desc=f"{job.name} {epoch + 1}",
+            disable=quiet or None,
+            leave=False,
+        )
+        for _ in progress:
+            loss = train_step(
+                model,
+                next(batches),
+                loss_function,
+                optimizer,
+                scheduler,
+                scaler,
+                runtime.precision,
+                runtime.device,
+            )
+            if not math.isfinite(loss):
+                logger.warning("%s epoch %d: non-finite training loss %s", job.name, epoch + 1, loss)
+            losses.append(loss)
+    finite = [value for value in losses if math.isfinite(value)]
+    return sum(finite) / len(finite) if finite else math.nan

@@ -1,0 +1,83 @@
+"""Predict one preprocessed leg with every fold and network of a model, vote, keep largest components.
+
+For each network (orientation) the folds' probabilities are averaged; the
+orientations are then combined by the paper's winner-takes-all vote over the
+summed probabilities (or a majority vote of their label maps), and only the
+largest 3D connected component of each muscle is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from thigh_inference.postprocessing import keep_largest_component
+from thigh_inference.trained_model import TrainedModel, predict_network
+from thigh_inference.voting import average_folds, combine_orientations
+
+
+@dataclass(frozen=True)
+class LegPrediction:
+    """The prediction of one leg on its crop grid.
+
+    Attributes:
+        labels: uint8 labels ``(z, y, x)`` after voting and postprocessing.
+        probabilities: Mean over networks of the fold-averaged probabilities ``(C, z, y, x)``
+            (float16), or None when not asked for.
+        seconds_networks: Time spent in the networks.
+        seconds_voting: Time spent voting and postprocessing.
+    """
+
+    labels: np.ndarray
+    probabilities: np.ndarray | None
+    seconds_networks: float
+    seconds_voting: float
+
+
+def predict_leg(
+    model: TrainedModel,
+    image: np.ndarray,
+    device: torch.device,
+    amp: bool = False,
+    voting: str = "sum",
+    postprocess: bool = True,
+    keep_probabilities: bool = False,
+    clock: Callable[[], float] | None = None,
+) -> LegPrediction:
+    """Predict a normalised leg crop ``(z, y, x)`` with every fold and network of ``model``.
+
+    Args:
+        model: The loaded model.
+        image: The leg crop, normalised as in training.
+        device: Where the networks run.
+        amp: Mixed precision (fp16 on CUDA, bf16 on CPU).
+        voting: ``"sum"`` (winner takes all over summed probabilities) or ``"majority"``.
+        postprocess: Keep only the largest 3D component of each muscle.
+        keep_probabilities: Also return the mean probabilities (float16).
+        clock: Time source (``time.perf_counter`` by default).
+    """
+    import time
+
+    clock = clock or time.perf_counter
+    started = clock()
+    per_network = []
+    for name in model.network_names:
+        folds = (
+            predict_network(networks[name], name, image, model.plans, model.configuration, device, amp)
+            for networks in model.networks.values()
+        )
+        per_network.append(average_folds(folds))
+    networks_done = clock()
+    labels = combine_orientations(per_network, mode=voting)
+    if postprocess:
+        labels = keep_largest_component(labels)
+    probabilities = None
+    if keep_probabilities:
+        total = per_network[0].astype(np.float32, copy=True)
+        for network_probabilities in per_network[1:]:
+            total += network_probabilities
+        probabilities = (total / len(per_network)).astype(np.float16)
+    return LegPrediction(labels, probabilities, networks_done - started, clock() - networks_done)

@@ -1,0 +1,117 @@
+"""``thigh_predict``: segment a cohort of scans with a trained model and write labels, tables and overlays.
+
+Per scan ``CASE`` in ``OUT``: ``CASE.nii.gz`` (uint8 labels on the scan's grid),
+``CASE_muscles.csv``, ``CASE_overlay.png`` and, with ``--save-probabilities``,
+``CASE_probabilities.npz``. Once per run: ``summary.csv`` over every case table in
+``OUT``, ``labels.ctbl`` (3D Slicer) and ``labels_itksnap.txt``. Every file is written
+atomically; the label map is written last, so its presence marks a finished scan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import SimpleITK as sitk
+import torch
+from tqdm import tqdm
+
+from thigh_common.atomic import atomic_path
+from thigh_common.image_io import read_image
+from thigh_inference import label_export, muscle_table
+from thigh_inference.failures import FailureLog
+from thigh_inference.inputs import ScanInput, check_scan, find_scans
+from thigh_inference.overlay import write_overlay
+from thigh_inference.scan_prediction import predict_scan
+from thigh_inference.sharding import select_part
+from thigh_inference.trained_model import TrainedModel
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_FILE = "summary.csv"
+TABLE_SUFFIX = "_muscles.csv"
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """What ``thigh_predict`` was asked to do."""
+
+    input_path: Path
+    output_folder: Path
+    device: torch.device
+    amp: bool = False
+    voting: str = "sum"
+    postprocess: bool = True
+    save_probabilities: bool = False
+    overwrite: bool = False
+    num_parts: int = 1
+    part_id: int = 0
+
+
+def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) -> None:
+    with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+        np.savez_compressed(handle, **leg_probabilities)
+
+
+def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -> dict[str, float]:
+    """Predict one scan and write its outputs; return the seconds spent per step."""
+    out = options.output_folder
+    started = time.perf_counter()
+    image = read_image(scan.path)
+    check_scan(image, scan.case_id)
+    seconds = {"reading": time.perf_counter() - started}
+    prediction = predict_scan(
+        image, model, scan.case_id, options.device, options.amp, options.voting,
+        options.postprocess, options.save_probabilities,
+    )  # fmt: skip
+    seconds.update(prediction.seconds)
+    export_started = time.perf_counter()
+    detection = prediction.detection
+    for note in detection.notes:
+        logger.warning("%s: %s", scan.case_id, note)
+    side_of = muscle_table.left_of_plane(image, detection.midline) if detection.midline is not None else None
+    table = muscle_table.case_table(
+        prediction.labels, sitk.GetArrayViewFromImage(image), image.GetSpacing(), side_of,
+        set(detection.legs), scan.case_id,
+    )  # fmt: skip
+    muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")
+    label_image = label_export.labels_to_image(prediction.labels, image)
+    write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id)
+    if options.save_probabilities:
+        _save_probabilities(out / f"{scan.case_id}_probabilities.npz", prediction.leg_probabilities)
+    label_export.write_labels(label_image, out / f"{scan.case_id}.nii.gz")
+    seconds["export"] = time.perf_counter() - export_started
+    return seconds
+
+
+def write_cohort_files(output_folder: Path) -> None:
+    """Write the colour tables and ``summary.csv`` over every case table in the folder."""
+    label_export.write_colour_table(output_folder / label_export.SLICER_TABLE_NAME)
+    label_export.write_itksnap_labels(output_folder / label_export.ITKSNAP_TABLE_NAME)
+    tables = [pd.read_csv(path) for path in sorted(output_folder.glob(f"*{TABLE_SUFFIX}"))]
+    if tables:
+        muscle_table.write_summary(muscle_table.summary_table(tables), output_folder / SUMMARY_FILE)
+
+
+def predict_cohort(model: TrainedModel, options: PredictOptions) -> FailureLog:
+    """Predict every scan of this part of the cohort; failures are collected, not raised."""
+    scans = select_part(find_scans(options.input_path), options.num_parts, options.part_id)
+    options.output_folder.mkdir(parents=True, exist_ok=True)
+    todo = [
+        s for s in scans if options.overwrite or not (options.output_folder / f"{s.case_id}.nii.gz").exists()
+    ]
+    if len(todo) < len(scans):
+        logger.info("skipping %d scan(s) with outputs already in %s (--overwrite redoes them)",
+                    len(scans) - len(todo), options.output_folder)  # fmt: skip
+    failures = FailureLog()
+    for scan in tqdm(todo, desc="scans", unit="scan", disable=None):
+        with failures.guard(scan.case_id):
+            seconds = predict_one(scan, model, options)
+            breakdown = ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items())
+            logger.info("%s: done in %.1f s (%s)", scan.case_id, sum(seconds.values()), breakdown)
+    write_cohort_files(options.output_folder)
+    return failures

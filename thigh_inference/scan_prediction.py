@@ -1,0 +1,83 @@
+"""Predict a whole scan: find and normalise its legs, predict each, map the labels back and merge.
+
+The result is a label map on the input's own grid (size, spacing, origin and
+direction), so it overlays the scan in 3D Slicer or ITK-SNAP.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import SimpleITK as sitk
+import torch
+
+from thigh_common.labels import NUM_CLASSES
+from thigh_inference.leg_ensemble import predict_leg
+from thigh_inference.trained_model import TrainedModel
+from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
+from thigh_planner.normalisation.resampling import labels_to_original, paste_region
+from thigh_planner.preprocess_case import preprocess_scan
+
+
+@dataclass
+class ScanPrediction:
+    """The prediction of one scan.
+
+    Attributes:
+        labels: uint8 label map ``(z, y, x)`` on the scan's grid, both legs merged.
+        detection: The thighs found (legs present, midline).
+        leg_probabilities: Per side, the mean probabilities on the leg's crop grid (if asked for).
+        seconds: Time per step: ``preprocessing``, ``networks``, ``voting``, ``mapping``.
+    """
+
+    labels: np.ndarray
+    detection: ThighDetection
+    leg_probabilities: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def predict_scan(
+    image: sitk.Image,
+    model: TrainedModel,
+    case_id: str,
+    device: torch.device,
+    amp: bool = False,
+    voting: str = "sum",
+    postprocess: bool = True,
+    keep_probabilities: bool = False,
+) -> ScanPrediction:
+    """Segment the thigh muscles of one CT scan.
+
+    Args:
+        image: The scan in HU.
+        model: The trained model (its plans set the preprocessing).
+        case_id: Name of the scan, for messages.
+        device: Where the networks run.
+        amp: Mixed precision.
+        voting: ``"sum"`` or ``"majority"``.
+        postprocess: Keep only the largest component of each muscle.
+        keep_probabilities: Keep each leg's mean probabilities on its crop grid.
+
+    Raises:
+        NoThighFoundError: If the scan holds no thigh.
+    """
+    seconds = {"preprocessing": 0.0, "networks": 0.0, "voting": 0.0, "mapping": 0.0}
+    started = time.perf_counter()
+    detection = detect_thighs(image, source=case_id)
+    legs = preprocess_scan(image, model.plans, case_id, detection)
+    seconds["preprocessing"] = time.perf_counter() - started
+    labels = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype=np.uint8)
+    prediction = ScanPrediction(labels, detection, seconds=seconds)
+    for record, crop, _ in legs:
+        leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities)
+        seconds["networks"] += leg.seconds_networks
+        seconds["voting"] += leg.seconds_voting
+        mapping_started = time.perf_counter()
+        region, leg_labels = labels_to_original(leg.labels, record.frame, image, NUM_CLASSES, record.midline)
+        paste_region(labels, region, leg_labels)
+        seconds["mapping"] += time.perf_counter() - mapping_started
+        if leg.probabilities is not None:
+            prediction.leg_probabilities[record.side] = leg.probabilities
+    return prediction

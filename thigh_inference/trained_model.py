@@ -1,0 +1,179 @@
+"""A trained model folder: its plans, folds and networks, checked before anything is predicted.
+
+Layout (written by ``thigh_train``): ``MODEL/fold_F/plans.json`` and per network
+(``axial``, ``coronal``, ``sagittal`` or ``volume``) ``MODEL/fold_F/NETWORK/checkpoint_final.pt``
+with ``training.json`` beside it. ``MODEL`` is ``THIGH_RESULTS/DATASET/CONFIG``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from thigh_common.errors import InvalidInputError
+from thigh_planner.plans import CONFIGURATION_NAMES, Configuration, Plans, load_plans
+from thigh_trainer.training.checkpoint import FINAL as FINAL_CHECKPOINT
+from thigh_trainer.training.options import VOLUME_NETWORK
+
+logger = logging.getLogger(__name__)
+
+FOLD_PREFIX = "fold_"
+STEP_FRACTION = 0.5
+MIN_SLICE_BATCH = 16
+
+
+@dataclass
+class TrainedModel:
+    """The networks of every requested fold of one configuration.
+
+    Attributes:
+        folder: The model folder (``THIGH_RESULTS/DATASET/CONFIG``).
+        configuration_name: ``2d``, ``2d5`` or ``3d``.
+        plans: The plans every fold was trained with.
+        networks: Per fold name, per network name (orientation or ``volume``), the network in eval mode.
+    """
+
+    folder: Path
+    configuration_name: str
+    plans: Plans
+    networks: dict[str, dict[str, torch.nn.Module]] = field(default_factory=dict)
+
+    @property
+    def configuration(self) -> Configuration:
+        """The configuration of the plans this model was trained as."""
+        return self.plans.configuration(self.configuration_name)
+
+    @property
+    def network_names(self) -> tuple[str, ...]:
+        """The networks of each fold: the orientations, or ``volume`` for ``3d``."""
+        return self.configuration.orientations or (VOLUME_NETWORK,)
+
+
+def model_folder_for(results_root: Path, dataset: str, configuration: str) -> Path:
+    """``THIGH_RESULTS/DATASET/CONFIG``, checked to exist.
+
+    Raises:
+        InvalidInputError: If no model was trained for that dataset and configuration.
+    """
+    if configuration not in CONFIGURATION_NAMES:
+        raise InvalidInputError(
+            f"unknown configuration {configuration!r}; choose one of {', '.join(CONFIGURATION_NAMES)}"
+        )
+    folder = results_root / dataset / configuration
+    if not folder.is_dir():
+        trained = (
+            sorted(p.name for p in results_root.iterdir() if p.is_dir()) if results_root.is_dir() else []
+        )
+        raise InvalidInputError(
+            f"no trained {configuration} model for dataset {dataset!r}: {folder} does not exist "
+            f"(datasets with results under {results_root}: {', '.join(trained) or 'none'}). "
+            f"Train one with: thigh_train {configuration} FOLD -d {dataset}"
+        )
+    return folder
+
+
+def _configuration_of(folder: Path, fold_folders: list[Path]) -> str:
+    for fold_folder in fold_folders:
+        for record in sorted(fold_folder.glob("*/training.json")):
+            return json.loads(record.read_text(encoding="utf-8"))["options"]["configuration"]
+    if folder.name in CONFIGURATION_NAMES:
+        return folder.name
+    raise InvalidInputError(f"{folder}: cannot tell which configuration (2d, 2d5, 3d) was trained")
+
+
+def load_network(path: Path, configuration: Configuration, device: torch.device) -> torch.nn.Module:
+    """Build the planned network and load its weights from a checkpoint, in eval mode on ``device``.
+
+    Raises:
+        CheckpointError: For a missing or damaged checkpoint, or weights of another network.
+    """
+    from thigh_trainer.networks import build_network
+    from thigh_trainer.training import checkpoint as ckpt
+
+    content = ckpt.load_checkpoint(path, required=("network",))
+    network = build_network(configuration.network)
+    try:
+        network.load_state_dict(content["network"])
+    except RuntimeError as error:
+        raise ckpt.damaged(
+            path, f"its weights do not fit the planned network: {str(error).splitlines()[0]}"
+        ) from error
+    return network.to(device).eval()
+
+
+def load_model(folder: Path, folds: list[str] | None, device: torch.device) -> TrainedModel:
+    """Load the networks of ``folds`` (default: every trained fold) from a model folder.
+
+    Args:
+        folder: ``THIGH_RESULTS/DATASET/CONFIG``, or a single ``fold_F`` folder.
+        folds: Fold names such as ``"0"`` or ``"all"``; None for every fold present.
+        device: Where the networks run.
+
+    Raises:
+        InvalidInputError: When folds are missing or unfinished, or were trained with other plans.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidInputError(f"model folder {folder} does not exist")
+    if folder.name.startswith(FOLD_PREFIX) and (folder / "plans.json").exists():
+        folder, folds = folder.parent, [folder.name[len(FOLD_PREFIX) :]]
+    present = sorted(p.name[len(FOLD_PREFIX) :] for p in folder.glob(f"{FOLD_PREFIX}*") if p.is_dir())
+    if not present:
+        raise InvalidInputError(f"{folder} holds no trained fold (no fold_* folder); train with thigh_train")
+    wanted = present if folds is None else [str(f) for f in folds]
+    missing = [fold for fold in wanted if fold not in present]
+    if missing:
+        raise InvalidInputError(
+            f"fold(s) {', '.join(missing)} not found in {folder}; trained folds: {', '.join(present)}"
+        )
+    fold_folders = [folder / f"{FOLD_PREFIX}{fold}" for fold in wanted]
+    configuration_name = _configuration_of(folder, fold_folders)
+    plans = load_plans(fold_folders[0] / "plans.json")
+    model = TrainedModel(folder, configuration_name, plans)
+    for fold, fold_folder in zip(wanted, fold_folders, strict=True):
+        if load_plans(fold_folder / "plans.json") != plans:
+            raise InvalidInputError(
+                f"{fold_folder} was trained with other plans than {fold_folders[0]}; "
+                "predict with folds of one planning only (-f)"
+            )
+        unfinished = [n for n in model.network_names if not (fold_folder / n / FINAL_CHECKPOINT).is_file()]
+        if unfinished:
+            raise InvalidInputError(
+                f"{fold_folder}: no {FINAL_CHECKPOINT} for {', '.join(unfinished)}; the training did not finish "
+                f"(resume it with thigh_train {configuration_name} {fold} --resume, or leave the fold out with -f)"
+            )
+        model.networks[fold] = {
+            name: load_network(fold_folder / name / FINAL_CHECKPOINT, model.configuration, device)
+            for name in model.network_names
+        }
+    logger.info("model %s: %s, folds %s", folder, configuration_name, ", ".join(wanted))
+    return model
+
+
+def predict_network(
+    network: torch.nn.Module,
+    name: str,
+    image: np.ndarray,
+    plans: Plans,
+    configuration: Configuration,
+    device: torch.device,
+    amp: bool = False,
+) -> np.ndarray:
+    """Softmax probabilities ``(C, z, y, x)`` of one network (an orientation, or ``volume``) for a leg crop."""
+    if name == VOLUME_NETWORK:
+        from thigh_inference.volume_prediction import predict_leg_3d
+
+        return predict_leg_3d(
+            network, image, configuration.patch_size[VOLUME_NETWORK], STEP_FRACTION, 1, device, amp
+        )
+    from thigh_inference.slice_prediction import predict_leg_2d
+
+    return predict_leg_2d(
+        network, image, name, plans.neighbour_offset_slices[name], configuration.patch_size[name],
+        max(configuration.batch_size, MIN_SLICE_BATCH), device, amp,
+    )  # fmt: skip

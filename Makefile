@@ -3,8 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo_output
-DEMO_CASES ?= 4
+DEMO_CASES ?= 6
+DEMO_MINUTES ?= 6
+DEMO_PRECISION ?= bf16
 DEMO_RAW := $(DEMO_DIR)/raw/Demo
+DEMO_TEST := $(DEMO_DIR)/raw/DemoTest
 STAMP := $(VENV)/.thighseg-installed
 
 .PHONY: setup demo test test-slow lint format bench
@@ -15,12 +18,20 @@ $(STAMP): setup.py scripts/setup_env.sh
 
 setup: $(STAMP)
 
-## demo: set up, then run the toolkit on built-in synthetic data (as far as it goes today)
+## demo: set up, then run the toolkit on built-in synthetic data: synthesise, validate, plan, train, predict
 demo: $(STAMP)
 	$(BIN)/thigh_synth -o $(DEMO_RAW) -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
+	$(BIN)/thigh_synth -o $(DEMO_TEST) -n 2 --size small --seed 0 --start-index $(DEMO_CASES) --overwrite
 	$(BIN)/thigh_validate $(DEMO_RAW)
-	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --workers 2 --folds $(DEMO_CASES)
-	@echo "demo finished: dataset and previews in $(DEMO_RAW), plans and preprocessed legs in $(DEMO_DIR)/preprocessed/Demo"
+	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --preset paper --workers 2
+	rm -rf $(DEMO_DIR)/results/Demo
+	$(BIN)/thigh_train 2d5 0 -d Demo --preprocessed $(DEMO_DIR)/preprocessed --results $(DEMO_DIR)/results \
+		--max-minutes $(DEMO_MINUTES) --epochs 1000 --iterations 20 --batch-size 16 --lr 1e-3 \
+		--precision $(DEMO_PRECISION) --workers 1
+	$(BIN)/thigh_predict -i $(DEMO_TEST)/imagesTr -o $(DEMO_DIR)/predictions -d Demo \
+		--results $(DEMO_DIR)/results --amp --overwrite
+	$(PY) scripts/demo_dice.py $(DEMO_DIR)/predictions $(DEMO_TEST)/labelsTr
+	@echo "demo finished: data in $(DEMO_DIR)/raw, model in $(DEMO_DIR)/results/Demo/2d5/fold_0, predictions, tables and overlays in $(DEMO_DIR)/predictions"
 
 ## test: set up, lint, then run the default (fast) test tier
 test: $(STAMP)

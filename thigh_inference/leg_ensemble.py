@@ -45,6 +45,7 @@ def predict_leg(
     voting: str = "sum",
     postprocess: bool = True,
     keep_probabilities: bool = False,
+    air_mask: np.ndarray | None = None,
     clock: Callable[[], float] | None = None,
 ) -> LegPrediction:
     """Predict a normalised leg crop ``(z, y, x)`` with every fold and network of ``model``.
@@ -57,6 +58,8 @@ def predict_leg(
         voting: ``"sum"`` (winner takes all over summed probabilities) or ``"majority"``.
         postprocess: Keep only the largest 3D component of each muscle.
         keep_probabilities: Also return the mean probabilities (float16).
+        air_mask: Boolean ``(z, y, x)`` of crop voxels that are air; cleared before the
+            largest-component step, so faint responses in air never win it.
         clock: Time source (``time.perf_counter`` by default).
     """
     import time
@@ -72,6 +75,8 @@ def predict_leg(
         per_network.append(average_folds(folds))
     networks_done = clock()
     labels = combine_orientations(per_network, mode=voting)
+    if postprocess and air_mask is not None:
+        labels[air_mask] = 0
     if postprocess:
         labels = keep_largest_component(labels)
     probabilities = None

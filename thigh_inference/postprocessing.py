@@ -36,7 +36,7 @@ CONNECTIVITIES: tuple[int, ...] = (6, 18, 26)
 def keep_largest_component(
     labels: np.ndarray,
     classes: Iterable[int] = MUSCLE_LABELS,
-    connectivity: int = 26,
+    connectivity: int = 6,
     use_cc3d: bool | None = None,
 ) -> np.ndarray:
     """For each class in ``classes`` keep only its largest connected component; the rest becomes 0.
@@ -115,3 +115,24 @@ def _keep_mask_scipy(labels: np.ndarray, wanted: list[int], connectivity: int) -
         largest = int(np.argmax(sizes))  # scipy numbers components in C order: ties go to the first
         keep &= ~mask | (components == largest)
     return keep
+
+
+AIR_HU = -500.0
+"""Voxels below this HU are air (or outside the scan): never muscle."""
+
+
+def clear_labels_in_air(labels: np.ndarray, image_hu: np.ndarray, threshold_hu: float = AIR_HU) -> int:
+    """Set labels to background where the scan is air, in place; return how many voxels changed.
+
+    A network can put faint, checkerboard-like responses into the constant air around a
+    leg; muscle is never air, so these go whatever their connectivity.
+
+    Args:
+        labels: Label map ``(z, y, x)`` on the scan's grid (changed in place).
+        image_hu: The scan in HU, same shape.
+        threshold_hu: Voxels below this are air.
+    """
+    air = (image_hu < threshold_hu) & (labels > 0)
+    changed = int(np.count_nonzero(air))
+    labels[air] = 0
+    return changed

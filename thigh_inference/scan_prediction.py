@@ -15,9 +15,10 @@ import torch
 
 from thigh_common.labels import NUM_CLASSES
 from thigh_inference.leg_ensemble import predict_leg
+from thigh_inference.postprocessing import AIR_HU, clear_labels_in_air
 from thigh_inference.trained_model import TrainedModel
 from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
-from thigh_planner.normalisation.resampling import labels_to_original, paste_region
+from thigh_planner.normalisation.resampling import image_to_frame, labels_to_original, paste_region
 from thigh_planner.preprocess_case import preprocess_scan
 
 
@@ -57,7 +58,7 @@ def predict_scan(
         device: Where the networks run.
         amp: Mixed precision.
         voting: ``"sum"`` or ``"majority"``.
-        postprocess: Keep only the largest component of each muscle.
+        postprocess: Keep only the largest component of each muscle, and no muscle in air.
         keep_probabilities: Keep each leg's mean probabilities on its crop grid.
 
     Raises:
@@ -71,7 +72,8 @@ def predict_scan(
     labels = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype=np.uint8)
     prediction = ScanPrediction(labels, detection, seconds=seconds)
     for record, crop, _ in legs:
-        leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities)
+        air = image_to_frame(image, record.frame, record.midline) < AIR_HU if postprocess else None
+        leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities, air)
         seconds["networks"] += leg.seconds_networks
         seconds["voting"] += leg.seconds_voting
         mapping_started = time.perf_counter()
@@ -80,4 +82,6 @@ def predict_scan(
         seconds["mapping"] += time.perf_counter() - mapping_started
         if leg.probabilities is not None:
             prediction.leg_probabilities[record.side] = leg.probabilities
+    if postprocess:
+        clear_labels_in_air(labels, sitk.GetArrayViewFromImage(image))
     return prediction

@@ -129,3 +129,12 @@ def test_empty_and_single_component_maps_are_unchanged():
 def test_bad_inputs_are_rejected(labels, connectivity, message):
     with pytest.raises(ValueError, match=message):
         keep_largest_component(labels, connectivity=connectivity)
+
+
+def test_labels_in_air_are_cleared():
+    from thigh_inference.postprocessing import clear_labels_in_air
+
+    labels = np.array([[[0, 7, 7, 3]]], dtype=np.uint8)
+    hu = np.array([[[-1000, -1000, 40, -600]]], dtype=np.int16)
+    assert clear_labels_in_air(labels, hu) == 2
+    assert labels.tolist() == [[[0, 0, 7, 0]]]

@@ -118,7 +118,7 @@ def summarise(
         "networks": list(networks),
         "checkpoint": ckpt.FINAL,
         "voting": "sum",
-        "postprocessing": "largest 3D component per muscle (26-connectivity)",
+        "postprocessing": "largest 3D component per muscle (6-connectivity)",
         "num_legs": len(per_leg),
     }
     for key in ("dice", "dice_before_postprocessing"):

@@ -1,0 +1,92 @@
+"""Benchmark ``thigh_predict`` on one phantom scan: wall time per step and peak memory.
+
+Target (issue: inference): one ``clinical`` phantom scan (512 x 512 in-plane, both thighs)
+on 2 CPU cores with the default 2d5 model of the paper preset: all five folds in under
+60 s end to end, one fold in under 20 s, peak memory under 6 GB.
+
+Speed does not depend on the weights, so the model is built, not trained: the planned
+networks with their initial weights are saved as checkpoints of ``--folds`` folds. The
+scan is planned first (not timed) so that the plans match the data.
+
+Usage:
+    python benchmarks/bench_predict.py --size clinical --folds 5
+    python benchmarks/bench_predict.py --size clinical --folds 1 --amp
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from thigh_planner.plans import load_plans, save_plans
+from thigh_trainer.networks import build_network
+from thigh_trainer.training.checkpoint import FINAL, save_checkpoint
+
+MEASURE = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def _run(module: str, *arguments: str) -> None:
+    subprocess.run([sys.executable, "-m", module, *arguments], check=True, capture_output=True)
+
+
+def _untrained_model(preprocessed: Path, results: Path, folds: int) -> None:
+    plans = load_plans(preprocessed / "plans.json")
+    configuration = plans.configuration("2d5")
+    model = results / "Bench" / "2d5"
+    for fold in range(folds):
+        folder = model / f"fold_{fold}"
+        save_plans(plans, folder / "plans.json")
+        for orientation in configuration.orientations:
+            torch.manual_seed(fold)
+            network = build_network(configuration.network)
+            save_checkpoint(folder / orientation / FINAL, {"network": network.state_dict()})
+            record = {"options": {"configuration": "2d5"}}
+            (folder / orientation / "training.json").write_text(json.dumps(record))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=("tiny", "small", "clinical"), default="clinical")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--preset", choices=("default", "paper"), default="paper")
+    parser.add_argument("--amp", action="store_true", help="bf16 autocast on the CPU")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        raw = root / "raw" / "Bench"
+        _run("dataset_conversion.phantom.cli", "-o", str(raw), "-n", "2", "--size", arguments.size)
+        _run("thigh_planner.cli", str(raw), "--preprocessed", str(root / "pre"), "--preset", arguments.preset,
+             "--workers", "1", "--folds", "2")  # fmt: skip
+        _untrained_model(root / "pre" / "Bench", root / "results", arguments.folds)
+        scan = raw / "imagesTr" / "phantom_000_0000.nii.gz"
+        command = [sys.executable, "-m", "thigh_inference.cli", "-i", str(scan), "-o", str(root / "out"),
+                   "--results", str(root / "results"), "-d", "Bench"] + (["--amp"] if arguments.amp else [])  # fmt: skip
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-c", MEASURE, *command], check=True, capture_output=True, text=True
+        )
+        seconds = time.perf_counter() - started
+        peak_gb = int(result.stdout.strip().splitlines()[-1]) / 1024**2
+        breakdown = [line for line in result.stderr.splitlines() if "done in" in line]
+    print(f"thigh_predict, one {arguments.size} scan, {arguments.folds} fold(s) of 2d5 ({arguments.preset} preset)"
+          f"{', bf16' if arguments.amp else ''}: {seconds:.1f} s end to end (process start included), "
+          f"peak memory {peak_gb:.2f} GB")  # fmt: skip
+    for line in breakdown:
+        print(line.split("INFO ", 1)[-1])
+
+
+if __name__ == "__main__":
+    main()

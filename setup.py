@@ -37,7 +37,7 @@ setup(
     ],
     extras_require={
         "test": ["pytest>=7.4"],
-        "dev": ["pytest>=7.4", "ruff>=0.5", "pre-commit>=3.5"],
+        "dev": ["pytest>=7.4", "ruff==0.17.6", "pre-commit>=3.5"],
     },
     entry_points={
         "console_scripts": [

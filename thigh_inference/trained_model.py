@@ -103,6 +103,8 @@ def load_network(path: Path, configuration: Configuration, device: torch.device)
         raise ckpt.damaged(
             path, f"its weights do not fit the planned network: {str(error).splitlines()[0]}"
         ) from error
+    if configuration.network.spatial_dims == 2:
+        network = network.to(memory_format=torch.channels_last)
     return network.to(device).eval()
 
 

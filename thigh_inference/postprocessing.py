@@ -21,6 +21,7 @@ import numpy as np
 from scipy import ndimage
 
 from thigh_common.labels import MUSCLE_LABELS
+from thigh_planner.normalisation.intensity import AIR_THRESHOLD_HU
 
 try:
     import cc3d
@@ -117,8 +118,7 @@ def _keep_mask_scipy(labels: np.ndarray, wanted: list[int], connectivity: int) -
     return keep
 
 
-AIR_HU = -500.0
-"""Voxels below this HU are air (or outside the scan): never muscle."""
+AIR_HU = AIR_THRESHOLD_HU
 
 
 def clear_labels_in_air(labels: np.ndarray, image_hu: np.ndarray, threshold_hu: float = AIR_HU) -> int:

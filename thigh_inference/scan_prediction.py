@@ -15,10 +15,10 @@ import torch
 
 from thigh_common.labels import NUM_CLASSES
 from thigh_inference.leg_ensemble import predict_leg
-from thigh_inference.postprocessing import AIR_HU, clear_labels_in_air
+from thigh_inference.postprocessing import clear_labels_in_air
 from thigh_inference.trained_model import TrainedModel
 from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
-from thigh_planner.normalisation.resampling import image_to_frame, labels_to_original, paste_region
+from thigh_planner.normalisation.resampling import labels_to_original, paste_region
 from thigh_planner.preprocess_case import preprocess_scan
 
 
@@ -71,8 +71,7 @@ def predict_scan(
     seconds["preprocessing"] = time.perf_counter() - started
     labels = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype=np.uint8)
     prediction = ScanPrediction(labels, detection, seconds=seconds)
-    for record, crop, _ in legs:
-        air = image_to_frame(image, record.frame, record.midline) < AIR_HU if postprocess else None
+    for record, crop, _, air in legs:
         leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities, air)
         seconds["networks"] += leg.seconds_networks
         seconds["voting"] += leg.seconds_voting

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import SimpleITK as sitk
 
 from thigh_common.image_io import read_image
 from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
-from thigh_planner.normalisation.intensity import normalise_hu
+from thigh_planner.normalisation.intensity import AIR_THRESHOLD_HU, normalise_hu
 from thigh_planner.normalisation.leg_frame import build_leg_frame
 from thigh_planner.normalisation.resampling import image_to_frame, labels_to_frame
 from thigh_planner.plans.schema import Plans
 from thigh_planner.preprocessed_leg import LegRecord, ScanGeometry, save_leg
 
-logger = logging.getLogger(__name__)
+
+class PreprocessedLeg(NamedTuple):
+    """One normalised leg of a scan held in memory.
+
+    Attributes:
+        record: Frame, midline, detection and the scan's grid.
+        image: Normalised float32 crop ``(z, y, x)``.
+        labels: uint8 labels on the crop (None without labels).
+        air: Boolean ``(z, y, x)``: crop voxels below ``AIR_THRESHOLD_HU`` before windowing
+            (air, and outside the scan or beyond the midline), which can never be muscle.
+    """
+
+    record: LegRecord
+    image: np.ndarray
+    labels: np.ndarray | None
+    air: np.ndarray
 
 
 def preprocess_scan(
@@ -26,7 +41,7 @@ def preprocess_scan(
     detection: ThighDetection | None = None,
     labels: sitk.Image | None = None,
     expected_shaft_length_mm: float = 300.0,
-) -> list[tuple[LegRecord, np.ndarray, np.ndarray | None]]:
+) -> list[PreprocessedLeg]:
     """Normalise every leg of a scan held in memory.
 
     Args:
@@ -38,7 +53,7 @@ def preprocess_scan(
         expected_shaft_length_mm: Passed to the detector when it runs.
 
     Returns:
-        Per leg: its record, the normalised float32 image and the uint8 labels (None without labels).
+        One :class:`PreprocessedLeg` per leg found.
 
     Raises:
         NoThighFoundError: If the scan holds no thigh.
@@ -55,7 +70,7 @@ def preprocess_scan(
         normalised = normalise_hu(hu, plans.window_hu, plans.normalisation, plans.mean_hu, plans.std_hu)
         crop_labels = None if labels is None else labels_to_frame(labels, frame, detection.midline)
         record = LegRecord(case_id, side, frame, detection.midline, ScanGeometry.of(image), leg.to_dict())
-        legs.append((record, normalised, crop_labels))
+        legs.append(PreprocessedLeg(record, normalised, crop_labels, hu < AIR_THRESHOLD_HU))
     return legs
 
 
@@ -75,7 +90,7 @@ def preprocess_case(
     image = read_image(image_path)
     labels = None if label_path is None else read_image(label_path)
     written = []
-    for record, normalised, crop_labels in preprocess_scan(image, plans, case_id, detection, labels):
+    for record, normalised, crop_labels, _ in preprocess_scan(image, plans, case_id, detection, labels):
         save_leg(output_folder, record, normalised, crop_labels)
         written.append(record.leg_id)
     return written

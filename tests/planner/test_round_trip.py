@@ -16,7 +16,8 @@ def _round_trip_dice(folder, case, plans):
     image = read_image(folder / "imagesTr" / f"{case}_0000.nii.gz")
     labels = read_image(folder / "labelsTr" / f"{case}.nii.gz")
     back = np.zeros(sitk.GetArrayViewFromImage(labels).shape, np.uint8)
-    for record, _, crop_labels in preprocess_scan(image, plans, case, labels=labels):
+    for record, _, crop_labels, air in preprocess_scan(image, plans, case, labels=labels):
+        assert air.any() and not air[crop_labels > 0].any(), "air around the leg, never under a muscle"
         region, leg_labels = labels_to_original(
             crop_labels, record.frame, labels, NUM_CLASSES, record.midline
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 NORMALISATIONS: tuple[str, str] = ("zscore", "minmax")
+AIR_THRESHOLD_HU = -500.0
+"""Below this HU a voxel is air (or outside the scan): never muscle."""
 
 
 def normalise_hu(

@@ -1,6 +1,7 @@
 """Fixtures for the whole test suite."""
 
 import locale
+import os
 
 import pytest
 
@@ -15,3 +16,15 @@ def restore_locale():
     saved = locale.setlocale(locale.LC_ALL)
     yield
     locale.setlocale(locale.LC_ALL, saved)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_network_cache(tmp_path_factory):
+    """Keep the networks OpenVINO converts in a folder of the test session, not in ~/.cache."""
+    saved = os.environ.get("THIGH_CACHE")
+    os.environ["THIGH_CACHE"] = str(tmp_path_factory.mktemp("thighseg-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("THIGH_CACHE", None)
+    else:
+        os.environ["THIGH_CACHE"] = saved

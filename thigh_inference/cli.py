@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--results", help="results root (overrides THIGH_RESULTS)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--amp", action="store_true", help="mixed precision (fp16 on CUDA, bf16 on CPU)")
+    parser.add_argument("--backend", choices=("auto", "torch", "openvino"), default="auto",
+                        help="what runs the networks: auto (default: OpenVINO on a CPU when installed, "
+                        "else PyTorch), torch or openvino")  # fmt: skip
     parser.add_argument("--voting", choices=("sum", "majority"), default="sum",
                         help="combine orientations by winner-takes-all over summed probabilities (paper) "
                         "or by majority of their label maps")  # fmt: skip
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(arguments.verbose)
 
     def body() -> int:
+        from thigh_inference.backends import resolve_backend
         from thigh_inference.predict_run import PredictOptions, predict_cohort
         from thigh_inference.sharding import check_part
         from thigh_inference.trained_model import load_model
@@ -78,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
         check_part(arguments.num_parts, arguments.part_id)
         device = resolve_device(arguments.device)
-        model = load_model(_model_folder(arguments), arguments.folds, device)
+        backend = resolve_backend(arguments.backend, device)
+        model = load_model(_model_folder(arguments), arguments.folds, device, backend)
         options = PredictOptions(
             input_path=Path(arguments.input),
             output_folder=Path(arguments.output),

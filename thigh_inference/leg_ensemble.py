@@ -59,17 +59,22 @@ def predict_leg(
         postprocess: Keep only the largest 3D component of each muscle.
         keep_probabilities: Also return the mean probabilities (float16).
         air_mask: Boolean ``(z, y, x)`` of crop voxels that are air; cleared before the
-            largest-component step, so faint responses in air never win it.
+            largest-component step, so faint responses in air never win it. With ``postprocess``
+            the 2D networks also skip slices whose input is all air.
         clock: Time source (``time.perf_counter`` by default).
     """
     import time
 
     clock = clock or time.perf_counter
     started = clock()
+    # All-air slices need no network when air is cleared from the labels afterwards.
+    skip_air = air_mask if postprocess else None
     per_network = []
     for name in model.network_names:
         folds = (
-            predict_network(networks[name], name, image, model.plans, model.configuration, device, amp)
+            predict_network(
+                networks[name], name, image, model.plans, model.configuration, device, amp, skip_air
+            )
             for networks in model.networks.values()
         )
         per_network.append(average_folds(folds))

@@ -51,8 +51,8 @@ CASE_COLUMNS: tuple[str, ...] = (
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
 
-SideOfVoxels = Callable[[np.ndarray], np.ndarray]
-"""Takes voxel indices ``(N, 3)`` in numpy order ``(z, y, x)``; returns bool ``(N,)``, True on the left."""
+SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
+"""Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
 
 
 def left_of_plane(image: sitk.Image, plane: MidlinePlane) -> SideOfVoxels:
@@ -69,9 +69,12 @@ def left_of_plane(image: sitk.Image, plane: MidlinePlane) -> SideOfVoxels:
     per_index_xyz = (normal @ direction) * np.asarray(image.GetSpacing(), dtype=float)
     offset = float(normal @ (np.asarray(image.GetOrigin(), dtype=float) - np.asarray(plane.point_mm)))
 
-    def is_left(indices_zyx: np.ndarray) -> np.ndarray:
-        indices = np.asarray(indices_zyx)
-        distance = offset + sum(indices[:, axis] * per_index_xyz[2 - axis] for axis in range(3))
+    def is_left(indices_zyx: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        # Per axis, a table of the distance contributed by each index: three lookups and two sums.
+        distance = np.full(len(indices_zyx[0]), offset, dtype=np.float64)
+        for axis, indices in enumerate(indices_zyx):
+            per_index = per_index_xyz[2 - axis] * np.arange(int(indices.max(initial=0)) + 1, dtype=np.float64)
+            distance += per_index[indices]
         return distance > 0
 
     return is_left
@@ -89,7 +92,7 @@ def _voxel_sides(
     if is_left is None:
         raise ValueError("both legs are present: give is_left (a mask or a side function) to tell them apart")
     if callable(is_left):
-        left = np.asarray(is_left(np.stack(np.unravel_index(flat_indices, shape), axis=1)), dtype=bool)
+        left = np.asarray(is_left(np.unravel_index(flat_indices, shape)), dtype=bool)
     else:
         if is_left.shape != shape:
             raise ValueError(f"is_left mask of shape {is_left.shape} does not match the labels {shape}")

@@ -73,7 +73,9 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
     detection = prediction.detection
     for note in detection.notes:
         logger.warning("%s: %s", scan.case_id, note)
-    side_of = muscle_table.left_of_plane(image, detection.midline) if detection.midline is not None else None
+    side_of = prediction.left
+    if side_of is None and detection.midline is not None:
+        side_of = muscle_table.left_of_plane(image, detection.midline)
     table = muscle_table.case_table(
         prediction.labels, sitk.GetArrayViewFromImage(image), image.GetSpacing(), side_of,
         set(detection.legs), scan.case_id,

@@ -31,12 +31,15 @@ class ScanPrediction:
         detection: The thighs found (legs present, midline).
         leg_probabilities: Per side, the mean probabilities on the leg's crop grid (if asked for).
         seconds: Time per step: ``preprocessing``, ``networks``, ``voting``, ``mapping``.
+        left: Boolean ``(z, y, x)``, True where a label came from the left leg (the side of each
+            labelled voxel, for the muscle tables); None when fewer than two legs were segmented.
     """
 
     labels: np.ndarray
     detection: ThighDetection
     leg_probabilities: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    left: np.ndarray | None = None
 
 
 def predict_scan(
@@ -70,7 +73,8 @@ def predict_scan(
     legs = preprocess_scan(image, model.plans, case_id, detection)
     seconds["preprocessing"] = time.perf_counter() - started
     labels = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype=np.uint8)
-    prediction = ScanPrediction(labels, detection, seconds=seconds)
+    left = np.zeros(labels.shape, dtype=bool) if len(legs) > 1 else None
+    prediction = ScanPrediction(labels, detection, seconds=seconds, left=left)
     for record, crop, _, air in legs:
         leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities, air)
         seconds["networks"] += leg.seconds_networks
@@ -78,6 +82,8 @@ def predict_scan(
         mapping_started = time.perf_counter()
         region, leg_labels = labels_to_original(leg.labels, record.frame, image, NUM_CLASSES, record.midline)
         paste_region(labels, region, leg_labels)
+        if left is not None and not region.is_empty:  # the leg pasted last owns a shared voxel
+            left[region.numpy_slices][leg_labels > 0] = record.side == "left"
         seconds["mapping"] += time.perf_counter() - mapping_started
         if leg.probabilities is not None:
             prediction.leg_probabilities[record.side] = leg.probabilities

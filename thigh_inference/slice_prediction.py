@@ -68,6 +68,9 @@ def network_probabilities(network: nn.Module, batch: torch.Tensor) -> torch.Tens
     Raises:
         ValueError: If the output's batch size or spatial shape differs from the input's.
     """
+    probabilities = getattr(network, "probabilities", None)
+    if callable(probabilities):  # an OpenVINO network: softmax straight from its output buffer
+        return probabilities(batch)
     if batch.ndim == 4:
         batch = batch.contiguous(memory_format=torch.channels_last)
     output = network(batch)
@@ -111,6 +114,7 @@ def predict_leg_2d(
     device: torch.device = torch.device("cpu"),  # noqa: B008 - immutable default
     amp: bool = False,
     out_dtype: np.dtype | type = np.float32,
+    air_mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Predict softmax probabilities of a leg volume slice by slice in one orientation.
 
@@ -128,6 +132,11 @@ def predict_leg_2d(
         device: Device to run the network on (the network must already be there).
         amp: Mixed precision (float16 on CUDA, bfloat16 on CPU).
         out_dtype: Storage type of the result: float32 (default) or float16 to halve memory.
+        air_mask: Boolean ``(z, y, x)``, True where the leg crop is air. Slices whose three
+            input slices are all air are not fed to the network: they get background with
+            probability 1 (about a tenth of the coronal and sagittal slices of a leg). Pass it
+            only when air is cleared from the labels afterwards, as the postprocessing does;
+            then the labels are the same as without it.
 
     Returns:
         Probabilities ``(C, z, y, x)`` of ``out_dtype``; they sum to 1 over C.
@@ -156,29 +165,59 @@ def predict_leg_2d(
     )
     background = float(image.min())
 
+    wanted = np.arange(num_slices) if air_mask is None else slices_with_tissue(air_mask, axis, offset)
+    if wanted.size == 0:
+        wanted = np.arange(1)  # an all-air leg: still one pass, to learn the number of classes
     was_training = network.training
     network.eval()
     output: np.ndarray | None = None
     try:
         with torch.inference_mode():
-            for start in range(0, num_slices, batch_size):
-                indices = np.arange(start, min(start + batch_size, num_slices))
+            for start in range(0, wanted.size, batch_size):
+                indices = wanted[start : start + batch_size]
                 batch = _neighbour_batch(slices, indices, offset, padding, background)
                 inputs = torch.from_numpy(batch).to(device, non_blocking=True)
                 with autocast_context(device, amp):
                     probabilities = network_probabilities(network, inputs)
                 probabilities = probabilities[:, :, crop[0], crop[1]].cpu().numpy()
                 if output is None:
-                    output = np.empty((probabilities.shape[1], *image.shape), dtype=out_dtype)
-                    logger.debug("Predicting %d %s slices, %d classes", num_slices, orientation, len(output))
+                    output = _background_volume(probabilities.shape[1], image.shape, out_dtype)
+                    logger.debug("Predicting %d of %d %s slices", wanted.size, num_slices, orientation)
                 # Write through a view of the output with the slice axis first.
-                np.moveaxis(output, axis + 1, 1)[:, indices[0] : indices[-1] + 1] = probabilities.transpose(
-                    1, 0, 2, 3
-                )
+                np.moveaxis(output, axis + 1, 1)[:, indices] = probabilities.transpose(1, 0, 2, 3)
     finally:
         network.train(was_training)
     assert output is not None  # at least one slice: the image is non-empty
     return output
+
+
+def slices_with_tissue(air_mask: np.ndarray, axis: int, offset: int) -> np.ndarray:
+    """Indices of the slices along ``axis`` whose input (the slice and its neighbours) is not all air.
+
+    Args:
+        air_mask: Boolean ``(z, y, x)``, True for air.
+        axis: The axis the slices are taken along (0, 1 or 2).
+        offset: Neighbour offset in slices.
+
+    Returns:
+        Sorted slice indices.
+    """
+    others = tuple(a for a in range(3) if a != axis)
+    tissue = ~np.all(air_mask, axis=others)
+    count = tissue.size
+    last = count - 1
+    positions = np.arange(count)
+    needed = (
+        tissue | tissue[np.clip(positions - offset, 0, last)] | tissue[np.clip(positions + offset, 0, last)]
+    )
+    return np.flatnonzero(needed)
+
+
+def _background_volume(num_classes: int, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+    """Probabilities ``(C, *shape)`` that say background everywhere (filled in by the predicted slices)."""
+    volume = np.zeros((num_classes, *shape), dtype=dtype)
+    volume[0] = 1
+    return volume
 
 
 def _neighbour_batch(

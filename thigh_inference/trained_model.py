@@ -35,13 +35,16 @@ class TrainedModel:
         folder: The model folder (``THIGH_RESULTS/DATASET/CONFIG``).
         configuration_name: ``2d``, ``2d5`` or ``3d``.
         plans: The plans every fold was trained with.
-        networks: Per fold name, per network name (orientation or ``volume``), the network in eval mode.
+        networks: Per fold name, per network name (orientation or ``volume``), the network in eval mode
+            (a PyTorch module, or an :class:`~thigh_inference.openvino_network.OpenVinoNetwork`).
+        backend: ``torch`` or ``openvino``: what runs the networks.
     """
 
     folder: Path
     configuration_name: str
     plans: Plans
     networks: dict[str, dict[str, torch.nn.Module]] = field(default_factory=dict)
+    backend: str = "torch"
 
     @property
     def configuration(self) -> Configuration:
@@ -86,8 +89,13 @@ def _configuration_of(folder: Path, fold_folders: list[Path]) -> str:
     raise InvalidInputError(f"{folder}: cannot tell which configuration (2d, 2d5, 3d) was trained")
 
 
-def load_network(path: Path, configuration: Configuration, device: torch.device) -> torch.nn.Module:
+def load_network(
+    path: Path, configuration: Configuration, device: torch.device, backend: str = "torch"
+) -> torch.nn.Module:
     """Build the planned network and load its weights from a checkpoint, in eval mode on ``device``.
+
+    With ``backend="openvino"`` the network comes wrapped in an
+    :class:`~thigh_inference.openvino_network.OpenVinoNetwork` (CPU only), which is called the same way.
 
     Raises:
         CheckpointError: For a missing or damaged checkpoint, or weights of another network.
@@ -103,18 +111,25 @@ def load_network(path: Path, configuration: Configuration, device: torch.device)
         raise ckpt.damaged(
             path, f"its weights do not fit the planned network: {str(error).splitlines()[0]}"
         ) from error
+    if backend == "openvino":
+        from thigh_inference.openvino_network import OpenVinoNetwork, checkpoint_key
+
+        return OpenVinoNetwork(network.eval(), cache_key=checkpoint_key(path))  # type: ignore[return-value]
     if configuration.network.spatial_dims == 2:
         network = network.to(memory_format=torch.channels_last)
     return network.to(device).eval()
 
 
-def load_model(folder: Path, folds: list[str] | None, device: torch.device) -> TrainedModel:
+def load_model(
+    folder: Path, folds: list[str] | None, device: torch.device, backend: str = "torch"
+) -> TrainedModel:
     """Load the networks of ``folds`` (default: every trained fold) from a model folder.
 
     Args:
         folder: ``THIGH_RESULTS/DATASET/CONFIG``, or a single ``fold_F`` folder.
         folds: Fold names such as ``"0"`` or ``"all"``; None for every fold present.
         device: Where the networks run.
+        backend: ``torch`` or ``openvino`` (resolved, see :func:`thigh_inference.backends.resolve_backend`).
 
     Raises:
         InvalidInputError: When folds are missing or unfinished, or were trained with other plans.
@@ -136,7 +151,7 @@ def load_model(folder: Path, folds: list[str] | None, device: torch.device) -> T
     fold_folders = [folder / f"{FOLD_PREFIX}{fold}" for fold in wanted]
     configuration_name = _configuration_of(folder, fold_folders)
     plans = load_plans(fold_folders[0] / "plans.json")
-    model = TrainedModel(folder, configuration_name, plans)
+    model = TrainedModel(folder, configuration_name, plans, backend=backend)
     for fold, fold_folder in zip(wanted, fold_folders, strict=True):
         if load_plans(fold_folder / "plans.json") != plans:
             raise InvalidInputError(
@@ -150,10 +165,10 @@ def load_model(folder: Path, folds: list[str] | None, device: torch.device) -> T
                 f"(resume it with thigh_train {configuration_name} {fold} --resume, or leave the fold out with -f)"
             )
         model.networks[fold] = {
-            name: load_network(fold_folder / name / FINAL_CHECKPOINT, model.configuration, device)
+            name: load_network(fold_folder / name / FINAL_CHECKPOINT, model.configuration, device, backend)
             for name in model.network_names
         }
-    logger.info("model %s: %s, folds %s", folder, configuration_name, ", ".join(wanted))
+    logger.info("model %s: %s, folds %s, run by %s", folder, configuration_name, ", ".join(wanted), backend)
     return model
 
 
@@ -165,8 +180,13 @@ def predict_network(
     configuration: Configuration,
     device: torch.device,
     amp: bool = False,
+    air_mask: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Softmax probabilities ``(C, z, y, x)`` of one network (an orientation, or ``volume``) for a leg crop."""
+    """Softmax probabilities ``(C, z, y, x)`` of one network (an orientation, or ``volume``) for a leg crop.
+
+    ``air_mask`` (True for air) lets a 2D network skip all-air slices, see
+    :func:`thigh_inference.slice_prediction.predict_leg_2d`; the 3D network ignores it.
+    """
     if name == VOLUME_NETWORK:
         from thigh_inference.volume_prediction import predict_leg_3d
 
@@ -177,5 +197,5 @@ def predict_network(
 
     return predict_leg_2d(
         network, image, name, plans.neighbour_offset_slices[name], configuration.patch_size[name],
-        max(configuration.batch_size, MIN_SLICE_BATCH), device, amp,
+        max(configuration.batch_size, MIN_SLICE_BATCH), device, amp, air_mask=air_mask,
     )  # fmt: skip

@@ -195,7 +195,7 @@ def test_side_function_agrees_with_plane_distance_on_an_oblique_grid():
     image.SetDirection((np.cos(a), -np.sin(a), 0, np.sin(a), np.cos(a), 0, 0, 0, 1))
     plane = MidlinePlane(point_mm=(0.5, 3.0, 12.0), normal=(0.8, 0.6, 0.0))
     expected = plane_distance_on_grid(image, None, np.asarray(plane.point_mm), np.asarray(plane.normal)) > 0
-    indices = np.stack(np.unravel_index(np.arange(expected.size), expected.shape), axis=1)
+    indices = np.unravel_index(np.arange(expected.size), expected.shape)
     np.testing.assert_array_equal(left_of_plane(image, plane)(indices), expected.ravel())
     assert 0 < expected.sum() < expected.size
 

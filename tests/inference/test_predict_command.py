@@ -14,6 +14,8 @@ import pytest
 import SimpleITK as sitk
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
+from thigh_inference.openvino_network import openvino_available
+
 REAL_CT = Path(__file__).resolve().parents[3] / "shared" / "data" / "real_ct"
 
 
@@ -82,6 +84,19 @@ def test_predict_writes_labels_on_the_input_grid_tables_and_overlays(scans, tmp_
     assert (out / "labels.ctbl").read_text().count("\n") >= 11
     again = predict("-i", str(scans), "-o", str(out))
     assert again.returncode == 0 and "skipping 2 scan(s)" in again.stderr
+
+
+@pytest.mark.skipif(not openvino_available(), reason="OpenVINO is not installed")
+def test_openvino_and_pytorch_give_the_same_labels(scans, tmp_path):
+    labels = {}
+    for backend in ("torch", "openvino"):
+        out = tmp_path / backend
+        done = predict("-i", str(scans / "plain.nii.gz"), "-o", str(out), "--backend", backend)
+        assert done.returncode == 0, done.stderr
+        assert f"run by {backend}" in done.stderr
+        labels[backend] = sitk.GetArrayFromImage(sitk.ReadImage(str(out / "plain.nii.gz")))
+    assert np.count_nonzero(labels["torch"]) > 0
+    assert np.mean(labels["torch"] == labels["openvino"]) > 0.9999
 
 
 def test_sharding_splits_the_cohort_without_overlap(scans, tmp_path):

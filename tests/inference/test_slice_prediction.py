@@ -162,3 +162,37 @@ def test_bad_inputs_are_rejected(image, arguments, message):
         predict_leg_2d(
             call.pop("network"), call.pop("image"), call.pop("orientation"), call.pop("offset"), **call
         )
+
+
+def test_slices_with_tissue_keeps_neighbours_of_tissue():
+    from thigh_inference.slice_prediction import slices_with_tissue
+
+    air = np.ones((10, 4, 5), dtype=bool)
+    air[4, 1, 2] = False  # one tissue voxel in axial slice 4
+    np.testing.assert_array_equal(slices_with_tissue(air, 0, 2), [2, 4, 6])
+    np.testing.assert_array_equal(slices_with_tissue(air, 0, 0), [4])
+    np.testing.assert_array_equal(slices_with_tissue(air, 1, 1), [0, 1, 2])
+    np.testing.assert_array_equal(slices_with_tissue(air, 2, 1), [1, 2, 3])
+    assert slices_with_tissue(np.ones((3, 3, 3), bool), 0, 1).size == 0
+
+
+@pytest.mark.parametrize("orientation", ["axial", "coronal", "sagittal"])
+def test_all_air_slices_are_background_and_the_rest_unchanged(image, orientation):
+    axis = AXIS[orientation]
+    air = np.ones(image.shape, dtype=bool)
+    tissue_slice = [slice(None)] * 3
+    tissue_slice[axis] = 1
+    air[tuple(tissue_slice)] = False  # only slice 1 has tissue: slices 0..3 are needed with offset 2
+    slice_shape = tuple(s for a, s in enumerate(image.shape) if a != axis)
+    network = NeighboursAsLogits()
+    full = predict_leg_2d(network, image, orientation, 2, slice_shape, batch_size=2)
+    calls_full = sum(len(x) for x in network.inputs)
+    network.inputs.clear()
+    skipped = predict_leg_2d(network, image, orientation, 2, slice_shape, batch_size=2, air_mask=air)
+    assert sum(len(x) for x in network.inputs) == 2 < calls_full  # slices 1 and 3 (1 + offset)
+    predicted = np.zeros(image.shape[axis], dtype=bool)
+    predicted[[1, 3]] = True
+    np.testing.assert_allclose(np.compress(predicted, skipped, axis=axis + 1),
+                               np.compress(predicted, full, axis=axis + 1))  # fmt: skip
+    background = np.compress(~predicted, skipped, axis=axis + 1)
+    assert np.all(background[0] == 1) and np.all(background[1:] == 0)

@@ -119,3 +119,34 @@ def test_normalise_hu_modes_and_errors():
         normalise_hu(values, (10, 10))
     with pytest.raises(ValueError, match="normalisation must be one of"):
         normalise_hu(values, (0, 10), "robust")
+
+
+@pytest.mark.parametrize(
+    "direction", [(1, 0, 0, 0, 1, 0, 0, 0, 1), (0, 1, 0, 1, 0, 0, 0, 0, -1)], ids=["identity", "permuted"]
+)
+def test_labels_back_per_label_box_equal_the_full_one_hot_resampling(direction):
+    """labels_to_original resamples each label only where it can matter; the labels must not change."""
+    from thigh_planner.normalisation.resampling import scores_to_original
+
+    _, labels = _scan(direction, spacing=(1.1, 0.9, 2.5))
+    frames, plane = _frames()
+    for frame in frames.values():
+        crop = labels_to_frame(labels, frame, plane)
+        crop[5:9, 10:14, 20:23] = 10  # a small label far from the others: its own small box
+        one_hot = np.stack([crop == label for label in range(11)]).astype(np.float32)
+        region_full, full = scores_to_original(one_hot, frame, labels, plane)
+        region_fast, fast = labels_to_original(crop, frame, labels, num_classes=11, plane=plane)
+        assert region_fast == region_full
+        assert np.count_nonzero(fast == 10) > 0
+        np.testing.assert_array_equal(fast, full)
+
+
+def test_box_corners_cover_the_given_voxels_only():
+    frames, _ = _frames()
+    frame = frames["right"]
+    np.testing.assert_allclose(frame.box_corners_mm((0, 0, 0), frame.size_xyz), frame.corners_mm())
+    corners = frame.box_corners_mm((2, 3, 4), (3, 4, 5))  # exactly voxel (2, 3, 4)
+    centre = frame.reference_image().TransformIndexToPhysicalPoint((2, 3, 4))
+    np.testing.assert_allclose(corners.mean(axis=0), centre, atol=1e-9)
+    edges = np.linalg.norm(corners[1] - corners[0])
+    assert edges == pytest.approx(frame.spacing_mm[2])

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +73,14 @@ class LegFrame:
 
     def corners_mm(self) -> np.ndarray:
         """World positions ``(8, 3)`` of the outer corners of the crop (voxel edges included)."""
-        size = np.asarray(self.size_xyz, dtype=float)
-        spacing = np.asarray(self.spacing_mm)
+        return self.box_corners_mm((0, 0, 0), self.size_xyz)
+
+    def box_corners_mm(self, start_xyz: Sequence[int], stop_xyz: Sequence[int]) -> np.ndarray:
+        """World positions ``(8, 3)`` of the outer corners of the crop voxels ``start <= index < stop``."""
+        start = np.asarray(start_xyz, dtype=float)
+        stop = np.asarray(stop_xyz, dtype=float)
         corners = np.array([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=float)
-        offsets = (corners * size - 0.5) * spacing
+        offsets = (start + corners * (stop - start) - 0.5) * np.asarray(self.spacing_mm)
         return self.origin_mm + offsets @ self.axes_matrix.T
 
     def to_dict(self) -> dict[str, Any]:

@@ -183,6 +183,12 @@ def labels_to_original(
 ) -> tuple[GridRegion, np.ndarray]:
     """Map a crop's label map back onto the scan's grid (one-hot linear interpolation, argmax).
 
+    The same result as :func:`scores_to_original` on the one-hot scores, computed
+    faster: a label's interpolated one-hot score is zero farther than one crop voxel
+    from that label, so each label is resampled only onto the part of the scan its
+    bounding box covers (background onto the whole region). On a clinical scan this
+    resamples about a fifth of the voxels that eleven full passes would.
+
     Args:
         crop_labels: uint8 labels ``(z, y, x)`` on the crop grid.
         frame: The crop's frame.
@@ -190,10 +196,69 @@ def labels_to_original(
         num_classes: Number of classes including background.
         plane: The midline (see :func:`scores_to_original`).
     """
-    one_hot = np.zeros((num_classes, *crop_labels.shape), dtype=np.float32)
-    for label in range(num_classes):
-        one_hot[label] = crop_labels == label
-    return scores_to_original(one_hot, frame, reference, plane)
+    region = region_covering(reference, frame.corners_mm(), margin_voxels=1)
+    if region.is_empty:
+        return region, np.zeros((0, 0, 0), dtype=np.uint8)
+    crop_reference = frame.reference_image()
+    best_score = _resample_mask(crop_labels == 0, crop_reference, _region_reference(reference, region))
+    labels = np.zeros(best_score.shape, dtype=np.uint8)
+    for label in range(1, num_classes):
+        mask = crop_labels == label
+        box = _support_box(mask)
+        if box is None:
+            continue  # its score is 0 everywhere and never beats the background's (>= 0)
+        covered = region_covering(reference, frame.box_corners_mm(*box), margin_voxels=1)
+        part = _intersection(covered, region)
+        if part.is_empty:
+            continue
+        score = _resample_mask(mask, crop_reference, _region_reference(reference, part))
+        inside = _relative_slices(part, region)
+        part_best, part_labels = best_score[inside], labels[inside]
+        better = score > part_best  # strict: the lower label wins a tie, as in scores_to_original
+        part_best[better] = score[better]
+        part_labels[better] = label
+    mask = _other_side_mask(reference, region, plane, frame.side)
+    if mask is not None:
+        labels[mask] = 0
+    return region, labels
+
+
+def _resample_mask(mask: np.ndarray, crop_reference: sitk.Image, target: sitk.Image) -> np.ndarray:
+    """Linear interpolation of a boolean crop mask (as float32) onto ``target``'s voxels."""
+    score = sitk.GetImageFromArray(mask.astype(np.float32))
+    score.CopyInformation(crop_reference)
+    resampled = sitk.Resample(score, target, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    return sitk.GetArrayFromImage(resampled)
+
+
+def _support_box(mask: np.ndarray) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:
+    """Crop indices (x, y, z) ``[start, stop)`` of the voxels within one voxel of ``mask``; None if empty."""
+    if not mask.any():
+        return None
+    bounds = []
+    for axis in range(3):
+        others = tuple(a for a in range(3) if a != axis)
+        present = np.flatnonzero(mask.any(axis=others))
+        bounds.append((int(present[0]) - 1, int(present[-1]) + 2))
+    start_zyx, stop_zyx = zip(*bounds, strict=True)
+    return tuple(reversed(start_zyx)), tuple(reversed(stop_zyx))  # type: ignore[return-value]
+
+
+def _intersection(a: GridRegion, b: GridRegion) -> GridRegion:
+    start = [max(a.start_xyz[i], b.start_xyz[i]) for i in range(3)]
+    stop = [min(a.start_xyz[i] + a.size_xyz[i], b.start_xyz[i] + b.size_xyz[i]) for i in range(3)]
+    return GridRegion(tuple(start), tuple(max(hi - lo, 0) for lo, hi in zip(start, stop, strict=True)))
+
+
+def _relative_slices(part: GridRegion, region: GridRegion) -> tuple[slice, slice, slice]:
+    """Numpy slices ``(z, y, x)`` of ``part`` within an array that holds ``region``."""
+    return tuple(
+        slice(
+            part.start_xyz[a] - region.start_xyz[a],
+            part.start_xyz[a] - region.start_xyz[a] + part.size_xyz[a],
+        )
+        for a in (2, 1, 0)
+    )  # type: ignore[return-value]
 
 
 def paste_region(output: np.ndarray, region: GridRegion, labels: np.ndarray) -> None:

@@ -1,0 +1,53 @@
+"""Which engine runs the networks at inference: PyTorch, or OpenVINO on the CPU.
+
+``auto`` (the default of ``thigh_predict``) picks OpenVINO when the networks run on
+the CPU and OpenVINO is installed, and PyTorch otherwise (always on a GPU). Both
+give the same labels up to floating-point rounding; OpenVINO is the faster on a
+CPU (see :mod:`thigh_inference.openvino_network`).
+
+Example:
+    >>> resolve_backend("auto", torch.device("cuda"))
+    'torch'
+"""
+
+from __future__ import annotations
+
+import torch
+
+from thigh_common.errors import InvalidInputError
+
+BACKENDS: tuple[str, ...] = ("auto", "torch", "openvino")
+
+
+def resolve_backend(requested: str, device: torch.device) -> str:
+    """Turn ``auto`` into ``torch`` or ``openvino`` and check that the choice can run on ``device``.
+
+    Args:
+        requested: ``auto``, ``torch`` or ``openvino``.
+        device: Where the networks would run.
+
+    Returns:
+        ``torch`` or ``openvino``.
+
+    Raises:
+        InvalidInputError: For an unknown name, OpenVINO on a GPU, or OpenVINO not installed.
+    """
+    from thigh_inference.openvino_network import openvino_available
+
+    if requested not in BACKENDS:
+        raise InvalidInputError(f"unknown backend {requested!r}; expected one of {', '.join(BACKENDS)}")
+    if requested == "torch":
+        return "torch"
+    if requested == "auto":
+        return "openvino" if device.type == "cpu" and openvino_available() else "torch"
+    if device.type != "cpu":
+        raise InvalidInputError(
+            f"the openvino backend runs on the CPU only, but the device is {device}; "
+            "use --backend torch (or auto) on a GPU, or --device cpu"
+        )
+    if not openvino_available():
+        raise InvalidInputError(
+            "the openvino backend needs the packages openvino and onnx (pip install openvino onnx); "
+            "or use --backend torch"
+        )
+    return "openvino"

@@ -18,7 +18,7 @@ $(STAMP): setup.py scripts/setup_env.sh
 
 setup: $(STAMP)
 
-## demo: set up, then run the toolkit on built-in synthetic data: synthesise, validate, plan, train, predict
+## demo: set up, then run the toolkit on built-in synthetic data: synthesise, validate, plan, train, predict, evaluate, report
 demo: $(STAMP)
 	$(BIN)/thigh_synth -o $(DEMO_RAW) -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
 	$(BIN)/thigh_synth -o $(DEMO_TEST) -n 2 --size small --seed 0 --start-index $(DEMO_CASES) --overwrite
@@ -30,8 +30,11 @@ demo: $(STAMP)
 		--precision $(DEMO_PRECISION) --workers 1
 	$(BIN)/thigh_predict -i $(DEMO_TEST)/imagesTr -o $(DEMO_DIR)/predictions -d Demo \
 		--results $(DEMO_DIR)/results --amp --overwrite
-	$(PY) scripts/demo_dice.py $(DEMO_DIR)/predictions $(DEMO_TEST)/labelsTr
-	@echo "demo finished: data in $(DEMO_DIR)/raw, model in $(DEMO_DIR)/results/Demo/2d5/fold_0, predictions, tables and overlays in $(DEMO_DIR)/predictions"
+	rm -rf $(DEMO_DIR)/evaluation
+	$(BIN)/thigh_evaluate -r $(DEMO_TEST)/labelsTr -p $(DEMO_DIR)/predictions -o $(DEMO_DIR)/evaluation
+	$(BIN)/thigh_report --predictions $(DEMO_DIR)/predictions --evaluation $(DEMO_DIR)/evaluation \
+		--model $(DEMO_DIR)/results/Demo/2d5/fold_0 -o $(DEMO_DIR)/report
+	@echo "demo finished: open $(DEMO_DIR)/report/index.html (or index.md); data in $(DEMO_DIR)/raw, model in $(DEMO_DIR)/results/Demo/2d5/fold_0"
 
 ## test: set up, lint, then run the default (fast) test tier
 test: $(STAMP)

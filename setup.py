@@ -21,6 +21,7 @@ setup(
             "thigh_trainer*",
             "thigh_inference*",
             "dataset_conversion*",
+            "thigh_evaluation*",
         ]
     ),
     install_requires=[
@@ -40,8 +41,8 @@ setup(
         "onnx>=1.15",
     ],
     extras_require={
-        "test": ["pytest>=7.4"],
-        "dev": ["pytest>=7.4", "ruff==0.17.6", "pre-commit>=3.5"],
+        "test": ["pytest>=7.4", "medpy>=0.5.2"],
+        "dev": ["pytest>=7.4", "medpy>=0.5.2", "ruff==0.17.6", "pre-commit>=3.5"],
     },
     entry_points={
         "console_scripts": [
@@ -51,6 +52,10 @@ setup(
             "thigh_plan=thigh_planner.cli:main",
             "thigh_train=thigh_trainer.cli:main",
             "thigh_predict=thigh_inference.cli:main",
+            "thigh_evaluate=thigh_evaluation.cli:main",
+            "thigh_compare=thigh_evaluation.comparison.cli:main",
+            "thigh_experiment=thigh_evaluation.experiment.cli:main",
+            "thigh_report=thigh_evaluation.report.cli:main",
         ]
     },
 )

@@ -1,0 +1,127 @@
+"""``thigh_evaluate``: score predicted label maps against references, or summarise a cross-validation.
+
+Forms::
+
+    thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT [--workers N] [-v]
+    thigh_evaluate --cv -d DATASET [-c CONFIG] [--results DIR] [-o OUT] [-v]
+
+Exit codes: 0 done; 2 a problem with the input (one log line says what and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from thigh_common.cli import run_command, setup_logging
+
+logger = logging.getLogger("thighseg.evaluate")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``thigh_evaluate``."""
+    parser = argparse.ArgumentParser(
+        prog="thigh_evaluate",
+        description="Score predicted thigh muscle label maps against reference labels per case, leg and muscle "
+        "(Dice, average symmetric surface distance, HD95, volumes) and summarise them; or, with --cv, "
+        "tabulate the validation Dice of every trained fold of a configuration.",
+    )
+    parser.add_argument(
+        "-r", "--reference", help="folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
+    )
+    parser.add_argument(
+        "-p", "--prediction", help="folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
+    )
+    parser.add_argument("-o", "--output", help="output folder (with --cv default: RESULTS/DATASET/CONFIG)")
+    parser.add_argument("--workers", type=int, default=1, help="processes that evaluate cases in parallel "
+                        "(default 1; each holds two label maps in memory)")  # fmt: skip
+    parser.add_argument("--cv", action="store_true", help="summarise the cross-validation of a trained model")
+    parser.add_argument("-d", "--dataset", help="with --cv: the dataset name under THIGH_RESULTS")
+    parser.add_argument("-c", "--configuration", default="2d5", help="with --cv: 2d5 (default), 2d or 3d")
+    parser.add_argument("--results", help="with --cv: results root (overrides THIGH_RESULTS)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def _check_form(arguments: argparse.Namespace) -> None:
+    """Each form's required options, and no option of the other form."""
+    from thigh_common.errors import InvalidInputError
+
+    if arguments.cv:
+        misplaced = [
+            flag for flag, value in (("-r", arguments.reference), ("-p", arguments.prediction)) if value
+        ]
+        if misplaced:
+            raise InvalidInputError(
+                f"{' and '.join(misplaced)} are not used with --cv, which reads the training results: "
+                "thigh_evaluate --cv -d DATASET [-c CONFIG] [--results DIR] [-o OUT]"
+            )
+        if not arguments.dataset:
+            raise InvalidInputError("--cv needs the dataset: thigh_evaluate --cv -d DATASET [-c CONFIG]")
+        return
+    missing = [flag for flag, value in (("-r", arguments.reference), ("-p", arguments.prediction),
+                                        ("-o", arguments.output)) if not value]  # fmt: skip
+    if missing:
+        raise InvalidInputError(
+            f"missing {', '.join(missing)}: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT "
+            "(or thigh_evaluate --cv -d DATASET for a cross-validation summary)"
+        )
+    if arguments.dataset or arguments.results:
+        raise InvalidInputError("-d and --results are used with --cv only; add --cv or leave them out")
+
+
+def _format(value: Any, unit: str = "") -> str:
+    return (
+        "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}{unit}"
+    )
+
+
+def _evaluate(arguments: argparse.Namespace) -> int:
+    from thigh_evaluation.evaluation_run import EvaluationOptions, evaluate_folders
+
+    options = EvaluationOptions(
+        reference_folder=Path(arguments.reference),
+        prediction_folder=Path(arguments.prediction),
+        output_folder=Path(arguments.output),
+        workers=arguments.workers,
+    )
+    summary = evaluate_folders(options).summary
+    overall = summary["overall"]["metrics"]
+    print(
+        f"evaluated {summary['num_cases']} case(s), {summary['num_legs']} leg(s) into {options.output_folder}: "
+        f"mean over classes Dice {_format(overall['dice']['mean'])}, ASD {_format(overall['asd_mm']['mean'], ' mm')}, "
+        f"HD95 {_format(overall['hd95_mm']['mean'], ' mm')}; "
+        f"{len(summary['cases_missing_prediction'])} reference case(s) without prediction"
+    )
+    return 0
+
+
+def _cross_validation(arguments: argparse.Namespace) -> int:
+    from thigh_common.paths import working_folder
+    from thigh_evaluation.cv_summary import cv_markdown, summarise_cross_validation
+
+    results = working_folder("THIGH_RESULTS", arguments.results)
+    output = Path(arguments.output) if arguments.output else None
+    summary = summarise_cross_validation(results, arguments.dataset, arguments.configuration, output)
+    print(cv_markdown(summary, arguments.dataset, arguments.configuration), end="")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``thigh_evaluate``; returns the exit code."""
+    arguments = build_parser().parse_args(argv)
+    setup_logging(arguments.verbose)
+
+    def body() -> int:
+        _check_form(arguments)
+        return _cross_validation(arguments) if arguments.cv else _evaluate(arguments)
+
+    return run_command(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""``thigh_compare NAME=EVAL_DIR ... -o OUT``: compare configurations as in the paper's Figure 5."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from thigh_common.cli import run_command, setup_logging
+from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
+
+logger = logging.getLogger("thighseg.compare")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``thigh_compare``."""
+    parser = argparse.ArgumentParser(
+        prog="thigh_compare",
+        description="Compare the evaluations (thigh_evaluate output folders) of two or more configurations: "
+        "box plots of Dice and ASD per class and over all classes, paired t-tests against a reference "
+        "configuration, markdown and CSV tables.",
+        epilog="example: thigh_compare 2d=evals/2d 2d5=evals/2d5 3d=evals/3d -o comparison",
+    )
+    parser.add_argument(
+        "evaluations",
+        nargs="+",
+        metavar="NAME=EVAL_DIR",
+        help="a configuration name and its evaluation folder",
+    )
+    parser.add_argument("-o", "--output", required=True, help="output folder")
+    parser.add_argument(
+        "--reference",
+        help="configuration the others are tested against (default: 2d5 if given, else the first)",
+    )
+    parser.add_argument("--metrics", nargs="+", choices=list(METRICS), default=list(DEFAULT_METRICS),
+                        help="metrics to compare, one figure row each (default: dice asd_mm)")  # fmt: skip
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``thigh_compare``."""
+    arguments = build_parser().parse_args(argv)
+    setup_logging(arguments.verbose)
+
+    def body() -> None:
+        from thigh_evaluation.comparison.loading import parse_configurations
+        from thigh_evaluation.comparison.pipeline import compare
+
+        evaluations = parse_configurations(arguments.evaluations)
+        result = compare(evaluations, Path(arguments.output), arguments.reference, arguments.metrics)
+        marked = int((result.tests["mark"] != "").sum())
+        print(
+            f"compared {', '.join(result.configurations)} against {result.reference}: "
+            f"{marked} of {len(result.tests)} t-tests significant (p < 0.05); "
+            f"report {result.markdown_path}, figure {result.figure_path}"
+        )
+
+    return run_command(body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

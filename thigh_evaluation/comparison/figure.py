@@ -1,0 +1,250 @@
+"""The paper's Figure 5: paired box plots per class and over all classes, with marks and a data table.
+
+One row per metric (DSC on top, ASD below). The left panel has the ten classes along x and
+one box per configuration side by side (median line, quartile box, whiskers at 1.5 IQR,
+outliers as dots, the mean as a white diamond); the narrower right panel has the per-leg mean over
+all classes. Where a configuration differs significantly from the reference, a bracket
+joins their boxes with ``*`` (p < 0.05) or ``**`` (p < 0.01). Beneath each panel a table
+gives mean ± SD per configuration. A single configuration is drawn the same way, without marks.
+
+Drawn with matplotlib's Agg canvas (no display, no pyplot state).
+
+Example:
+    >>> import pandas as pd
+    >>> frame = pd.read_csv("evals/2d5/metrics.csv")  # doctest: +SKIP
+    >>> plot_boxes({"2d5": frame}, Path("report/boxes.png"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from thigh_common.atomic import atomic_path
+from thigh_evaluation.comparison.descriptive import compared_structures
+from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
+from thigh_evaluation.comparison.names import Structure, short_name
+from thigh_evaluation.comparison.observations import observation_frame, values_of
+from thigh_evaluation.comparison.statistics import describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+logger = logging.getLogger(__name__)
+
+PALETTE: tuple[str, ...] = ("#4C72B0", "#C44E52", "#55A868", "#8172B3", "#CCB974", "#64B5CD", "#DD8452")
+BOX_SPAN = 0.8
+"""Width along x that the boxes of one structure share (structures are 1 apart)."""
+MAX_BOX_WIDTH = 0.5
+TABLE_FONT_SIZE = 7.5
+
+
+def configuration_colours(names: Sequence[str]) -> dict[str, str]:
+    """A colour per configuration, in order (the palette repeats after seven)."""
+    return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(names)}
+
+
+def plot_boxes(
+    frames: Mapping[str, pd.DataFrame],
+    path: Path,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+    tests: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> Path:
+    """Draw box plots of each metric per class and over all classes, and save them as a PNG.
+
+    Args:
+        frames: ``metrics.csv`` rows (as read by ``pandas.read_csv`` or ``load_metrics``) by
+            configuration name, in the order of the boxes; one configuration is fine.
+        path: PNG to write (atomically; folders are created).
+        metrics: Metric columns, one figure row each (``"dice"``, ``"asd_mm"``, ``"hd95_mm"``).
+        tests: The t-test table of ``ttest_table``; its marks are drawn. None: no marks.
+        title: Figure title; by default one naming the configurations and the test.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        ValueError: If ``frames`` is empty or a metric is unknown.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    if not frames:
+        raise ValueError("plot_boxes needs at least one configuration")
+    unknown = [metric for metric in metrics if metric not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
+    structures = compared_structures(observations)
+    classes = [structure for structure in structures if structure[0] == "class"]
+    overall = [structure for structure in structures if structure[0] == "all"]
+    colours = configuration_colours(list(frames))
+
+    table_height = 0.22 * (len(frames) + 1)
+    row_height = 3.2 + table_height + 0.5
+    figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), row_height * len(metrics) + 1.0))
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(
+        len(metrics),
+        2,
+        width_ratios=[max(len(classes), 1), 1.35],
+        hspace=(table_height + 0.6) / 3.2,
+        wspace=0.16,
+        left=0.09,
+        right=0.985,
+        top=1 - 0.85 / figure.get_figheight(),
+        bottom=(table_height + 0.25) / figure.get_figheight(),
+    )
+    for row, metric in enumerate(metrics):
+        for column, panel in enumerate((classes, overall)):
+            axes = figure.add_subplot(grid[row, column])
+            _draw_panel(axes, panel, observations, metric, colours, tests, row_labels=column == 0)
+            if column == 0:
+                axes.set_ylabel(METRICS[metric].axis_label)
+
+    handles = [Patch(facecolor=colour, edgecolor="black", label=name) for name, colour in colours.items()]
+    figure.legend(handles=handles, loc="upper right", ncol=len(handles), frameon=False, fontsize=9)
+    figure.suptitle(title or _default_title(list(frames), tests), x=0.09, ha="left", fontsize=11)
+    path = Path(path)
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
+    logger.info("wrote %s", path)
+    return path
+
+
+def _default_title(names: list[str], tests: pd.DataFrame | None) -> str:
+    if tests is None or tests.empty:
+        return f"{', '.join(names)}: per class (left) and mean over all classes per leg (right)"
+    reference = tests["reference"].iloc[0]
+    return (
+        f"{', '.join(names)}: per class (left), mean over all classes per leg (right); "
+        f"paired t-test against {reference}: * p < 0.05, ** p < 0.01"
+    )
+
+
+def _draw_panel(
+    axes: Axes,
+    panel: list[Structure],
+    observations: Mapping[str, pd.DataFrame],
+    metric: str,
+    colours: Mapping[str, str],
+    tests: pd.DataFrame | None,
+    row_labels: bool,
+) -> None:
+    """Boxes, marks and the table beneath of one panel (a list of structures)."""
+    names = list(observations)
+    width = min(BOX_SPAN / len(names), MAX_BOX_WIDTH)
+    data = {name: [values_of(observations[name], structure, metric) for structure in panel] for name in names}
+    for index, name in enumerate(names):
+        positions = np.arange(len(panel)) + (index - (len(names) - 1) / 2) * width
+        boxes = axes.boxplot(
+            data[name],
+            positions=positions,
+            widths=width * 0.85,
+            patch_artist=True,
+            manage_ticks=False,
+            medianprops={"color": "black", "linewidth": 1.2},
+            showmeans=True,
+            meanprops={
+                "marker": "D",
+                "markersize": 3,
+                "markerfacecolor": "white",
+                "markeredgecolor": "black",
+            },
+            flierprops={
+                "marker": "o",
+                "markersize": 3,
+                "markerfacecolor": colours[name],
+                "markeredgewidth": 0.4,
+            },
+        )
+        for box in boxes["boxes"]:
+            box.set_facecolor(colours[name])
+            box.set_alpha(0.85)
+    axes.set_xlim(-0.5, len(panel) - 0.5)
+    for boundary in range(1, len(panel)):
+        axes.axvline(boundary - 0.5, color="0.88", linewidth=0.8, zorder=0)
+    axes.yaxis.grid(True, color="0.92")
+    axes.set_axisbelow(True)
+    axes.set_xticks([])
+    if tests is not None:
+        _draw_marks(axes, panel, data, metric, tests, width)
+    _draw_table(axes, panel, data, metric, colours, row_labels)
+
+
+def _draw_marks(
+    axes: Axes,
+    panel: list[Structure],
+    data: Mapping[str, list[np.ndarray]],
+    metric: str,
+    tests: pd.DataFrame,
+    width: float,
+) -> None:
+    """Brackets from the reference's box to each significantly different box, with the mark."""
+    names = list(data)
+    if tests.empty:
+        return
+    reference = tests["reference"].iloc[0]
+    if reference not in names:
+        return
+    bottom, top = axes.get_ylim()
+    step = 0.07 * (top - bottom)
+    highest = top
+    offset = {name: (index - (len(names) - 1) / 2) * width for index, name in enumerate(names)}
+    for position, (kind, structure) in enumerate(panel):
+        selected = tests[
+            (tests["metric"] == metric) & (tests["kind"] == kind) & (tests["structure"] == structure)
+        ]
+        marked = selected[selected["mark"].fillna("") != ""]
+        values = [values[position] for values in data.values() if values[position].size]
+        level = max((float(v.max()) for v in values), default=bottom) + step * 0.6
+        for _, test in marked.sort_values("other", key=lambda column: column.map(offset)).iterrows():
+            if test["other"] not in offset:
+                continue
+            left, right = sorted((position + offset[reference], position + offset[test["other"]]))
+            axes.plot([left, left, right, right], [level - step * 0.3, level, level, level - step * 0.3],
+                      color="black", linewidth=0.8)  # fmt: skip
+            axes.text((left + right) / 2, level, test["mark"], ha="center", va="bottom", fontsize=10)
+            highest = max(highest, level + step)
+            level += step
+    axes.set_ylim(bottom, highest)
+
+
+def _draw_table(
+    axes: Axes,
+    panel: list[Structure],
+    data: Mapping[str, list[np.ndarray]],
+    metric: str,
+    colours: Mapping[str, str],
+    row_labels: bool,
+) -> None:
+    """Mean ± SD per configuration and structure, beneath the panel, columns under the boxes."""
+    spec = METRICS[metric]
+    cells = []
+    for values in data.values():
+        statistics = [describe(v) for v in values]
+        cells.append([f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in statistics])
+    table = axes.table(
+        cellText=cells,
+        colLabels=[short_name(structure) for _, structure in panel],
+        rowLabels=list(data) if row_labels else None,
+        rowColours=list(colours.values()) if row_labels else None,
+        cellLoc="center",
+        loc="bottom",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(TABLE_FONT_SIZE)
+    for (row, column), cell in table.get_celld().items():
+        cell.set_linewidth(0.4)
+        if column == -1:
+            cell.get_text().set_color("white")
+            cell.get_text().set_fontweight("bold")
+        elif row == 0:
+            cell.get_text().set_fontweight("bold")

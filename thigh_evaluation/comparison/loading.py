@@ -1,0 +1,147 @@
+"""Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``.
+
+``metrics.csv`` is written by ``thigh_evaluate``: long format, one row per case, leg and
+structure. The comparison needs the columns ``case, leg, kind, structure`` and the compared
+metrics; undefined metrics are empty cells or ``nan``.
+
+Example:
+    >>> parse_configurations(["2d=evals/2d", "2d5=evals/2d5"])
+    {'2d': PosixPath('evals/2d'), '2d5': PosixPath('evals/2d5')}
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from thigh_common.errors import InvalidInputError
+from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS
+
+logger = logging.getLogger(__name__)
+
+METRICS_FILE = "metrics.csv"
+KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")
+COMPARED_KINDS: tuple[str, ...] = ("class", "group")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+def parse_configurations(arguments: Sequence[str]) -> dict[str, Path]:
+    """Turn ``NAME=EVAL_DIR`` arguments into a mapping, in the order given.
+
+    Args:
+        arguments: E.g. ``["2d=evals/2d", "2d5=evals/2d5"]``.
+
+    Returns:
+        Configuration name to evaluation folder.
+
+    Raises:
+        InvalidInputError: If an argument is not ``NAME=DIR``, or a name repeats.
+    """
+    configurations: dict[str, Path] = {}
+    for argument in arguments:
+        name, separator, folder = argument.partition("=")
+        if not separator or not _NAME.match(name) or not folder:
+            raise InvalidInputError(
+                f"expected NAME=EVAL_DIR (e.g. 2d5=evals/2d5; NAME of letters, digits, '_', '.', '+', '-'), "
+                f"got {argument!r}"
+            )
+        if name in configurations:
+            raise InvalidInputError(
+                f"configuration name {name!r} given twice ({configurations[name]} and {folder}): "
+                "give each evaluation its own name"
+            )
+        configurations[name] = Path(folder)
+    return configurations
+
+
+def load_metrics(folder: Path, metrics: Sequence[str] = DEFAULT_METRICS, name: str = "") -> pd.DataFrame:
+    """Read and check the ``metrics.csv`` of one evaluation folder.
+
+    Args:
+        folder: Output folder of ``thigh_evaluate``.
+        metrics: Metric columns that must be there, e.g. ``("dice", "asd_mm")``.
+        name: Configuration name, for messages.
+
+    Returns:
+        The rows of kind ``class`` and ``group``; ``case``, ``leg``, ``kind`` and ``structure``
+        as strings and the metric columns as floats (NaN where undefined).
+
+    Raises:
+        InvalidInputError: If the folder or file is missing, a column is missing, a metric
+            is not numeric, or a case, leg and structure appear more than once.
+    """
+    folder = Path(folder)
+    label = f"evaluation folder of {name}" if name else "evaluation folder"
+    if not folder.is_dir():
+        raise InvalidInputError(f"{label} not found: {folder} (give the output folder of thigh_evaluate)")
+    path = folder / METRICS_FILE
+    if not path.is_file():
+        raise InvalidInputError(
+            f"{folder} has no {METRICS_FILE}: expected the output folder of thigh_evaluate ({label})"
+        )
+    try:
+        frame = pd.read_csv(path, dtype={column: str for column in KEY_COLUMNS})
+    except pd.errors.EmptyDataError:
+        raise InvalidInputError(f"{path} is empty: run thigh_evaluate again") from None
+    required = [*KEY_COLUMNS, *metrics]
+    missing = [column for column in required if column not in frame.columns]
+    if missing:
+        raise InvalidInputError(
+            f"{path} lacks the column(s) {', '.join(missing)}: expected at least {', '.join(required)} "
+            "(the metrics.csv of thigh_evaluate)"
+        )
+    for column in metrics:
+        frame[column] = _numeric(frame[column], path, column)
+    return _checked_rows(frame, path, list(metrics))
+
+
+def load_evaluations(
+    evaluations: Mapping[str, Path], metrics: Sequence[str] = DEFAULT_METRICS
+) -> dict[str, pd.DataFrame]:
+    """:func:`load_metrics` of each configuration, in the given order."""
+    frames = {name: load_metrics(Path(folder), metrics, name) for name, folder in evaluations.items()}
+    for name, frame in frames.items():
+        legs = frame[["case", "leg"]].drop_duplicates()
+        logger.info(
+            "%s: %d case(s), %d leg(s), %d row(s)", name, legs["case"].nunique(), len(legs), len(frame)
+        )
+    return frames
+
+
+def _numeric(values: pd.Series, path: Path, column: str) -> pd.Series:
+    converted = pd.to_numeric(values, errors="coerce")
+    bad = values[converted.isna() & values.notna()]
+    if len(bad):
+        raise InvalidInputError(
+            f"{path}: column {column} has {len(bad)} non-numeric value(s), e.g. {bad.iloc[0]!r}; "
+            "expected numbers, or empty / nan where undefined"
+        )
+    return converted.astype(float)
+
+
+def _checked_rows(frame: pd.DataFrame, path: Path, metrics: list[str]) -> pd.DataFrame:
+    incomplete = frame[list(KEY_COLUMNS)].isna().any(axis=1)
+    if incomplete.any():
+        row = int(incomplete.to_numpy().argmax()) + 2  # header is line 1
+        raise InvalidInputError(
+            f"{path}: {int(incomplete.sum())} row(s) lack a case, leg, kind or structure (first on line {row})"
+        )
+    other_kinds = sorted(set(frame["kind"]) - set(COMPARED_KINDS))
+    if other_kinds:
+        logger.debug("%s: ignoring rows of kind %s", path, ", ".join(other_kinds))
+    frame = frame[frame["kind"].isin(COMPARED_KINDS)]
+    if frame.empty:
+        raise InvalidInputError(f"{path} has no rows of kind class or group: run thigh_evaluate again")
+    duplicated = frame.duplicated(list(KEY_COLUMNS), keep=False)
+    if duplicated.any():
+        repeated = frame[duplicated].drop_duplicates(list(KEY_COLUMNS))
+        first = repeated.iloc[0]
+        raise InvalidInputError(
+            f"{path}: {len(repeated)} case, leg and structure combination(s) appear more than once, e.g. case "
+            f"{first['case']}, {first['leg']} leg, {first['kind']} {first['structure']}: each must appear once"
+        )
+    return frame[[*KEY_COLUMNS, *metrics]].reset_index(drop=True)

@@ -1,0 +1,169 @@
+"""Compare configurations on their evaluations: tables, paired t-tests, figure and report.
+
+Example:
+    >>> from pathlib import Path
+    >>> result = compare(
+    ...     {"2d": Path("evals/2d"), "2d5": Path("evals/2d5"), "3d": Path("evals/3d")}, Path("comparison")
+    ... )  # doctest: +SKIP
+    >>> result.reference, result.markdown_path.name  # doctest: +SKIP
+    ('2d5', 'comparison.md')
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from thigh_common.atomic import atomic_path, write_text_atomic
+from thigh_common.errors import InvalidInputError
+from thigh_evaluation.comparison.descriptive import summary_table
+from thigh_evaluation.comparison.figure import plot_boxes
+from thigh_evaluation.comparison.loading import load_evaluations
+from thigh_evaluation.comparison.markdown import markdown_report
+from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
+from thigh_evaluation.comparison.observations import leg_count, observation_frame
+from thigh_evaluation.comparison.paired_tests import ttest_table
+from thigh_evaluation.comparison.pairing import check_overlap
+
+logger = logging.getLogger(__name__)
+
+FIGURE_FILE = "comparison.png"
+MARKDOWN_FILE = "comparison.md"
+SUMMARY_FILE = "comparison.csv"
+TTESTS_FILE = "ttests.csv"
+PREFERRED_REFERENCE = "2d5"
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """What :func:`compare` computed and wrote.
+
+    Attributes:
+        reference: Name of the reference configuration of the t-tests.
+        configurations: The compared configuration names, in order.
+        legs: Number of legs evaluated per configuration.
+        summary: Descriptive statistics (the rows of ``comparison.csv``).
+        tests: Paired t-tests (the rows of ``ttests.csv``).
+        figure_path: ``OUT/comparison.png``.
+        markdown_path: ``OUT/comparison.md``.
+        summary_path: ``OUT/comparison.csv``.
+        tests_path: ``OUT/ttests.csv``.
+    """
+
+    reference: str
+    configurations: tuple[str, ...]
+    legs: dict[str, int]
+    summary: pd.DataFrame
+    tests: pd.DataFrame
+    figure_path: Path
+    markdown_path: Path
+    summary_path: Path
+    tests_path: Path
+
+
+def choose_reference(names: Sequence[str], reference: str | None = None) -> str:
+    """The reference configuration: ``reference`` if given, else ``"2d5"`` if compared, else the first.
+
+    Raises:
+        InvalidInputError: If ``reference`` is not one of ``names``.
+    """
+    if reference is None:
+        return PREFERRED_REFERENCE if PREFERRED_REFERENCE in names else names[0]
+    if reference not in names:
+        raise InvalidInputError(
+            f"reference {reference!r} is not among the compared configurations: {', '.join(names)}"
+        )
+    return reference
+
+
+def compare(
+    evaluations: Mapping[str, Path],
+    output: Path,
+    reference: str | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> ComparisonResult:
+    """Compare two or more evaluations of ``thigh_evaluate`` as in the paper's Figure 5.
+
+    Writes ``comparison.png``, ``comparison.md``, ``comparison.csv`` and ``ttests.csv`` into
+    ``output`` (atomically; the folder is created).
+
+    Args:
+        evaluations: Configuration name to evaluation folder (holding ``metrics.csv``), in the
+            order of the boxes and table columns.
+        output: Output folder.
+        reference: Configuration the others are tested against (default ``"2d5"`` if present,
+            otherwise the first).
+        metrics: Metric columns to compare (``"dice"``, ``"asd_mm"``, ``"hd95_mm"``).
+
+    Returns:
+        The tables and the paths written.
+
+    Raises:
+        InvalidInputError: Fewer than two configurations, an unknown reference or metric, an
+            output path that is a file, a missing or malformed ``metrics.csv``, or no
+            observations in common.
+    """
+    names = list(evaluations)
+    if len(names) < 2:
+        raise InvalidInputError(
+            f"a comparison needs at least two configurations (NAME=EVAL_DIR), got {len(names)}"
+            f"{': ' + names[0] if names else ''}"
+        )
+    metrics = list(dict.fromkeys(metrics))
+    unknown = [metric for metric in metrics if metric not in METRICS]
+    if unknown:
+        raise InvalidInputError(f"unknown metric(s) {', '.join(unknown)}: choose from {', '.join(METRICS)}")
+    reference = choose_reference(names, reference)
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise InvalidInputError(f"output {output} is a file: give a folder for the comparison")
+    frames = load_evaluations(evaluations, metrics)
+    observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
+    check_overlap(observations, reference)
+
+    summary = summary_table(observations, metrics)
+    tests = ttest_table(observations, reference, metrics)
+    legs = {name: leg_count(frame) for name, frame in observations.items()}
+    figure_path = plot_boxes(frames, output / FIGURE_FILE, metrics, tests)
+    summary_path, tests_path = output / SUMMARY_FILE, output / TTESTS_FILE
+    _write_csv(summary, summary_path)
+    _write_csv(tests, tests_path)
+    markdown_path = output / MARKDOWN_FILE
+    write_text_atomic(markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE), markdown_path)
+    _log_findings(tests)
+    return ComparisonResult(
+        reference=reference,
+        configurations=tuple(names),
+        legs=legs,
+        summary=summary,
+        tests=tests,
+        figure_path=figure_path,
+        markdown_path=markdown_path,
+        summary_path=summary_path,
+        tests_path=tests_path,
+    )
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as temporary:
+        frame.to_csv(temporary, index=False)
+
+
+def _log_findings(tests: pd.DataFrame) -> None:
+    overall = tests[tests["kind"] == "all"]
+    for _, test in overall.iterrows():
+        logger.info(
+            "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
+            test["metric"],
+            test["other"],
+            test["reference"],
+            test["n"],
+            test["mean_difference"],
+            test["p"],
+            f"{test['mark']} " if test["mark"] else "",
+            test["better"] or "tie",
+        )

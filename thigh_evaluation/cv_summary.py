@@ -1,0 +1,242 @@
+"""The cross-validation summary: the validation Dice of every fold of a configuration in one table.
+
+``thigh_train`` validates each fold when it finishes and writes
+``RESULTS/DATASET/CONFIG/fold_F/validation/summary.json`` with the Dice of each class in
+each validation leg (under ``legs``, ``null`` where a class is absent from both maps). This
+module reads those files and writes ``cv_summary.csv`` and ``cv_summary.md``: one row per
+fold (the number of legs, the mean Dice of each class over the fold's legs, and ``mean``,
+the mean of the ten class means, which is the fold's ``mean_dice``), and a row ``all`` that
+pools the legs of every fold found.
+
+The planned number of folds is the length of ``splits.json``, which ``thigh_train`` copies
+into each fold folder. Folds without a validation summary are named in a warning; the
+table is still written for the folds found.
+
+Example:
+    >>> table = summarise_cross_validation(Path("results"), "Dataset001", "2d5", None)  # doctest: +SKIP
+    >>> table.frame["fold"].tolist()  # doctest: +SKIP
+    ['0', '1', '2', '3', '4', 'all']
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from thigh_common.atomic import atomic_path, write_text_atomic
+from thigh_common.errors import InvalidInputError
+from thigh_common.labels import LABELS, MUSCLE_LABELS
+
+logger = logging.getLogger(__name__)
+
+CV_CSV = "cv_summary.csv"
+CV_MARKDOWN = "cv_summary.md"
+VALIDATION_SUMMARY = Path("validation") / "summary.json"
+SPLITS_FILE = "splits.json"
+FOLD_FOLDER = re.compile(r"fold_(\d+)")
+POOLED = "all"
+MUSCLES: tuple[str, ...] = tuple(LABELS[label] for label in MUSCLE_LABELS)
+LegDice = dict[str, dict[str, float]]
+"""Per validation leg, the Dice of each muscle (NaN where undefined)."""
+
+
+@dataclass(frozen=True)
+class CrossValidationSummary:
+    """The table and what it covers.
+
+    Attributes:
+        frame: Columns ``fold``, ``legs``, the ten muscles and ``mean``; one row per fold found
+            and the pooled row ``all``.
+        folds_found: Folds with a validation summary.
+        folds_missing: Planned folds without one.
+        planned_folds: Length of ``splits.json``; None when no fold folder holds it.
+    """
+
+    frame: pd.DataFrame
+    folds_found: tuple[int, ...]
+    folds_missing: tuple[int, ...]
+    planned_folds: int | None
+
+
+def configuration_folder(results: Path, dataset: str, configuration: str) -> Path:
+    """``RESULTS/DATASET/CONFIG``, checked to exist.
+
+    Raises:
+        InvalidInputError: Naming the datasets or configurations that exist instead.
+    """
+    dataset_folder = results / dataset
+    if not dataset_folder.is_dir():
+        found = sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
+        raise InvalidInputError(
+            f"no results of dataset {dataset!r} in {results}: datasets there: {', '.join(found) or 'none'} "
+            "(set THIGH_RESULTS or pass --results)"
+        )
+    folder = dataset_folder / configuration
+    if not folder.is_dir():
+        found = sorted(p.name for p in dataset_folder.iterdir() if p.is_dir())
+        raise InvalidInputError(
+            f"no {configuration} results of dataset {dataset!r}: {folder} is not a folder; configurations "
+            f"trained: {', '.join(found) or 'none'} (choose one with -c)"
+        )
+    return folder
+
+
+def read_leg_dice(path: Path) -> LegDice:
+    """The per-leg Dice of a fold's ``validation/summary.json``.
+
+    Raises:
+        InvalidInputError: If the file is not valid JSON or has no ``legs`` with a ``dice`` per leg.
+    """
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InvalidInputError(
+            f"{path}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); "
+            "validate the fold again (thigh_train ... --resume) or delete the file"
+        ) from error
+    legs = content.get("legs") if isinstance(content, dict) else None
+    if not isinstance(legs, dict) or not all(isinstance(leg, dict) and isinstance(leg.get("dice"), dict)
+                                             for leg in legs.values()):  # fmt: skip
+        raise InvalidInputError(
+            f"{path}: expected a thigh_train validation summary with per-leg Dice under "
+            "'legs' -> LEG -> 'dice'; the file does not have them"
+        )
+    return {
+        name: {muscle: _number(leg["dice"].get(muscle)) for muscle in MUSCLES} for name, leg in legs.items()
+    }
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+
+
+def planned_folds(configuration: Path) -> int | None:
+    """The number of folds in the ``splits.json`` copied into the fold folders (None if none is there)."""
+    counts = set()
+    for path in sorted(configuration.glob(f"fold_*/{SPLITS_FILE}")):
+        try:
+            splits = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            logger.warning("%s: not valid JSON; ignored when counting the planned folds", path)
+            continue
+        if isinstance(splits, list):
+            counts.add(len(splits))
+    if len(counts) > 1:
+        logger.warning(
+            "the fold folders of %s hold splits of different lengths %s", configuration, sorted(counts)
+        )
+    return max(counts) if counts else None
+
+
+def _mean(values: list[float]) -> float:
+    present = [v for v in values if not math.isnan(v)]
+    return float(np.mean(present)) if present else math.nan
+
+
+def _row(fold: str, legs: LegDice) -> dict[str, object]:
+    per_class = {muscle: _mean([leg[muscle] for leg in legs.values()]) for muscle in MUSCLES}
+    return {"fold": fold, "legs": len(legs), **per_class, "mean": _mean(list(per_class.values()))}
+
+
+def cv_table(folds: dict[int, LegDice]) -> pd.DataFrame:
+    """One row per fold and the pooled row ``all`` (columns ``fold, legs, <muscles>, mean``)."""
+    rows = [_row(str(fold), legs) for fold, legs in sorted(folds.items())]
+    pooled = {f"{fold}/{name}": leg for fold, legs in folds.items() for name, leg in legs.items()}
+    rows.append(_row(POOLED, pooled))
+    return pd.DataFrame(rows, columns=["fold", "legs", *MUSCLES, "mean"])
+
+
+def _coverage(summary: CrossValidationSummary) -> str:
+    found = ", ".join(map(str, summary.folds_found))
+    text = f"fold(s) {found}"
+    if summary.planned_folds is not None:
+        text += f" of {summary.planned_folds} planned"
+    if summary.folds_missing:
+        text += f"; missing: {', '.join(map(str, summary.folds_missing))}"
+    return text
+
+
+def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
+    """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
+    columns = list(summary.frame.columns)
+    lines = [
+        f"# Cross-validation of {dataset}, configuration {configuration}",
+        "",
+        f"Validation summaries found: {_coverage(summary)}.",
+        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+        f"`{POOLED}` pools the legs of every fold found.",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for row in summary.frame.itertuples(index=False):
+        cells = [_cell(value) for value in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+def summarise_cross_validation(
+    results: Path, dataset: str, configuration: str, output: Path | None
+) -> CrossValidationSummary:
+    """Read every fold's validation summary and write ``cv_summary.csv`` and ``cv_summary.md``.
+
+    Args:
+        results: The results root (``THIGH_RESULTS``).
+        dataset: The dataset name under it.
+        configuration: ``2d5``, ``2d`` or ``3d``.
+        output: Where to write; None for ``RESULTS/DATASET/CONFIG``.
+
+    Returns:
+        The table and the folds it covers.
+
+    Raises:
+        InvalidInputError: If the configuration has no results, no fold has a validation summary,
+            or a summary cannot be read.
+    """
+    folder = configuration_folder(results, dataset, configuration)
+    fold_folders = {
+        int(m.group(1)): p for p in folder.iterdir() if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
+    }
+    folds = {fold: read_leg_dice(p / VALIDATION_SUMMARY) for fold, p in sorted(fold_folders.items())
+             if (p / VALIDATION_SUMMARY).is_file()}  # fmt: skip
+    planned = planned_folds(folder)
+    expected = set(range(planned)) if planned is not None else set(fold_folders)
+    missing = tuple(sorted(expected - set(folds)))
+    if not folds:
+        present = ", ".join(sorted(f"fold_{fold}" for fold in fold_folders)) or "none"
+        raise InvalidInputError(
+            f"no fold of {folder} has a validation summary (fold_N/{VALIDATION_SUMMARY.as_posix()}, written when "
+            f"thigh_train finishes a fold); fold folders: {present}. Train the folds first "
+            f"(thigh_train {configuration} FOLD -d {dataset})"
+        )
+    summary = CrossValidationSummary(cv_table(folds), tuple(sorted(folds)), missing, planned)
+    if missing:
+        logger.warning(
+            "%s %s: validation summaries of %s; the table covers only the folds found",
+            dataset, configuration, _coverage(summary),
+        )  # fmt: skip
+    elif planned is None:
+        logger.warning(
+            "%s: no %s in the fold folders, so the planned number of folds is unknown", folder, SPLITS_FILE
+        )
+    output = folder if output is None else output
+    with atomic_path(output / CV_CSV) as temporary:
+        summary.frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f")
+    write_text_atomic(cv_markdown(summary, dataset, configuration), output / CV_MARKDOWN)
+    logger.info(
+        "cross-validation of %s %s (%s) written to %s", dataset, configuration, _coverage(summary), output
+    )
+    return summary

@@ -1,0 +1,1 @@
+"""``thigh_experiment``: the paper's 2D / 2.5D / 3D comparison on one dataset, in one command."""

@@ -1,0 +1,111 @@
+"""``thigh_experiment DATASET --train N --test M``: the paper's 2D / 2.5D / 3D comparison in one command."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from thigh_common.cli import run_command, setup_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``thigh_experiment``."""
+    parser = argparse.ArgumentParser(
+        prog="thigh_experiment",
+        description="Hold out test cases, train 2d, 2d5 and 3d U-Nets on the same training cases with the same "
+        "time budget, predict and evaluate the test cases, and compare the configurations (box plots, paired "
+        "t-tests), as in the paper's Figure 5.",
+    )
+    parser.add_argument("dataset", help="raw dataset folder, or its name under THIGH_RAW")
+    parser.add_argument("-o", "--output", help="experiment folder (default: ./experiment_DATASET)")
+    parser.add_argument("--raw", help="raw datasets folder (overrides THIGH_RAW)")
+    parser.add_argument(
+        "--train",
+        type=int,
+        default=19,
+        help="training cases (default 19: the paper's 38 thighs); 0 for every case not held out",
+    )
+    parser.add_argument(
+        "--test", type=int, default=5, help="held-out test cases (default 5: the paper's 10 thighs)"
+    )
+    parser.add_argument(
+        "-c", "--configurations", nargs="+", choices=("2d", "2d5", "3d"), default=["2d", "2d5", "3d"]
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=60.0,
+        help="training time budget of each configuration, in minutes (default 60)",
+    )
+    parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")
+    parser.add_argument("--epochs", type=int, help="training epochs (default: the plans')")
+    parser.add_argument("--iterations", type=int, help="iterations per epoch (default: the plans')")
+    parser.add_argument("--batch-size", type=int, help="training batch size (default: the plans')")
+    parser.add_argument("--lr", type=float, help="initial learning rate (default: the plans')")
+    parser.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "fp16"),
+        default="auto",
+        help="training precision; bf16 or fp16 also predict in mixed precision",
+    )
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes for planning and data loading"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser  # fmt: skip
+
+
+def _training_overrides(arguments: argparse.Namespace) -> tuple[str, ...]:
+    flags: list[str] = ["--precision", arguments.precision, "--device", arguments.device]
+    for flag, value in (("--epochs", arguments.epochs), ("--iterations", arguments.iterations),
+                        ("--batch-size", arguments.batch_size), ("--lr", arguments.lr)):  # fmt: skip
+        if value is not None:
+            flags += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    return tuple(flags)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``thigh_experiment``."""
+    arguments = build_parser().parse_args(argv)
+    setup_logging(arguments.verbose)
+
+    def body() -> int:
+        from thigh_common.errors import InvalidInputError
+        from thigh_common.paths import resolve_raw_dataset
+        from thigh_evaluation.experiment.options import ExperimentOptions
+        from thigh_evaluation.experiment.run import run_experiment
+
+        if arguments.minutes <= 0:
+            raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
+        raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
+        prediction_flags = ["--device", arguments.device]
+        if arguments.precision in ("bf16", "fp16"):
+            prediction_flags.append("--amp")
+        options = ExperimentOptions(
+            raw=raw,
+            output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
+            train=arguments.train or None,
+            test=arguments.test,
+            configurations=tuple(dict.fromkeys(arguments.configurations)),
+            minutes=arguments.minutes,
+            preset=arguments.preset,
+            seed=arguments.seed,
+            training_overrides=_training_overrides(arguments),
+            prediction_flags=tuple(prediction_flags),
+            workers=arguments.workers,
+        )
+        record = run_experiment(options)
+        for configuration, values in record["results"].items():
+            print(f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
+                  f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
+                  f"({values['legs']:.0f} test legs)")  # fmt: skip
+        print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
+        return 0
+
+    return run_command(body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,232 @@
+"""Which leg each labelled voxel belongs to, from its world position.
+
+Labels are the same in both legs, so the side of a voxel follows from where it is in the
+patient (LPS world coordinates: +x points to the patient's left), never from its array
+index. The rule:
+
+1. The world x of every labelled voxel of the **reference** is binned into a histogram
+   (:data:`BIN_MM` bins).
+2. Between the leftmost and rightmost occupied bins, the widest run of empty bins is the
+   gap between the legs. If it is at least :data:`MIN_GAP_MM` wide, the scan has two legs
+   and the midline is the centre of that gap: voxels with world x above it are the left
+   leg, the others the right leg. The prediction is split at the same midline.
+3. Otherwise the scan holds one leg, and every labelled voxel of reference and prediction
+   belongs to it. Its side is anatomical: the vastus lateralis lies lateral to the
+   adductors, so if the mean world x of vastus_lateralis (3) is greater than that of the
+   adductors (6), the lateral side points to the patient's left and it is the left leg
+   (else the right leg). When one of the two is absent, the lateral muscles (3, 8) are
+   compared with the medial ones (5, 6, 7).
+
+Internally each leg is encoded into the label values (right: label, left: label +
+:data:`LEFT_CODE_OFFSET`), so that one pass of ``scipy.ndimage.find_objects`` finds the
+bounding box of every muscle of every leg.
+
+Example:
+    >>> split = find_leg_split(reference, WorldX.of(image), "case_01")  # doctest: +SKIP
+    >>> split.legs, split.midline_x_mm  # doctest: +SKIP
+    (('right', 'left'), 3.0)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import SimpleITK as sitk
+
+from thigh_common.errors import InvalidInputError
+from thigh_common.geometry import direction_matrix
+from thigh_common.labels import LABELS, NUM_CLASSES
+
+logger = logging.getLogger(__name__)
+
+BIN_MM = 2.0
+MIN_GAP_MM = 10.0
+"""An empty run of at least this width (five 2 mm bins) separates two legs."""
+WIDE_ONE_LEG_MM = 250.0
+"""A single leg wider than this from right to left is suspicious (two touching legs); a warning is logged."""
+LEFT_CODE_OFFSET = NUM_CLASSES
+"""Left-leg voxels carry ``label + LEFT_CODE_OFFSET`` (12..21) in the encoded maps."""
+RIGHT, LEFT = "right", "left"
+LEG_ORDER: tuple[str, str] = (RIGHT, LEFT)
+LATERAL_MARKERS: tuple[tuple[int, ...], ...] = ((3,), (3, 8))
+MEDIAL_MARKERS: tuple[tuple[int, ...], ...] = ((6,), (5, 6, 7))
+
+
+@dataclass(frozen=True)
+class WorldX:
+    """World x (mm, LPS: towards the patient's left) as a linear function of the numpy index.
+
+    ``x_mm = offset + z * per_index_zyx[0] + y * per_index_zyx[1] + x * per_index_zyx[2]``.
+    """
+
+    offset: float
+    per_index_zyx: tuple[float, float, float]
+
+    @classmethod
+    def of(cls, image: sitk.Image) -> WorldX:
+        """The world x function of ``image``'s voxel centres (origin, spacing and direction)."""
+        row = direction_matrix(image)[0] * np.asarray(image.GetSpacing(), dtype=float)
+        return cls(float(image.GetOrigin()[0]), (float(row[2]), float(row[1]), float(row[0])))
+
+    def in_slice(self, z: int, shape_yx: tuple[int, int]) -> np.ndarray:
+        """World x of every voxel of axial index slice ``z``, float64 ``(y, x)``."""
+        _, per_y, per_x = self.per_index_zyx
+        rows = self.offset + z * self.per_index_zyx[0] + per_y * np.arange(shape_yx[0])
+        return rows[:, None] + per_x * np.arange(shape_yx[1])[None, :]
+
+    def extent(self, shape_zyx: tuple[int, int, int]) -> tuple[float, float]:
+        """Smallest and largest world x of the grid's voxel centres (at its corners)."""
+        corners = np.array(np.meshgrid(*[[0, n - 1] for n in shape_zyx], indexing="ij")).reshape(3, -1)
+        values = self.offset + np.asarray(self.per_index_zyx) @ corners
+        return float(values.min()), float(values.max())
+
+
+@dataclass(frozen=True)
+class LegSplit:
+    """The legs of a case and where they separate.
+
+    Attributes:
+        legs: The legs present, in :data:`LEG_ORDER` (``("right", "left")`` or one of them).
+        midline_x_mm: World x of the cut between two legs; None for one leg.
+        widest_gap_mm: Width of the widest empty run of the x histogram between the labelled voxels.
+        reason: How the legs were decided, in words (written to ``summary.json``).
+    """
+
+    legs: tuple[str, ...]
+    midline_x_mm: float | None
+    widest_gap_mm: float
+    reason: str = field(default="")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON types."""
+        return {
+            "legs": list(self.legs),
+            "midline_x_mm": None if self.midline_x_mm is None else round(self.midline_x_mm, 3),
+            "widest_gap_mm": round(self.widest_gap_mm, 3),
+            "reason": self.reason,
+        }
+
+
+def _x_profile(labels: np.ndarray, world_x: WorldX) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """Histogram of the labelled voxels' world x, and per label the sum and count of world x.
+
+    Returns:
+        ``(counts per bin, x of the first bin's lower edge, x sum per label, voxels per label)``.
+    """
+    low, high = world_x.extent(labels.shape)
+    bins = int(math.floor((high - low) / BIN_MM)) + 1
+    counts = np.zeros(bins, dtype=np.int64)
+    sums = np.zeros(NUM_CLASSES, dtype=np.float64)
+    voxels = np.zeros(NUM_CLASSES, dtype=np.int64)
+    for z in range(labels.shape[0]):
+        slice_labels = labels[z]
+        labelled = slice_labels > 0
+        if not labelled.any():
+            continue
+        xs = world_x.in_slice(z, slice_labels.shape)[labelled]
+        values = slice_labels[labelled]
+        indices = np.clip(((xs - low) / BIN_MM).astype(np.int64), 0, bins - 1)
+        counts += np.bincount(indices, minlength=bins)
+        sums += np.bincount(values, weights=xs, minlength=NUM_CLASSES)[:NUM_CLASSES]
+        voxels += np.bincount(values, minlength=NUM_CLASSES)[:NUM_CLASSES]
+    return counts, low, sums, voxels
+
+
+def _widest_gap(counts: np.ndarray) -> tuple[int, int]:
+    """Start bin and length of the widest run of empty bins between the first and last occupied bins."""
+    occupied = np.flatnonzero(counts)
+    steps = np.diff(occupied)
+    if steps.size == 0 or steps.max() <= 1:
+        return 0, 0
+    widest = int(np.argmax(steps))
+    return int(occupied[widest]) + 1, int(steps[widest]) - 1
+
+
+def _names(labels: tuple[int, ...]) -> str:
+    return "+".join(LABELS[label] for label in labels)
+
+
+def _one_leg_side(sums: np.ndarray, voxels: np.ndarray, case_id: str) -> tuple[str, str]:
+    """The side of a single leg from the lateral and medial muscles' mean world x; and the reason."""
+    for lateral, medial in zip(LATERAL_MARKERS, MEDIAL_MARKERS, strict=True):
+        lateral_voxels, medial_voxels = voxels[list(lateral)].sum(), voxels[list(medial)].sum()
+        if lateral_voxels == 0 or medial_voxels == 0:
+            continue
+        lateral_x = float(sums[list(lateral)].sum() / lateral_voxels)
+        medial_x = float(sums[list(medial)].sum() / medial_voxels)
+        side = LEFT if lateral_x > medial_x else RIGHT
+        return side, (
+            f"one leg; mean world x of {_names(lateral)} {lateral_x:.1f} mm "
+            f"{'>' if side == LEFT else '<='} {_names(medial)} {medial_x:.1f} mm, so the lateral side "
+            f"points to the patient's {side}"
+        )
+    raise InvalidInputError(
+        f"{case_id}: the reference holds one leg (no empty gap of {MIN_GAP_MM:g} mm between labelled voxels "
+        "along the patient's right-left axis) and its side cannot be told: it needs vastus_lateralis or "
+        "biceps_femoris and one of adductors, gracilis, vastus_medialis"
+    )
+
+
+def find_leg_split(reference: np.ndarray, world_x: WorldX, case_id: str) -> LegSplit:
+    """Decide the legs of a case from its reference labels (the rule of the module docstring).
+
+    Args:
+        reference: Reference labels ``(z, y, x)``, values 0..10.
+        world_x: World x of the reference grid's voxels (``WorldX.of(image)``).
+        case_id: The case, for messages.
+
+    Returns:
+        The legs and the midline.
+
+    Raises:
+        InvalidInputError: If the reference has no labelled voxel, or the side of a single leg
+            cannot be told.
+    """
+    counts, low, sums, voxels = _x_profile(reference, world_x)
+    if not counts.any():
+        raise InvalidInputError(
+            f"{case_id}: the reference holds no muscle label (1-10), so nothing can be evaluated; "
+            "remove it from the reference folder or fix its labels"
+        )
+    start, length = _widest_gap(counts)
+    gap_mm = length * BIN_MM
+    if gap_mm >= MIN_GAP_MM:
+        midline = low + (start + length / 2.0) * BIN_MM
+        reason = f"two legs; widest empty gap {gap_mm:g} mm, cut at its centre, world x {midline:.1f} mm"
+        return LegSplit(LEG_ORDER, midline, gap_mm, reason)
+    side, reason = _one_leg_side(sums, voxels, case_id)
+    occupied = np.flatnonzero(counts)
+    width = (occupied[-1] - occupied[0] + 1) * BIN_MM
+    if width > WIDE_ONE_LEG_MM:
+        logger.warning(
+            "%s: the labelled voxels span %.0f mm from right to left without an empty gap of %g mm; "
+            "evaluated as one (%s) leg. If the scan holds both legs, they touch and the legs are not separated",
+            case_id, width, MIN_GAP_MM, side,
+        )  # fmt: skip
+    return LegSplit((side,), None, gap_mm, reason)
+
+
+def encode_legs(labels: np.ndarray, world_x: WorldX, split: LegSplit) -> dict[str, int]:
+    """Mark the leg of every labelled voxel in place: left-leg voxels get ``+LEFT_CODE_OFFSET``.
+
+    With two legs, voxels whose world x is greater than the midline are the left leg. With one
+    leg, nothing changes and every labelled voxel belongs to it.
+
+    Args:
+        labels: Labels ``(z, y, x)``, values 0..10, modified in place (values 0..21 afterwards).
+        world_x: World x of the voxels of ``labels``' grid.
+        split: The legs from :func:`find_leg_split`.
+
+    Returns:
+        The code offset of each leg present (``{"right": 0, "left": 11}``, or ``{side: 0}``).
+    """
+    if split.midline_x_mm is None:
+        return {split.legs[0]: 0}
+    for z in range(labels.shape[0]):
+        slice_labels = labels[z]
+        left = (world_x.in_slice(z, slice_labels.shape) > split.midline_x_mm) & (slice_labels > 0)
+        slice_labels[left] += LEFT_CODE_OFFSET
+    return {RIGHT: 0, LEFT: LEFT_CODE_OFFSET}

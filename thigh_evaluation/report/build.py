@@ -1,0 +1,243 @@
+"""Build the report folder: copy the files it shows, draw its figures, write ``index.md`` and ``index.html``.
+
+Layout of ``REPORT_DIR``::
+
+    index.html, index.md      the report (same content), written last
+    boxplot.png               Dice and ASD per class (thigh_evaluation.comparison.plot_boxes)
+    training_curve.png        losses and validation Dice per epoch and network
+    overlays/CASE_overlay.png copies of thigh_predict's overlays
+    tables/CASE_muscles.csv   copies of the muscle tables, and summary.csv of thigh_predict
+    evaluation/               metrics.csv, summary.json, summary.csv of thigh_evaluate
+    training/                 NETWORK_progress.csv, validation_summary.json, validation_dice.csv
+    labels/                   the colour tables of the label maps (3D Slicer, ITK-SNAP)
+
+Files are copied, not linked, so the folder can be moved; the label maps are large and only
+named by their path relative to the report. Every file is written atomically, and a new run
+replaces the report (files of an earlier run that this run does not write are removed from
+the subfolders above).
+
+Example:
+    >>> build_report(Path("pred"), Path("eval"), Path("results/Demo/2d5/fold_0"), Path("report"))  # doctest: +SKIP
+    PosixPath('report/index.html')
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from thigh_common.atomic import atomic_path, write_text_atomic
+from thigh_common.errors import InvalidInputError
+from thigh_evaluation.report.contents import (
+    BOXPLOT_FILE,
+    DEMO_NOTE,
+    TRAINING_CURVE_FILE,
+    CaseEntry,
+    RawFile,
+    ReportContent,
+    compose,
+)
+from thigh_evaluation.report.document import Document, targets
+from thigh_evaluation.report.evaluation import CLASS_KIND, read_metrics, read_summary
+from thigh_evaluation.report.html import render_html
+from thigh_evaluation.report.inputs import ReportInputs, find_inputs
+from thigh_evaluation.report.markdown import render_markdown
+from thigh_evaluation.report.statistics import case_statistics, structure_statistics
+from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
+
+logger = logging.getLogger(__name__)
+
+INDEX_HTML = "index.html"
+INDEX_MD = "index.md"
+MANAGED_FILES: dict[str, tuple[str, ...]] = {
+    "overlays": ("*_overlay.png",),
+    "tables": ("*_muscles.csv", "summary.csv"),
+    "evaluation": ("metrics.csv", "summary.json", "summary.csv"),
+    "training": ("*_progress.csv", "validation_summary.json", "validation_dice.csv"),
+    "labels": ("labels.ctbl", "labels_itksnap.txt"),
+}
+"""Per subfolder, the names a report writes there (an earlier run's leftovers are removed)."""
+
+
+class _Copier:
+    """Copies files into the report folder atomically and remembers what it wrote."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.written: set[Path] = set()
+
+    def copy(self, source: Path, target: str) -> str:
+        """Copy ``source`` to ``output/target``; returns ``target``."""
+        destination = self.output / target
+        with atomic_path(destination) as temporary:
+            shutil.copyfile(source, temporary)
+        self.written.add(destination)
+        return target
+
+    def remove_leftovers(self) -> None:
+        """Delete report files of an earlier run that this run did not write."""
+        for folder, patterns in MANAGED_FILES.items():
+            for pattern in patterns:
+                for path in (self.output / folder).glob(pattern):
+                    if path.is_file() and path not in self.written:
+                        logger.info("removing %s of an earlier report", path)
+                        path.unlink()
+
+
+def _relative(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` with ``/`` separators (absolute if there is no relative path)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.resolve().as_posix()
+
+
+def _check_output(output: Path, inputs: ReportInputs) -> None:
+    if output.exists() and not output.is_dir():
+        raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
+    for what, folder in (
+        ("predictions", inputs.predictions),
+        ("evaluation", inputs.evaluation),
+        ("model fold", inputs.model_fold),
+    ):
+        if output.resolve() == folder.resolve():
+            raise InvalidInputError(
+                f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
+                "so that the report does not mix with its inputs"
+            )
+
+
+def _copy_cases(inputs: ReportInputs, copier: _Copier, output: Path) -> tuple[CaseEntry, ...]:
+    return tuple(
+        CaseEntry(
+            case=case.case,
+            overlay=copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
+            table=copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
+            label_map=_relative(case.label_map, output),
+        )
+        for case in inputs.cases
+    )
+
+
+def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...]:
+    candidates = [
+        (
+            inputs.metrics_csv,
+            "evaluation/metrics.csv",
+            "Dice, ASD, HD95 and volumes per case, leg and structure",
+        ),
+        (inputs.summary_json, "evaluation/summary.json", "the evaluation's statistics per class and group"),
+        (inputs.summary_csv, "evaluation/summary.csv", "the same statistics as a table"),
+        (
+            inputs.prediction_summary,
+            "tables/summary.csv",
+            "muscle volumes, HU and fat fraction of every case",
+        ),
+    ]
+    for path in inputs.colour_tables:
+        program = "3D Slicer" if path.suffix == ".ctbl" else "ITK-SNAP"
+        candidates.append((path, f"labels/{path.name}", f"colour table of the label maps for {program}"))
+    for network, path in inputs.progress.items():
+        candidates.append(
+            (path, f"training/{network}_progress.csv", f"loss and Dice per epoch, {network} network")
+        )
+    candidates += [
+        (
+            inputs.validation_summary,
+            "training/validation_summary.json",
+            "the fold's validation after training",
+        ),
+        (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle"),
+    ]
+    return tuple(
+        RawFile(copier.copy(source, target), description)
+        for source, target, description in candidates
+        if source
+    )
+
+
+def _check_links(document: Document, output: Path) -> None:
+    missing = [target for target in targets(document) if not (output / target).is_file()]
+    if missing:  # a bug, not a user error
+        raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
+
+
+def build_report(
+    predictions: Path,
+    evaluation: Path,
+    model_fold: Path,
+    output: Path,
+    title: str | None = None,
+    note: str | None = None,
+) -> Path:
+    """Write the report of a trained fold, its predictions and their evaluation into ``output``.
+
+    Args:
+        predictions: Output folder of ``thigh_predict`` (``CASE.nii.gz``, ``CASE_muscles.csv``,
+            ``CASE_overlay.png``, ``summary.csv``).
+        evaluation: Output folder of ``thigh_evaluate`` (``metrics.csv``, ``summary.json``).
+        model_fold: Fold folder of ``thigh_train`` (``RESULTS/DATASET/CONFIG/fold_N``).
+        output: Report folder (created; an earlier report there is replaced).
+        title: Page title; by default ``thighseg report: DATASET CONFIG fold_N``.
+        note: The highlighted note on the model's use; by default the demonstration's
+            not-for-clinical-use note (:data:`~thigh_evaluation.report.contents.DEMO_NOTE`).
+
+    Returns:
+        The path of ``index.html``.
+
+    Raises:
+        InvalidInputError: If an input folder is missing or lacks what the report needs
+            (a label map, ``metrics.csv``, a network's ``progress.csv``), or ``output`` is an input folder.
+    """
+    from thigh_evaluation.comparison import plot_boxes
+    from thigh_evaluation.report.training_curve import plot_training_curve
+
+    inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
+    output = Path(output)
+    _check_output(output, inputs)
+    frame = read_metrics(inputs.metrics_csv)
+    summary = read_summary(inputs.summary_json)
+    progress = read_progress(inputs.progress)
+    model = describe_model(inputs.model_fold, inputs.progress)
+    missing = summary.get("cases_missing_prediction", []) if summary else []
+
+    output.mkdir(parents=True, exist_ok=True)
+    copier = _Copier(output)
+    content = ReportContent(
+        title=title or f"thighseg report: {model.dataset} {model.configuration} {model.fold}",
+        note=note or DEMO_NOTE,
+        model=model,
+        cases=_copy_cases(inputs, copier, output),
+        structures=tuple(structure_statistics(frame, summary)),
+        case_statistics=case_statistics(frame),
+        has_status="status" in frame.columns,
+        num_legs=len(frame.loc[frame["kind"] == CLASS_KIND, ["case", "leg"]].drop_duplicates()),
+        networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
+        validation=read_validation(inputs.validation_summary),
+        raw_files=_copy_raw_files(inputs, copier),
+        missing_predictions=tuple(str(case) for case in missing) if isinstance(missing, list) else (),
+        sources=(
+            _relative(inputs.predictions, output),
+            _relative(inputs.evaluation, output),
+            _relative(inputs.model_fold, output),
+        ),
+    )
+    plot_boxes(
+        {model.configuration: frame},
+        output / BOXPLOT_FILE,
+        title=f"{model.dataset} {model.configuration} {model.fold}: per muscle (left) and mean over muscles "
+        "per leg (right)",
+    )
+    plot_training_curve(
+        progress, output / TRAINING_CURVE_FILE, title=f"{model.dataset} {model.configuration} {model.fold}"
+    )
+    copier.remove_leftovers()
+    document = compose(content)
+    _check_links(document, output)
+    write_text_atomic(render_markdown(document), output / INDEX_MD)
+    index = output / INDEX_HTML
+    write_text_atomic(render_html(document), index)
+    logger.info("wrote the report %s (and %s)", index, INDEX_MD)
+    return index

@@ -1,0 +1,87 @@
+"""``thigh_report``: the report folder of a trained fold, its predictions and their evaluation.
+
+Form::
+
+    thigh_report --predictions PRED_DIR --evaluation EVAL_DIR --model FOLD_DIR -o REPORT_DIR [--title TEXT] [-v]
+
+Exit codes: 0 done; 2 a problem with the input (one log line says what and what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from thigh_common.cli import run_command, setup_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``thigh_report``."""
+    parser = argparse.ArgumentParser(
+        prog="thigh_report",
+        description="Write a report folder (index.html and index.md) of a trained fold and its held-out "
+        "evaluation: Dice and ASD per muscle and per case, a box plot, the training curve, each case's "
+        "overlay and muscle table, and copies of the raw tables.",
+    )
+    parser.add_argument(
+        "--predictions",
+        required=True,
+        metavar="PRED_DIR",
+        help="output folder of thigh_predict (CASE.nii.gz, ...)",
+    )
+    parser.add_argument(
+        "--evaluation",
+        required=True,
+        metavar="EVAL_DIR",
+        help="output folder of thigh_evaluate (metrics.csv, ...)",
+    )
+    parser.add_argument(
+        "--model",
+        required=True,
+        metavar="FOLD_DIR",
+        help="fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="REPORT_DIR",
+        help="report folder to write (an earlier report there is replaced)",
+    )
+    parser.add_argument(
+        "--title", metavar="TEXT", help="page title (default: thighseg report: DATASET CONFIG fold_N)"
+    )
+    parser.add_argument(
+        "--note",
+        metavar="TEXT",
+        help="the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``thigh_report``; returns the exit code."""
+    arguments = build_parser().parse_args(argv)
+    setup_logging(arguments.verbose)
+
+    def body() -> int:
+        from thigh_evaluation.report.build import build_report
+
+        index = build_report(
+            Path(arguments.predictions),
+            Path(arguments.evaluation),
+            Path(arguments.model),
+            Path(arguments.output),
+            title=arguments.title,
+            note=arguments.note,
+        )
+        print(f"wrote the report {index} (and {index.with_suffix('.md').name}); open it in a browser")
+        return 0
+
+    return run_command(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Compose the report's :class:`~thigh_evaluation.report.document.Document` from what was gathered.
+
+Sections, in order: the not-for-clinical-use note and a summary; Dice and ASD per muscle and
+group; per case; the box plot; training; each case's overlay and files; the raw files.
+Every link points into the report folder; paths outside it (the label maps, the input
+folders) are shown as text.
+
+Example:
+    >>> document = compose(content)  # doctest: +SKIP
+    >>> render_markdown(document)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from thigh_evaluation.comparison.metric_specs import METRICS
+from thigh_evaluation.comparison.names import display_name
+from thigh_evaluation.report.document import (
+    Block,
+    BulletList,
+    Code,
+    Document,
+    Heading,
+    Image,
+    Inline,
+    Link,
+    Note,
+    Paragraph,
+    Table,
+)
+from thigh_evaluation.report.statistics import ALL_KIND, StructureStatistics
+from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
+
+DEMO_NOTE = (
+    "The model was trained on synthetic phantom scans for a few minutes; "
+    "it is a demonstration and not for clinical use."
+)
+BOXPLOT_FILE = "boxplot.png"
+TRAINING_CURVE_FILE = "training_curve.png"
+MISSING = "–"
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    """One predicted case as the report shows it.
+
+    Attributes:
+        case: Case id.
+        overlay: Overlay PNG relative to the report, or None.
+        table: Muscle table CSV relative to the report, or None.
+        label_map: Path of the label map relative to the report (not copied).
+    """
+
+    case: str
+    overlay: str | None
+    table: str | None
+    label_map: str
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A copied file and what it holds."""
+
+    target: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the report shows.
+
+    Attributes:
+        title: Page title.
+        note: The highlighted note on the model's use.
+        model: Dataset, configuration and fold of the model.
+        cases: Predicted cases, sorted by id.
+        structures: Dice and ASD statistics per class, group and over all classes.
+        case_statistics: Per evaluated case (``statistics.case_statistics``).
+        has_status: Whether ``metrics.csv`` has a ``status`` column.
+        num_legs: Legs evaluated.
+        networks: Training summary of each network.
+        validation: The fold's validation, or None.
+        raw_files: Copied files, in the order listed.
+        missing_predictions: Reference cases without a prediction (from ``summary.json``).
+        sources: Input folders relative to the report: predictions, evaluation, model fold.
+    """
+
+    title: str
+    note: str
+    model: ModelDescription
+    cases: tuple[CaseEntry, ...]
+    structures: tuple[StructureStatistics, ...]
+    case_statistics: pd.DataFrame
+    has_status: bool
+    num_legs: int
+    networks: tuple[NetworkSummary, ...]
+    validation: FoldValidation | None
+    raw_files: tuple[RawFile, ...]
+    missing_predictions: tuple[str, ...]
+    sources: tuple[str, str, str]
+
+
+def _dice(value: float) -> str:
+    return MISSING if math.isnan(value) else METRICS["dice"].format(value)
+
+
+def _asd(value: float) -> str:
+    return MISSING if math.isnan(value) else METRICS["asd_mm"].format(value)
+
+
+def _mean_sd(statistics: dict[str, float], format_value: Callable[[float], str]) -> str:
+    mean, sd = statistics["mean"], statistics["sd"]
+    if math.isnan(mean):
+        return MISSING
+    return format_value(mean) if math.isnan(sd) else f"{format_value(mean)} ± {format_value(sd)}"
+
+
+def _paragraph(*parts: Inline) -> Paragraph:
+    return Paragraph(parts)
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def _summary(content: ReportContent) -> Paragraph:
+    overall = next(row for row in content.structures if row.kind == ALL_KIND).metrics
+    evaluated = list(content.case_statistics["case"])
+    networks = [network.network for network in content.networks]
+    epochs = sorted({network.epochs for network in content.networks})
+    minutes = sum(network.minutes for network in content.networks if not math.isnan(network.minutes))
+    model = content.model
+    text = (
+        f"{len(evaluated)} case(s) ({content.num_legs} legs) were segmented by the {model.configuration} model "
+        f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
+        f"the ten muscles of each leg, the mean Dice is {_mean_sd(overall['dice'], _dice)} and the mean "
+        f"average symmetric surface distance (ASD) is {_mean_sd(overall['asd_mm'], _asd)} mm (mean ± SD over "
+        f"legs). The network(s) {_names(networks)} trained for {'/'.join(map(str, epochs))} epoch(s), "
+        f"{minutes:.1f} minutes in all."
+    )
+    predicted = [case.case for case in content.cases]
+    not_evaluated = [case for case in predicted if case not in evaluated]
+    not_predicted = [case for case in evaluated if case not in predicted]
+    if not_evaluated:
+        text += f" Predicted but not evaluated: {_names(not_evaluated)}."
+    if not_predicted:
+        text += f" Evaluated but not in the predictions folder: {_names(not_predicted)}."
+    if content.missing_predictions:
+        text += f" Reference cases without a prediction: {_names(content.missing_predictions)}."
+    return _paragraph(text)
+
+
+def _structure_table(content: ReportContent) -> Table:
+    rows = []
+    for row in content.structures:
+        dice, asd = row.metrics["dice"], row.metrics["asd_mm"]
+        name = "all classes (mean per leg)" if row.kind == ALL_KIND else display_name(row.kind, row.structure)
+        asd_cell = _mean_sd(asd, _asd)
+        if asd["n"] != dice["n"] and not math.isnan(asd["mean"]):
+            asd_cell += f" (n={int(asd['n'])})"
+        rows.append((
+            name,
+            MISSING if row.label is None else str(row.label),
+            str(int(dice["n"])),
+            _mean_sd(dice, _dice),
+            _dice(dice["median"]),
+            asd_cell,
+            _asd(asd["median"]),
+        ))  # fmt: skip
+    header = (
+        "structure",
+        "label",
+        "legs",
+        "Dice mean ± SD",
+        "Dice median",
+        "ASD (mm) mean ± SD",
+        "ASD median (mm)",
+    )
+    return Table(header, tuple(rows), (False, True, True, True, True, True, True))
+
+
+def _case_table(content: ReportContent) -> Table:
+    entries = {case.case: case for case in content.cases}
+    rows = []
+    for record in content.case_statistics.itertuples(index=False):
+        entry = entries.get(str(record.case))
+        table: Inline = Link("muscles", entry.table) if entry and entry.table else MISSING
+        overlay: Inline = Link("overlay", entry.overlay) if entry and entry.overlay else MISSING
+        cells: list[Inline] = [str(record.case), str(record.legs), _dice(record.dice), _asd(record.asd_mm)]
+        if content.has_status:
+            cells.append(str(record.missing_in_prediction))
+        rows.append((*cells, table, overlay))
+    header = ["case", "legs", "mean Dice", "mean ASD (mm)"]
+    numeric = [False, True, True, True]
+    if content.has_status:
+        header.append("muscles missed (leg × muscle)")
+        numeric.append(True)
+    return Table((*header, "muscle table", "overlay"), tuple(rows), (*numeric, False, False))
+
+
+def _training(content: ReportContent) -> list[Block]:
+    rows = []
+    for network in content.networks:
+        best = (
+            MISSING
+            if network.best_epoch is None
+            else f"{_dice(network.best_dice)} (epoch {network.best_epoch})"
+        )
+        minutes = MISSING if math.isnan(network.minutes) else f"{network.minutes:.1f}"
+        loss = (
+            MISSING if math.isnan(value) else f"{value:.4f}"
+            for value in (network.train_loss, network.val_loss)
+        )
+        rows.append((network.network, str(network.epochs), *loss, best, minutes))
+    header = (
+        "network",
+        "epochs",
+        "last training loss",
+        "last validation loss",
+        "best validation Dice",
+        "minutes",
+    )
+    blocks: list[Block] = [
+        Heading(2, "Training"),
+        Table(header, tuple(rows), (False, True, True, True, True, True)),
+        Image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
+    ]
+    if content.validation is not None:
+        legs = "" if content.validation.legs is None else f" ({content.validation.legs} legs)"
+        blocks.append(
+            _paragraph(
+                f"Validation of {content.model.fold} after training{legs}, the networks combined and "
+                f"postprocessed: mean Dice {_dice(content.validation.mean_dice)}."
+            )
+        )
+    else:
+        blocks.append(
+            _paragraph("The fold has no validation summary (a model trained on every case, fold all).")
+        )
+    return blocks
+
+
+def _cases(content: ReportContent) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Cases")]
+    for case in content.cases:
+        blocks.append(Heading(3, case.case))
+        if case.overlay:
+            blocks.append(Image(case.overlay, f"overlay of the predicted labels on {case.case}"))
+        else:
+            blocks.append(_paragraph("No overlay was found for this case."))
+        table: tuple[Inline, ...] = (
+            ("muscle table: ", Link(case.table.rsplit("/", 1)[-1], case.table))
+            if case.table
+            else ("no muscle table",)
+        )
+        blocks.append(BulletList((table, ("label map (not copied): ", Code(case.label_map)))))
+    return blocks
+
+
+def _files(content: ReportContent) -> list[Block]:
+    items = tuple((Link(raw.target, raw.target), f": {raw.description}") for raw in content.raw_files)
+    maps = tuple((Code(case.label_map),) for case in content.cases)
+    predictions, evaluation, model = content.sources
+    return [
+        Heading(2, "Files"),
+        BulletList(items),
+        _paragraph("The label maps are not copied; their paths relative to this folder:"),
+        BulletList(maps),
+        _paragraph(
+            "Made by thigh_report from the predictions ",
+            Code(predictions),
+            ", the evaluation ",
+            Code(evaluation),
+            " and the model ",
+            Code(model),
+            ".",
+        ),
+    ]
+
+
+def compose(content: ReportContent) -> Document:
+    """The report as a document: its sections in order."""
+    blocks: list[Block] = [
+        Note((content.note,)),
+        _summary(content),
+        Heading(2, "Dice and ASD per muscle"),
+        _paragraph(
+            "Over the legs where a metric is defined: a muscle absent from both label maps is left out; one "
+            "missing from either counts with a Dice of 0 and has no ASD. Groups are scored on the union of "
+            "their muscles. The last row averages the ten muscles of each leg first."
+        ),
+        _structure_table(content),
+        Heading(2, "Per case"),
+        _paragraph("Means over the legs of each case of the per-leg mean over the ten muscles."),
+        _case_table(content),
+        Heading(2, "Box plot"),
+        Image(BOXPLOT_FILE, "Dice (top) and ASD (bottom) per muscle and over all muscles"),
+        *_training(content),
+        *_cases(content),
+        *_files(content),
+    ]
+    return Document(content.title, tuple(blocks))

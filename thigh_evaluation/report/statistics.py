@@ -1,0 +1,195 @@
+"""Dice and ASD statistics of the report: per class and group, over all classes, and per case.
+
+The statistics follow ``thigh_evaluate``'s ``summary.json``: over the legs where a metric is
+defined, mean, SD (ddof 1), median and count; "all classes" first averages each metric over
+the classes of a leg, then summarises these per-leg means. Values are taken from
+``summary.json`` where it has them and they agree with ``metrics.csv``; otherwise (keys
+missing, or the file belongs to another run) they are computed from ``metrics.csv``.
+
+Example:
+    >>> rows = structure_statistics(frame, summary)  # doctest: +SKIP
+    >>> rows[0].structure, round(rows[0].metrics["dice"]["mean"], 3)  # doctest: +SKIP
+    ('sartorius', 0.812)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from thigh_common.labels import LABEL_BY_NAME
+from thigh_evaluation.comparison.names import ALL_CLASSES, ordered_structures
+from thigh_evaluation.report.evaluation import CLASS_KIND, GROUP_KIND, REPORTED_METRICS
+from thigh_evaluation.statistics import describe
+
+logger = logging.getLogger(__name__)
+
+ALL_KIND = "all"
+ABSENT_IN_BOTH = "absent_in_both"
+REPORTED_STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "n")
+_SUMMARY_SECTIONS: dict[str, str] = {CLASS_KIND: "per_class", GROUP_KIND: "groups", ALL_KIND: "overall"}
+_TOLERANCE = 1e-4
+"""``summary.json`` rounds to six decimals; larger differences mean it is not of this ``metrics.csv``."""
+
+Statistics = dict[str, float]
+
+
+@dataclass(frozen=True)
+class StructureStatistics:
+    """Dice and ASD statistics of one structure.
+
+    Attributes:
+        kind: ``class``, ``group`` or ``all`` (the per-leg mean over classes).
+        structure: Muscle or group name, or ``all_classes``.
+        label: Label of a class; None otherwise.
+        metrics: Per metric (``dice``, ``asd_mm``): ``mean``, ``sd``, ``median``, ``n``.
+        source: ``summary.json`` or ``metrics.csv``.
+    """
+
+    kind: str
+    structure: str
+    label: int | None
+    metrics: dict[str, Statistics]
+    source: str
+
+
+def _scored(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows that count: without those of structures absent from both maps (if ``status`` says so)."""
+    return frame[frame["status"] != ABSENT_IN_BOTH] if "status" in frame.columns else frame
+
+
+def per_leg_means(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each reported metric averaged over the classes of each leg (undefined values left out).
+
+    Returns:
+        Columns ``case``, ``leg``, ``dice``, ``asd_mm``; one row per leg, in order of appearance.
+    """
+    classes = _scored(frame[frame["kind"] == CLASS_KIND])
+    return classes.groupby(["case", "leg"], sort=False)[list(REPORTED_METRICS)].mean().reset_index()
+
+
+def _computed(values: pd.DataFrame) -> dict[str, Statistics]:
+    return {
+        metric: {
+            name: float(value)
+            for name, value in describe(values[metric]).items()
+            if name in REPORTED_STATISTICS
+        }
+        for metric in REPORTED_METRICS
+    }
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _from_summary(
+    summary: Mapping[str, Any] | None, kind: str, structure: str
+) -> dict[str, Statistics] | None:
+    """The statistics of one structure in ``summary.json``; None if any key or number is missing."""
+    if summary is None:
+        return None
+    section = summary.get(_SUMMARY_SECTIONS[kind])
+    entry = section if kind == ALL_KIND else section.get(structure) if isinstance(section, dict) else None
+    metrics = entry.get("metrics") if isinstance(entry, dict) else None
+    if not isinstance(metrics, dict):
+        return None
+    result: dict[str, Statistics] = {}
+    for metric in REPORTED_METRICS:
+        statistics = metrics.get(metric)
+        if not isinstance(statistics, dict):
+            return None
+        numbers = {name: _number(statistics.get(name, "missing")) for name in REPORTED_STATISTICS}
+        if any(value is None for value in numbers.values()):
+            return None
+        result[metric] = {name: float(value) for name, value in numbers.items() if value is not None}
+    return result
+
+
+def _agree(first: dict[str, Statistics], second: dict[str, Statistics]) -> bool:
+    for metric in REPORTED_METRICS:
+        for name in REPORTED_STATISTICS:
+            a, b = first[metric][name], second[metric][name]
+            if math.isnan(a) and math.isnan(b):
+                continue
+            if math.isnan(a) or math.isnan(b) or abs(a - b) > _TOLERANCE * max(1.0, abs(b)):
+                return False
+    return True
+
+
+def _label(frame: pd.DataFrame, structure: str) -> int | None:
+    if "label" in frame.columns:
+        labels = pd.to_numeric(frame.loc[frame["structure"] == structure, "label"], errors="coerce").dropna()
+        if len(labels):
+            return int(labels.iloc[0])
+    return LABEL_BY_NAME.get(structure)
+
+
+def structure_statistics(frame: pd.DataFrame, summary: Mapping[str, Any] | None) -> list[StructureStatistics]:
+    """Statistics of every class and group of ``metrics.csv``, then of "all classes".
+
+    Args:
+        frame: Rows of ``metrics.csv`` (:func:`~thigh_evaluation.report.evaluation.read_metrics`).
+        summary: ``summary.json`` of the same evaluation, or None.
+
+    Returns:
+        Classes by label, groups in the label table's order, then the ``all`` row.
+    """
+    rows = frame[frame["kind"].isin([CLASS_KIND, GROUP_KIND])]
+    present = list(zip(rows["kind"], rows["structure"], strict=True)) + [(ALL_KIND, ALL_CLASSES)]
+    result = []
+    mismatched = []
+    for kind, structure in ordered_structures(present):
+        if kind == ALL_KIND:
+            computed = _computed(per_leg_means(frame))
+        else:
+            computed = _computed(_scored(rows[(rows["kind"] == kind) & (rows["structure"] == structure)]))
+        stored = _from_summary(summary, kind, structure)
+        if stored is not None and not _agree(stored, computed):
+            mismatched.append(f"{kind} {structure}")
+            stored = None
+        label = _label(rows, structure) if kind == CLASS_KIND else None
+        source = "metrics.csv" if stored is None else "summary.json"
+        result.append(StructureStatistics(kind, structure, label, stored or computed, source))
+    from_summary = sum(row.source == "summary.json" for row in result)
+    logger.info(
+        "Dice and ASD statistics of %d structure(s): %d from summary.json, %d computed from metrics.csv",
+        len(result), from_summary, len(result) - from_summary,
+    )  # fmt: skip
+    if mismatched:
+        logger.warning(
+            "summary.json disagrees with metrics.csv for %s (is it of another run?); using metrics.csv",
+            ", ".join(mismatched),
+        )
+    return result
+
+
+def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case: legs, mean Dice and mean ASD, and the muscles the prediction missed.
+
+    The means are over the case's legs of the per-leg means over classes (as "all classes").
+
+    Returns:
+        Columns ``case``, ``legs``, ``dice``, ``asd_mm``, ``missing_in_prediction`` (class rows
+        with that status; 0 without a ``status`` column), one row per case in order of appearance.
+    """
+    legs = per_leg_means(frame)
+    cases = legs.groupby("case", sort=False).agg(
+        legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
+    )
+    classes = frame[frame["kind"] == CLASS_KIND]
+    if "status" in classes.columns:
+        missing = classes[classes["status"] == "missing_in_prediction"].groupby("case").size()
+        cases["missing_in_prediction"] = missing.reindex(cases.index, fill_value=0).astype(int)
+    else:
+        cases["missing_in_prediction"] = 0
+    return cases.reset_index()

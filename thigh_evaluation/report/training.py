@@ -1,0 +1,175 @@
+"""What the report says about the trained fold: each network's progress and the fold's validation.
+
+``progress.csv`` (``thigh_trainer``) has one row per epoch: ``epoch, train_loss, val_loss,
+dice_1 .. dice_10, mean_dice, lr, seconds``. Any of these columns may be missing and the
+validation columns may be empty or NaN (training without validation); a file with a header
+only is a network that has not finished an epoch.
+
+Example:
+    >>> progress = read_progress({"axial": Path("fold_0/axial/progress.csv")})  # doctest: +SKIP
+    >>> network_summary("axial", progress["axial"]).epochs  # doctest: +SKIP
+    6
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from thigh_common.errors import InvalidInputError
+from thigh_evaluation.report.inputs import TRAINING_JSON
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "mean_dice", "seconds")
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """One network's training, from its ``progress.csv``.
+
+    Attributes:
+        network: ``axial``, ``coronal``, ``sagittal`` or ``volume``.
+        epochs: Epochs recorded.
+        train_loss: Training loss of the last epoch (NaN if none).
+        val_loss: Validation loss of the last epoch with one (NaN if none).
+        best_dice: Highest validation mean Dice (NaN if none).
+        best_epoch: Epoch of ``best_dice`` (None if none).
+        minutes: Training time, the sum of ``seconds`` (NaN if unknown).
+    """
+
+    network: str
+    epochs: int
+    train_loss: float
+    val_loss: float
+    best_dice: float
+    best_epoch: int | None
+    minutes: float
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """Which model a fold folder holds (from ``training.json``, else from the folder names)."""
+
+    dataset: str
+    configuration: str
+    fold: str
+
+
+def read_progress(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
+    """Each network's ``progress.csv`` with the columns of :data:`PROGRESS_COLUMNS` as floats.
+
+    A missing column becomes NaN (``epoch`` the row number); a file with a header only gives no rows.
+
+    Raises:
+        InvalidInputError: If a file cannot be read as a CSV table.
+    """
+    progress = {}
+    for network, path in paths.items():
+        try:
+            frame = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame(columns=list(PROGRESS_COLUMNS))
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            reason = str(error).strip().splitlines()[0]
+            raise InvalidInputError(
+                f"{path} cannot be read as a CSV table ({reason}): expected thigh_train's progress.csv"
+            ) from None
+        for column in PROGRESS_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = range(len(frame)) if column == "epoch" else math.nan
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        if frame.empty:
+            logger.warning("%s: no epoch recorded yet", path)
+        progress[network] = frame
+    return progress
+
+
+def _last(values: pd.Series) -> float:
+    defined = values.dropna()
+    return float(defined.iloc[-1]) if len(defined) else math.nan
+
+
+def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
+    """Epochs, last losses, best validation Dice and time of one network's progress table."""
+    dice = frame["mean_dice"].dropna()
+    best = dice.idxmax() if len(dice) else None
+    seconds = frame["seconds"].dropna()
+    return NetworkSummary(
+        network=network,
+        epochs=len(frame),
+        train_loss=_last(frame["train_loss"]),
+        val_loss=_last(frame["val_loss"]),
+        best_dice=float(dice.max()) if len(dice) else math.nan,
+        best_epoch=None
+        if best is None or math.isnan(frame.loc[best, "epoch"])
+        else int(frame.loc[best, "epoch"]),
+        minutes=float(seconds.sum()) / 60 if len(seconds) else math.nan,
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        logger.warning("%s cannot be read (%s); left out of the report", path, error)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescription:
+    """Dataset, configuration and fold of a trained fold.
+
+    Read from the first network's ``training.json`` (``options``), else taken from the path
+    ``RESULTS/DATASET/CONFIG/fold_N``.
+    """
+    resolved = model_fold.resolve()
+    fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
+    for network in networks:
+        path = model_fold / network / TRAINING_JSON
+        data = _read_json(path) if path.is_file() else None
+        options = data.get("options") if data else None
+        if isinstance(options, dict):
+            fold = str(options.get("fold", ""))
+            return ModelDescription(
+                dataset=str(options.get("dataset") or fallback.dataset),
+                configuration=str(options.get("configuration") or fallback.configuration),
+                fold=fallback.fold
+                if fold in ("", "None")
+                else fold
+                if fold.startswith("fold_")
+                else f"fold_{fold}",
+            )
+    return fallback
+
+
+@dataclass(frozen=True)
+class FoldValidation:
+    """The fold's validation by ``thigh_train`` (``validation/summary.json``)."""
+
+    legs: int | None
+    mean_dice: float
+
+
+def read_validation(path: Path | None) -> FoldValidation | None:
+    """``num_legs`` and ``mean_dice`` of ``validation/summary.json``; None if absent or without them."""
+    if path is None:
+        return None
+    data = _read_json(path)
+    if data is None:
+        return None
+    mean_dice = data.get("mean_dice")
+    if isinstance(mean_dice, bool) or not isinstance(mean_dice, int | float):
+        logger.warning("%s has no number under 'mean_dice'; the fold's validation is left out", path)
+        return None
+    legs = data.get("num_legs")
+    return FoldValidation(
+        legs if isinstance(legs, int) and not isinstance(legs, bool) else None, float(mean_dice)
+    )

@@ -1,0 +1,195 @@
+"""The cohort summary of ``metrics.csv``: ``summary.json`` and the readable ``summary.csv``.
+
+For every class and group, each metric is summarised over the legs where it is defined
+(:func:`thigh_evaluation.statistics.describe`: mean, SD, median, quartiles, IQR, n); legs
+where the structure is absent from both maps are left out of every statistic and counted
+instead. ``overall`` first averages each metric over the ten classes of a leg (over the
+classes where it is defined), then summarises these per-leg means over the legs.
+
+Example:
+    >>> summary = summarise(frame, SummaryContext(Path("labelsTr"), Path("pred"), 3, (), {}))  # doctest: +SKIP
+    >>> summary["overall"]["metrics"]["dice"]["mean"]  # doctest: +SKIP
+    0.87
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from thigh_common.atomic import atomic_path, write_json_atomic
+from thigh_common.labels import LABELS
+from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
+from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
+from thigh_evaluation.presence import ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE, STATUSES
+from thigh_evaluation.statistics import STATISTICS, describe
+from thigh_evaluation.structures import CLASS_KIND, CLASSES, GROUP_KIND, GROUPS, Structure
+
+SUMMARY_JSON = "summary.json"
+SUMMARY_CSV = "summary.csv"
+OVERALL = "overall"
+METRIC_DEFINITIONS: dict[str, str] = {
+    "dice": "2|P&R|/(|P|+|R|) of the leg's prediction P and reference R; 0 when only one has the structure, "
+    "undefined when neither has it",
+    "asd_mm": "average symmetric surface distance (medpy assd): mean of the distances from every surface voxel "
+    "of P to the nearest surface voxel of R and from every surface voxel of R to P, taken together; surface = "
+    "mask XOR its erosion with 6-connectivity (border 0); Euclidean distances in mm with the voxel spacing; "
+    "undefined unless both have the structure",
+    "hd95_mm": "95th percentile (linear interpolation) of the same surface distances of both directions "
+    "together (medpy hd95); undefined unless both have the structure",
+    "volume_ref_ml": "reference voxel count x voxel volume, in mL",
+    "volume_pred_ml": "predicted voxel count x voxel volume, in mL",
+    "volume_diff_ml": "volume_pred_ml - volume_ref_ml; undefined when neither has the structure",
+    "volume_diff_pct": "100 x volume_diff_ml / volume_ref_ml; undefined when the reference is empty",
+}
+LEG_SPLIT_RULE = (
+    f"world x (LPS, +x = patient left) of the reference's labelled voxels in {BIN_MM:g} mm bins; the widest empty "
+    f"run between them, if at least {MIN_GAP_MM:g} mm, separates two legs at its centre (x above = left leg), "
+    "applied to reference and prediction alike; otherwise one leg, left if the mean x of vastus_lateralis is "
+    "greater than that of the adductors, else right (lateral 3+8 against medial 5+6+7 when one is missing)"
+)
+
+
+@dataclass(frozen=True)
+class SummaryContext:
+    """What the summary records besides the metrics.
+
+    Attributes:
+        reference_folder: The reference label maps.
+        prediction_folder: The predicted label maps.
+        num_reference_cases: Cases in the reference folder.
+        missing_predictions: Reference cases without a prediction.
+        legs: Per evaluated case, how its legs were found (``LegSplit.to_dict()``); ``cases`` in the JSON.
+    """
+
+    reference_folder: Path
+    prediction_folder: Path
+    num_reference_cases: int
+    missing_predictions: tuple[str, ...]
+    legs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _json_value(value: Any) -> Any:
+    """Plain JSON: NaN as null, floats rounded to six decimals."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value
+
+
+def _metric_statistics(rows: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    return {metric: describe(rows[metric]) for metric in METRIC_COLUMNS}
+
+
+def _rows_of(frame: pd.DataFrame, structure: Structure) -> pd.DataFrame:
+    return frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
+
+
+def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any]:
+    rows = _rows_of(frame, structure)
+    counts = {status: int((rows["status"] == status).sum()) for status in STATUSES}
+    entry: dict[str, Any] = {"label": structure.label} if structure.kind == CLASS_KIND else {}
+    if structure.kind == GROUP_KIND:
+        entry["labels"] = list(structure.labels)
+    entry.update({"legs": len(rows), "counts": counts})
+    entry["metrics"] = _metric_statistics(rows[rows["status"] != ABSENT_IN_BOTH])
+    return entry
+
+
+def per_leg_overall(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each metric averaged over the ten classes of each leg (NaN and absent classes left out).
+
+    Returns:
+        One row per case and leg, columns ``case``, ``leg`` and :data:`METRIC_COLUMNS`.
+    """
+    classes = frame[(frame["kind"] == CLASS_KIND) & (frame["status"] != ABSENT_IN_BOTH)]
+    means = classes.groupby(["case", "leg"], sort=False)[list(METRIC_COLUMNS)].mean()
+    return means.reset_index()
+
+
+def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
+    """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
+    listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
+    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
+        rows = frame[(frame["kind"] == kind) & (frame["status"] == status)]
+        for name, group in rows.groupby("structure", sort=False):
+            listed[key][str(name)] = [
+                f"{case}/{leg}" for case, leg in zip(group["case"], group["leg"], strict=True)
+            ]
+    return listed
+
+
+def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
+    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summary_json`)."""
+    overall = per_leg_overall(frame)
+    return {
+        "tool": "thigh_evaluate",
+        "reference_folder": str(context.reference_folder),
+        "prediction_folder": str(context.prediction_folder),
+        "num_reference_cases": context.num_reference_cases,
+        "num_cases": int(frame["case"].nunique()),
+        "num_legs": int(frame[["case", "leg"]].drop_duplicates().shape[0]),
+        "cases_missing_prediction": list(context.missing_predictions),
+        "cases": context.legs,
+        "per_class": {s.name: _structure_entry(frame, s) for s in CLASSES},
+        "groups": {s.name: _structure_entry(frame, s) for s in GROUPS},
+        OVERALL: {
+            "description": "per leg, each metric averaged over the ten classes where defined; then over legs",
+            "legs": len(overall),
+            "metrics": _metric_statistics(overall),
+        },
+        ABSENT_IN_BOTH: _listed(frame, ABSENT_IN_BOTH),
+        MISSING_IN_PREDICTION: _listed(frame, MISSING_IN_PREDICTION),
+        MISSING_IN_REFERENCE: _listed(frame, MISSING_IN_REFERENCE),
+        "metric_definitions": METRIC_DEFINITIONS,
+        "statistics": "over legs where the metric is defined (absent_in_both legs left out): mean; sd with ddof=1; "
+        "median, q25, q75 by linear interpolation; iqr = q75 - q25; n = number of legs",
+        "leg_split": LEG_SPLIT_RULE,
+        "metrics_csv": f"{METRICS_FILE}: one row per case, leg and structure; an undefined value is an empty cell",
+        "labels": {str(label): name for label, name in LABELS.items()},
+    }
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(item) for item in value]
+    return _json_value(value)
+
+
+def write_summary_json(summary: dict[str, Any], path: Path) -> None:
+    """Write ``summary`` atomically as JSON, NaN as null."""
+    write_json_atomic(_to_json(summary), path)
+
+
+def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """``summary.csv``: one row per class, group and ``overall``; counts and each metric's statistics."""
+    rows = []
+    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
+        for name, entry in summary[key].items():
+            rows.append({"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"],
+                         **entry["counts"], **_flat(entry["metrics"])})  # fmt: skip
+    overall = summary[OVERALL]
+    rows.append({"kind": OVERALL, "label": None, "structure": OVERALL, "legs": overall["legs"],
+                 **_flat(overall["metrics"])})  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame["label"] = frame["label"].astype("Int64")
+    for status in STATUSES:
+        frame[status] = frame[status].astype("Int64")
+    for metric in METRIC_COLUMNS:
+        frame[f"{metric}_n"] = frame[f"{metric}_n"].astype("Int64")
+    return frame
+
+
+def _flat(metrics: dict[str, dict[str, float | int]]) -> dict[str, float | int]:
+    return {f"{metric}_{name}": values[name] for metric, values in metrics.items() for name in STATISTICS}
+
+
+def write_summary_csv(summary: dict[str, Any], path: Path) -> None:
+    """Write :func:`summary_table` atomically (four decimals, undefined values empty)."""
+    with atomic_path(path) as temporary:
+        summary_table(summary).to_csv(temporary, index=False, na_rep="", float_format="%.4f")

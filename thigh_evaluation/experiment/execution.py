@@ -32,10 +32,15 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
     with open(log_path, "wb") as log:
         log.write(f"$ {step.shown}\n".encode())
         log.flush()
-        process = subprocess.Popen(step.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
+        environment = dict(os.environ, PYTHONUNBUFFERED="1")
+        process = subprocess.Popen(
+            step.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment
+        )
         assert process.stdout is not None
         while chunk := os.read(process.stdout.fileno(), 1 << 14):
             log.write(chunk)
+            log.flush()
             if echo:
                 sys.stderr.buffer.write(chunk)
                 sys.stderr.flush()

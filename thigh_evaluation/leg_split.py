@@ -10,7 +10,10 @@ index. The rule:
    gap between the legs. If it is at least :data:`MIN_GAP_MM` wide, the scan has two legs
    and the midline is the centre of that gap: voxels with world x above it are the left
    leg, the others the right leg. The prediction is split at the same midline.
-3. Otherwise the scan holds one leg, and every labelled voxel of reference and prediction
+3. Without such a gap, labels spanning more than :data:`WIDE_ONE_LEG_MM` are two touching
+   legs: the cut is at the least occupied x (10 mm moving average) of the middle half of
+   the span, and a warning says so.
+4. Otherwise the scan holds one leg, and every labelled voxel of reference and prediction
    belongs to it. Its side is anatomical: the vastus lateralis lies lateral to the
    adductors, so if the mean world x of vastus_lateralis (3) is greater than that of the
    adductors (6), the lateral side points to the patient's left and it is the left leg
@@ -46,7 +49,7 @@ BIN_MM = 2.0
 MIN_GAP_MM = 10.0
 """An empty run of at least this width (five 2 mm bins) separates two legs."""
 WIDE_ONE_LEG_MM = 250.0
-"""A single leg wider than this from right to left is suspicious (two touching legs); a warning is logged."""
+"""Labels wider than this from right to left without a gap are two touching legs (a thigh is narrower)."""
 LEFT_CODE_OFFSET = NUM_CLASSES
 """Left-leg voxels carry ``label + LEFT_CODE_OFFSET`` (12..21) in the encoded maps."""
 RIGHT, LEFT = "right", "left"
@@ -197,16 +200,30 @@ def find_leg_split(reference: np.ndarray, world_x: WorldX, case_id: str) -> LegS
         midline = low + (start + length / 2.0) * BIN_MM
         reason = f"two legs; widest empty gap {gap_mm:g} mm, cut at its centre, world x {midline:.1f} mm"
         return LegSplit(LEG_ORDER, midline, gap_mm, reason)
-    side, reason = _one_leg_side(sums, voxels, case_id)
     occupied = np.flatnonzero(counts)
     width = (occupied[-1] - occupied[0] + 1) * BIN_MM
     if width > WIDE_ONE_LEG_MM:
-        logger.warning(
-            "%s: the labelled voxels span %.0f mm from right to left without an empty gap of %g mm; "
-            "evaluated as one (%s) leg. If the scan holds both legs, they touch and the legs are not separated",
-            case_id, width, MIN_GAP_MM, side,
-        )  # fmt: skip
+        midline = _valley(counts, occupied, low)
+        reason = (
+            f"two touching legs; no empty gap of {MIN_GAP_MM:g} mm but the labels span {width:.0f} mm "
+            f"(more than one thigh's {WIDE_ONE_LEG_MM:g} mm), cut at the least occupied world x "
+            f"{midline:.1f} mm of their middle half"
+        )
+        logger.warning("%s: %s", case_id, reason)
+        return LegSplit(LEG_ORDER, midline, gap_mm, reason)
+    side, reason = _one_leg_side(sums, voxels, case_id)
     return LegSplit((side,), None, gap_mm, reason)
+
+
+def _valley(counts: np.ndarray, occupied: np.ndarray, low: float) -> float:
+    """World x of the least occupied bin (10 mm moving average) in the middle half of the labelled span."""
+    window = max(int(round(MIN_GAP_MM / BIN_MM)), 1)
+    smooth = np.convolve(counts.astype(float), np.ones(window) / window, mode="same")
+    first, last = int(occupied[0]), int(occupied[-1])
+    quarter = (last - first) // 4
+    middle = slice(first + quarter, last - quarter + 1)
+    valley = first + quarter + int(np.argmin(smooth[middle]))
+    return low + (valley + 0.5) * BIN_MM
 
 
 def encode_legs(labels: np.ndarray, world_x: WorldX, split: LegSplit) -> dict[str, int]:

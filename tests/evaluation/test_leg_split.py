@@ -109,18 +109,28 @@ def test_an_empty_reference_is_an_error():
     )
 
 
-def test_a_wide_single_leg_is_warned_about(caplog):
+def test_touching_legs_are_cut_at_the_narrowest_contact(caplog):
+    """Two 150 mm thighs side by side, touching over a thin bridge: no empty gap, but two legs."""
+    labels = np.zeros((1, 40, 300), np.uint8)
+    labels[:, :, :140] = 6  # right thigh, x 0..139 mm
+    labels[:, :, 160:] = 3  # left thigh, x 160..299 mm
+    labels[:, 18:22, 140:160] = 5  # the contact: a thin bridge, 4 of 40 rows
+    image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
+    with caplog.at_level(logging.WARNING):
+        split = find_leg_split(labels, _world_x(image), "touching")
+    assert split.legs == ("right", "left")
+    assert 140.0 <= split.midline_x_mm <= 160.0
+    assert "touching: two touching legs; no empty gap of 10 mm but the labels span 300 mm" in caplog.text
+
+
+def test_a_wide_block_without_a_valley_is_still_cut_in_its_middle_half():
     labels = np.zeros((1, 2, 300), np.uint8)
     labels[:, :, :150] = 6
     labels[:, :, 150:] = 3
     image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
-    with caplog.at_level(logging.WARNING):
-        split = find_leg_split(labels, _world_x(image), "wide")
-    assert split.legs == ("left",)
-    assert (
-        "wide: the labelled voxels span 300 mm from right to left without an empty gap of 10 mm"
-        in caplog.text
-    )
+    split = find_leg_split(labels, _world_x(image), "wide")
+    assert split.legs == ("right", "left")
+    assert 75.0 <= split.midline_x_mm <= 225.0
 
 
 def test_encode_legs_marks_the_left_leg_only():

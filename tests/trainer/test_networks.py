@@ -2,7 +2,6 @@
 
 import io
 import math
-import time
 
 import numpy as np
 import pytest
@@ -274,7 +273,7 @@ def test_tiny_unet_overfits_a_fixed_batch():
     model = build_network(net).train()
     loss_function = build_loss("dice", 3)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
-    start, losses = time.perf_counter(), []
+    losses = []
     for _ in range(150):
         optimiser.zero_grad()
         loss = loss_function(model(images), labels)
@@ -285,7 +284,6 @@ def test_tiny_unet_overfits_a_fixed_batch():
             break
     assert losses[-1] < 0.2, losses[-10:]
     assert losses[0] > 0.5
-    assert time.perf_counter() - start < 10
 
 
 def amp_step(name, device, dtype):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from thigh_evaluation.comparison.names import Structure, ordered_structures
 from thigh_evaluation.comparison.observations import structures_of, values_of
-from thigh_evaluation.comparison.statistics import describe
+from thigh_evaluation.statistics import describe
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "metric",

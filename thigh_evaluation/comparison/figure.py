@@ -30,7 +30,7 @@ from thigh_evaluation.comparison.descriptive import compared_structures
 from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
 from thigh_evaluation.comparison.names import Structure, short_name
 from thigh_evaluation.comparison.observations import observation_frame, values_of
-from thigh_evaluation.comparison.statistics import describe
+from thigh_evaluation.statistics import describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,4 +1,6 @@
-"""Descriptive statistics and the paired Student t-test of the paper, with its significance marks.
+"""The paired Student t-test of the paper, with its significance marks.
+
+Descriptive statistics come from :func:`thigh_evaluation.statistics.describe`.
 
 Example:
     >>> import numpy as np
@@ -94,35 +96,3 @@ def better_configuration(test: PairedTest, reference: str, other: str, higher_is
         return ""
     other_higher = test.mean_difference > 0
     return other if other_higher == higher_is_better else reference
-
-
-def describe(values: np.ndarray) -> dict[str, float | int]:
-    """Mean, SD (n - 1), median, quartiles and count of the defined values.
-
-    Args:
-        values: Any floats; NaN are left out.
-
-    Returns:
-        ``{"mean", "sd", "median", "q25", "q75", "n"}``; NaN where there are too few values.
-    """
-    values = np.asarray(values, float)
-    values = values[~np.isnan(values)]
-    n = int(values.size)
-    if n == 0:
-        return {
-            "mean": math.nan,
-            "sd": math.nan,
-            "median": math.nan,
-            "q25": math.nan,
-            "q75": math.nan,
-            "n": 0,
-        }
-    q25, median, q75 = np.percentile(values, [25, 50, 75])
-    return {
-        "mean": float(values.mean()),
-        "sd": float(values.std(ddof=1)) if n > 1 else math.nan,
-        "median": float(median),
-        "q25": float(q25),
-        "q75": float(q75),
-        "n": n,
-    }

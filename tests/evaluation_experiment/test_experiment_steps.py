@@ -64,13 +64,14 @@ def test_configuration_means_average_classes_per_leg_then_legs(tmp_path):
             for label in range(1, 11):
                 dice = 0.5 if case == "a" else 0.9
                 asd = np.nan if label == 7 and leg == "left" else float(label)
-                rows.append(
-                    {"case": case, "leg": leg, "kind": "class", "label": label, "dice": dice, "asd_mm": asd}
-                )
-            rows.append(
-                {"case": case, "leg": leg, "kind": "group", "label": None, "dice": 0.0, "asd_mm": 99.0}
-            )
-    pd.DataFrame(rows).to_csv(tmp_path / "metrics.csv", index=False)
+                rows.append({"case": case, "leg": leg, "kind": "class", "label": label, "structure": f"m{label}",
+                             "status": "present", "dice": dice, "asd_mm": asd})  # fmt: skip
+            rows.append({"case": case, "leg": leg, "kind": "group", "label": None, "structure": "quadriceps",
+                         "status": "present", "dice": 0.0, "asd_mm": 99.0})  # fmt: skip
+    table = pd.DataFrame(rows)
+    for column in ("hd95_mm", "volume_ref_ml", "volume_pred_ml", "volume_diff_ml", "volume_diff_pct"):
+        table[column] = 1.0
+    table.to_csv(tmp_path / "metrics.csv", index=False)
     means = configuration_means(tmp_path)
     assert means["legs"] == 4
     assert means["dice_mean"] == pytest.approx(0.7)

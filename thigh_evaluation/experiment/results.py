@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from thigh_common.atomic import write_json_atomic, write_text_atomic
+from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
+from thigh_evaluation.summary import per_leg_overall
 
 METRICS: tuple[str, ...] = ("dice", "asd_mm")
 
@@ -17,16 +18,15 @@ METRICS: tuple[str, ...] = ("dice", "asd_mm")
 def configuration_means(evaluation: Path) -> dict[str, float]:
     """Mean and SD over legs of the per-leg mean over the ten classes, for Dice and ASD.
 
-    Reads ``metrics.csv`` of a ``thigh_evaluate`` folder; a class undefined in a leg
-    (absent from both maps, or ASD with one map empty) does not enter that leg's mean.
+    Reads ``metrics.csv`` of a ``thigh_evaluate`` folder; the per-leg means are
+    :func:`thigh_evaluation.summary.per_leg_overall`'s (the "overall" of ``summary.json``):
+    a class undefined in a leg (absent from both maps, or ASD with one map empty) is left out.
     """
-    table = pd.read_csv(evaluation / "metrics.csv")
-    classes = table[table["kind"] == "class"]
-    result: dict[str, float] = {"legs": float(classes.groupby(["case", "leg"]).ngroups)}
+    per_leg = per_leg_overall(read_metrics_csv(evaluation / METRICS_FILE))
+    result: dict[str, float] = {"legs": float(len(per_leg))}
     for metric in METRICS:
-        per_leg = classes.groupby(["case", "leg"])[metric].mean()
-        result[f"{metric}_mean"] = float(per_leg.mean())
-        result[f"{metric}_sd"] = float(per_leg.std(ddof=1)) if len(per_leg) > 1 else math.nan
+        result[f"{metric}_mean"] = float(per_leg[metric].mean())
+        result[f"{metric}_sd"] = float(per_leg[metric].std(ddof=1)) if len(per_leg) > 1 else math.nan
     return result
 
 

@@ -1,7 +1,7 @@
 """Benchmark the engines that can run a planned 2D network on the CPU: slices per second.
 
 Compares PyTorch eager (float32, and bf16 autocast; channels-last) with OpenVINO
-(f32 and bf16 inference precision) on the ``2d5`` network of a plans file, at the
+(f32 and bf16 inference precision, and int8 convolutions quantised by NNCF) on the ``2d5`` network of a plans file, at the
 axial patch size, with random weights (speed does not depend on them). This is how
 ``thigh_predict --backend auto`` came to pick OpenVINO on a CPU.
 
@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from thigh_inference.openvino_network import OpenVinoNetwork, openvino_available
+from thigh_inference.quantisation import nncf_available
 from thigh_planner.plans import load_plans
 from thigh_trainer.networks import build_network
 
@@ -79,6 +81,20 @@ def main() -> None:
                     return runner(batch)
 
             results["openvino bf16"] = _slices_per_second(openvino_bf16, arguments.batch, arguments.repeats)
+            if (
+                nncf_available()
+            ):  # int8 convolutions, calibrated on random inputs (speed does not depend on them)
+                calibration = Path(temporary) / "calibration.npz"
+                np.savez(calibration, inputs=np.random.default_rng(0).normal(size=(16, 3, height, width)))
+                quantised = OpenVinoNetwork(network, calibration=calibration)
+
+                def openvino_int8() -> object:
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        return quantised(batch)
+
+                results["openvino int8"] = _slices_per_second(
+                    openvino_int8, arguments.batch, arguments.repeats
+                )
         channels_last = network.to(memory_format=torch.channels_last)
         batch_last = batch.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():

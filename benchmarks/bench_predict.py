@@ -9,11 +9,12 @@ networks with their initial weights are saved as checkpoints of ``--folds`` fold
 scan is planned first (not timed) so that the plans match the data.
 
 The command runs twice with a fresh network cache: the first run converts the
-networks for OpenVINO (about 0.3 s each), the second finds them converted, as every
-later run on the same model does.
+networks for OpenVINO (about 0.3 s each; with ``--int8`` also quantises them, about
+3 s each), the second finds them converted, as every later run on the same model does.
 
 Usage:
     python benchmarks/bench_predict.py --size clinical --folds 5 --amp
+    python benchmarks/bench_predict.py --size clinical --folds 5 --amp --int8
     python benchmarks/bench_predict.py --size clinical --folds 1 --amp --backend torch
 """
 
@@ -30,7 +31,9 @@ from pathlib import Path
 
 import torch
 
+from thigh_inference.calibration import CALIBRATION_FILE, write_calibration
 from thigh_planner.plans import load_plans, save_plans
+from thigh_planner.preprocessed_leg import load_leg
 from thigh_trainer.networks import build_network
 from thigh_trainer.training.checkpoint import FINAL, save_checkpoint
 
@@ -45,9 +48,12 @@ def _run(module: str, *arguments: str) -> None:
 
 
 def _untrained_model(preprocessed: Path, results: Path, folds: int) -> None:
+    """Checkpoints of ``folds`` folds with initial weights, and calibration inputs as thigh_train writes them."""
     plans = load_plans(preprocessed / "plans.json")
     configuration = plans.configuration("2d5")
     model = results / "Bench" / "2d5"
+    legs = sorted(p.stem for p in (preprocessed / "legs").glob("*.json"))
+    images = [load_leg(preprocessed / "legs", name)[1] for name in legs]
     for fold in range(folds):
         folder = model / f"fold_{fold}"
         save_plans(plans, folder / "plans.json")
@@ -57,6 +63,8 @@ def _untrained_model(preprocessed: Path, results: Path, folds: int) -> None:
             save_checkpoint(folder / orientation / FINAL, {"network": network.state_dict()})
             record = {"options": {"configuration": "2d5"}}
             (folder / orientation / "training.json").write_text(json.dumps(record))
+            write_calibration(folder / orientation / CALIBRATION_FILE, images, orientation,
+                              plans.neighbour_offset_slices[orientation], configuration.patch_size[orientation])  # fmt: skip
 
 
 def main() -> None:
@@ -67,6 +75,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--preset", choices=("default", "paper"), default="paper")
     parser.add_argument("--amp", action="store_true", help="bf16 on the CPU")
+    parser.add_argument("--int8", action="store_true", help="int8 convolutions (OpenVINO, NNCF)")
     parser.add_argument("--backend", choices=("auto", "torch", "openvino"), default="auto")
     arguments = parser.parse_args()
 
@@ -80,10 +89,11 @@ def main() -> None:
         scan = raw / "imagesTr" / "phantom_000_0000.nii.gz"
         command = [sys.executable, "-m", "thigh_inference.cli", "-i", str(scan), "-o", str(root / "out"),
                    "--results", str(root / "results"), "-d", "Bench", "--backend", arguments.backend,
-                   "--overwrite"] + (["--amp"] if arguments.amp else [])  # fmt: skip
+                   "--overwrite"] + (["--amp"] if arguments.amp else []) + (["--int8"] if arguments.int8 else [])  # fmt: skip
         environment = dict(os.environ, THIGH_CACHE=str(root / "cache"))
+        precision = (", int8" if arguments.int8 else "") + (", bf16" if arguments.amp else "")
         print(f"thigh_predict, one {arguments.size} scan, {arguments.folds} fold(s) of 2d5 ({arguments.preset} "
-              f"preset), backend {arguments.backend}{', bf16' if arguments.amp else ''}:")  # fmt: skip
+              f"preset), backend {arguments.backend}{precision}:")  # fmt: skip
         for run_name in ("first run", "second run"):
             started = time.perf_counter()
             result = subprocess.run(

@@ -51,3 +51,22 @@ def resolve_backend(requested: str, device: torch.device) -> str:
             "or use --backend torch"
         )
     return "openvino"
+
+
+def check_int8(int8: bool, backend: str) -> None:
+    """Check that 8-bit networks can run: they need the OpenVINO backend (so the CPU) and NNCF.
+
+    Raises:
+        InvalidInputError: With ``int8`` on the PyTorch backend, or without NNCF installed.
+    """
+    if not int8:
+        return
+    if backend != "openvino":
+        raise InvalidInputError(
+            "--int8 runs the networks through OpenVINO on the CPU, but the backend is torch "
+            "(a GPU, or --backend torch); drop --int8 (use --amp on a GPU), or use --backend openvino"
+        )
+    from thigh_inference.quantisation import nncf_available
+
+    if not nncf_available():
+        raise InvalidInputError("--int8 needs the package nncf (pip install nncf); or drop --int8")

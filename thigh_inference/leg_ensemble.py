@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from thigh_inference.postprocessing import keep_largest_component
-from thigh_inference.trained_model import TrainedModel, predict_network
-from thigh_inference.voting import average_folds, combine_orientations
+from thigh_inference.trained_model import TrainedModel, predict_folds
+from thigh_inference.voting import combine_orientations
 
 
 @dataclass(frozen=True)
@@ -69,25 +69,27 @@ def predict_leg(
     started = clock()
     # All-air slices need no network when air is cleared from the labels afterwards.
     skip_air = air_mask if postprocess else None
-    per_network = []
+    fold_networks = list(model.networks.values())
+    per_network: list[np.ndarray] = []
+    summed: np.ndarray | None = None
     for name in model.network_names:
-        folds = (
-            predict_network(
-                networks[name], name, image, model.plans, model.configuration, device, amp, skip_air
-            )
-            for networks in model.networks.values()
-        )
-        per_network.append(average_folds(folds))
+        networks = [networks_of_fold[name] for networks_of_fold in fold_networks]
+        arguments = (networks, name, image, model.plans, model.configuration, device, amp, skip_air)
+        if voting == "sum":  # the orientations' fold means add up in one volume
+            summed = predict_folds(*arguments, into=summed)
+        else:
+            per_network.append(predict_folds(*arguments))
     networks_done = clock()
-    labels = combine_orientations(per_network, mode=voting)
+    if summed is not None:
+        labels = np.argmax(summed, axis=0).astype(np.uint8)  # the paper's winner takes all
+    else:
+        labels = combine_orientations(per_network, mode=voting)
     if postprocess and air_mask is not None:
         labels[air_mask] = 0
     if postprocess:
         labels = keep_largest_component(labels)
     probabilities = None
     if keep_probabilities:
-        total = per_network[0].astype(np.float32, copy=True)
-        for network_probabilities in per_network[1:]:
-            total += network_probabilities
-        probabilities = (total / len(per_network)).astype(np.float16)
+        total = summed if summed is not None else np.sum(per_network, axis=0, dtype=np.float32)
+        probabilities = (total / len(model.network_names)).astype(np.float16)
     return LegPrediction(labels, probabilities, networks_done - started, clock() - networks_done)

@@ -48,6 +48,9 @@ CACHE_ENVIRONMENT = "THIGH_CACHE"
 """Environment variable naming the cache folder (default ``~/.cache/thighseg``)."""
 
 ONNX_OPSET = 17
+COMPILED_BATCH = 8
+"""Batch size the networks are compiled for: as fast per slice as 16-32 on the benchmark CPU
+(128-131 slices/s, bf16), and it wastes at most 7 padded slices at the end of a leg."""
 _CONVERSION_TOOLS = "openvino.tools.ovc"
 _lock = threading.Lock()
 
@@ -120,24 +123,41 @@ class OpenVinoNetwork:
     """A drop-in for a PyTorch segmentation network at inference: call it on a batch, get logits.
 
     It keeps the PyTorch module (for its export) and compiles one OpenVINO model per
-    input shape and precision on first use. The precision follows the caller: inside
-    ``torch.autocast("cpu", dtype=torch.bfloat16)`` it runs in bf16, otherwise in f32.
-    ``eval()`` and ``train()`` are accepted so code written for ``nn.Module`` works.
+    input shape and precision on first use, for batches of :data:`COMPILED_BATCH` (a larger
+    batch runs in chunks, a smaller one is padded). The precision follows the caller: inside
+    ``torch.autocast("cpu", dtype=torch.bfloat16)`` it runs in bf16, otherwise in f32. With
+    ``calibration`` the convolutions run in int8 (:mod:`thigh_inference.quantisation`), the
+    rest in that precision. ``eval()`` and ``train()`` are accepted so code written for
+    ``nn.Module`` works.
 
     Args:
         network: The trained network, in eval mode, on the CPU.
         cache_key: Identifies the weights (e.g. from :func:`checkpoint_key`); None disables the
             on-disk cache.
         threads: Inference threads (default: ``torch.get_num_threads()``).
+        calibration: A calibration file (:mod:`thigh_inference.calibration`): quantise to int8
+            with its inputs. None runs the float network.
     """
 
-    def __init__(self, network: nn.Module, cache_key: str | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        network: nn.Module,
+        cache_key: str | None = None,
+        threads: int | None = None,
+        calibration: Path | None = None,
+    ) -> None:
         self.network = network.eval()
         self.cache_key = cache_key
         self.threads = threads or torch.get_num_threads()
+        self.calibration = calibration
         self.training = False
         self._compiled: dict[tuple[tuple[int, ...], str], Any] = {}
         self._models: dict[tuple[int, ...], Any] = {}
+
+    @property
+    def int8(self) -> bool:
+        """Whether the network runs quantised to 8-bit integers (it has calibration inputs)."""
+        return self.calibration is not None
 
     def eval(self) -> OpenVinoNetwork:
         """No-op (always in inference mode); returns self like ``nn.Module.eval``."""
@@ -158,38 +178,78 @@ class OpenVinoNetwork:
         return torch.softmax(torch.from_numpy(self._infer(batch)), dim=1)
 
     def _infer(self, batch: torch.Tensor) -> np.ndarray:
-        """Logits of ``batch`` as a view of the request's output buffer (overwritten by the next call)."""
-        precision = "bf16" if torch.is_autocast_enabled("cpu") else "f32"
-        shape = tuple(int(s) for s in batch.shape)
-        request, compiled_batch = self._request(shape, precision)
-        inputs = np.ascontiguousarray(batch.detach().float().cpu().numpy())
-        count = inputs.shape[0]
-        if count < compiled_batch:
-            padding = np.zeros((compiled_batch - count, *inputs.shape[1:]), dtype=np.float32)
-            inputs = np.concatenate([inputs, padding])
-        outputs = request.infer({0: inputs}, share_inputs=True, share_outputs=True)
-        return np.asarray(outputs[request.model_outputs[0]], dtype=np.float32)[:count]
+        """Logits of ``batch``.
 
-    def _request(self, shape: tuple[int, ...], precision: str) -> tuple[Any, int]:
-        """The infer request for an input shape: a batch up to the first compiled batch size."""
-        spatial = shape[1:]
-        for (compiled_shape, compiled_precision), request in self._compiled.items():
-            if (
-                compiled_shape[1:] == spatial
-                and compiled_precision == precision
-                and shape[0] <= compiled_shape[0]
-            ):
-                return request, compiled_shape[0]
-        model = self._model(spatial).clone()
-        model.reshape({0: list(shape)})
+        For exactly one compiled batch, a view of the request's output buffer (overwritten by the next call).
+        """
+        precision = "bf16" if torch.is_autocast_enabled("cpu") else "f32"
+        inputs = np.ascontiguousarray(batch.detach().float().cpu().numpy())
+        request = self._request(inputs.shape[1:], precision)
+        output = request.model_outputs[0]
+        count = inputs.shape[0]
+        if count == COMPILED_BATCH:
+            return np.asarray(request.infer({0: inputs}, share_inputs=True, share_outputs=True)[output])
+        logits: np.ndarray | None = None
+        for start in range(0, count, COMPILED_BATCH):
+            chunk = inputs[start : start + COMPILED_BATCH]
+            size = chunk.shape[0]
+            if size < COMPILED_BATCH:  # the last, partial chunk: pad with zeros
+                padding = np.zeros((COMPILED_BATCH - size, *chunk.shape[1:]), dtype=np.float32)
+                chunk = np.concatenate([chunk, padding])
+            result = np.asarray(request.infer({0: chunk}, share_inputs=True, share_outputs=True)[output])
+            if logits is None:
+                logits = np.empty((count, *result.shape[1:]), dtype=np.float32)
+            logits[start : start + size] = result[:size]
+        assert logits is not None
+        return logits
+
+    def _request(self, spatial: tuple[int, ...], precision: str) -> Any:
+        """The infer request for inputs ``(COMPILED_BATCH, *spatial)`` in ``precision``, compiled on first use."""
+        key = (spatial, precision)
+        if key in self._compiled:
+            return self._compiled[key]
+        model = self._runnable_model(spatial).clone()
+        model.reshape({0: [COMPILED_BATCH, *spatial]})
         properties = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": self.threads}
         compiled = openvino_core().compile_model(model, "CPU", properties)
         request = compiled.create_infer_request()
-        self._compiled[(shape, precision)] = request
+        self._compiled[key] = request
         logger.debug(
-            "OpenVINO: compiled %s for input %s in %s", self.cache_key or "network", shape, precision
-        )
-        return request, shape[0]
+            "OpenVINO: compiled %s for input %s in %s%s", self.cache_key or "network", spatial, precision,
+            " with int8 convolutions" if self.int8 else "",
+        )  # fmt: skip
+        return request
+
+    def _runnable_model(self, spatial: tuple[int, ...]) -> Any:
+        """The float model, or with calibration its int8 quantisation (cached like the float one)."""
+        if self.calibration is None:
+            return self._model(spatial)
+        key = (*spatial, -8)  # int8 models share the cache dict with the float ones
+        if key in self._models:
+            return self._models[key]
+        from thigh_inference.calibration import read_calibration
+        from thigh_inference.quantisation import quantise
+
+        openvino = import_openvino()
+        cached = self._cache_path(spatial, f"int8-{checkpoint_key(self.calibration)}")
+        model = None
+        if cached is not None and cached.is_file():
+            with contextlib.suppress(RuntimeError):
+                model = openvino_core().read_model(str(cached))
+        if model is None:
+            inputs = read_calibration(self.calibration)
+            if inputs.shape[1:] != spatial:
+                raise ValueError(
+                    f"{self.calibration}: calibration inputs of shape {inputs.shape[1:]}, but the network "
+                    f"runs on {spatial}; retrain the network to rewrite its calibration inputs"
+                )
+            logger.info("quantising %s to int8 on %d calibration inputs (once; cached)",
+                        self.cache_key or "network", len(inputs))  # fmt: skip
+            model = quantise(self._model(spatial), inputs)
+            if cached is not None:
+                self._save(openvino, model, cached)
+        self._models[key] = model
+        return model
 
     def _model(self, spatial: tuple[int, ...]) -> Any:
         """The OpenVINO model for inputs of ``spatial`` shape ``(channels, *size)``, batch dynamic."""
@@ -224,7 +284,7 @@ class OpenVinoNetwork:
             )  # fmt: skip
         return buffer.getvalue()
 
-    def _cache_path(self, spatial: tuple[int, ...]) -> Path | None:
+    def _cache_path(self, spatial: tuple[int, ...], variant: str = "") -> Path | None:
         if self.cache_key is None:
             return None
         openvino = import_openvino()
@@ -232,7 +292,8 @@ class OpenVinoNetwork:
             ".", "-"
         )
         size = "x".join(str(s) for s in spatial)
-        return cache_folder() / f"{self.cache_key}_{size}_{versions}.xml"
+        suffix = f"_{variant}" if variant else ""
+        return cache_folder() / f"{self.cache_key}_{size}_{versions}{suffix}.xml"
 
     @staticmethod
     def _save(openvino: Any, model: Any, path: Path) -> None:

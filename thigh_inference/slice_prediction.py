@@ -118,8 +118,7 @@ def predict_leg_2d(
 ) -> np.ndarray:
     """Predict softmax probabilities of a leg volume slice by slice in one orientation.
 
-    The network is put in eval mode for the call (its previous mode is restored after)
-    and runs under ``torch.inference_mode()``.
+    One network; :func:`predict_slices` is the same for the mean of several (the folds).
 
     Args:
         network: 2D network taking ``(B, 3, H, W)`` and returning logits ``(B, C, H, W)``
@@ -132,11 +131,7 @@ def predict_leg_2d(
         device: Device to run the network on (the network must already be there).
         amp: Mixed precision (float16 on CUDA, bfloat16 on CPU).
         out_dtype: Storage type of the result: float32 (default) or float16 to halve memory.
-        air_mask: Boolean ``(z, y, x)``, True where the leg crop is air. Slices whose three
-            input slices are all air are not fed to the network: they get background with
-            probability 1 (about a tenth of the coronal and sagittal slices of a leg). Pass it
-            only when air is cleared from the labels afterwards, as the postprocessing does;
-            then the labels are the same as without it.
+        air_mask: Boolean ``(z, y, x)``, True where the leg crop is air; see :func:`predict_slices`.
 
     Returns:
         Probabilities ``(C, z, y, x)`` of ``out_dtype``; they sum to 1 over C.
@@ -145,6 +140,115 @@ def predict_leg_2d(
         ValueError: On an unknown orientation, a negative offset, a batch size below 1,
             an image that is not 3D, or a patch smaller than the slice.
     """
+    return predict_slices(
+        [network], image, orientation, offset, patch_size, batch_size, device, amp, air_mask,
+        out_dtype=out_dtype,
+    )  # fmt: skip
+
+
+def predict_slices(
+    networks: Sequence[nn.Module],
+    image: np.ndarray,
+    orientation: str,
+    offset: int,
+    patch_size: Sequence[int],
+    batch_size: int = 16,
+    device: torch.device = torch.device("cpu"),  # noqa: B008 - immutable default
+    amp: bool = False,
+    air_mask: np.ndarray | None = None,
+    into: np.ndarray | None = None,
+    weight: float = 1.0,
+    out_dtype: np.dtype | type = np.float32,
+) -> np.ndarray:
+    """The mean softmax probabilities of several 2D networks (the folds), slice by slice in one orientation.
+
+    Each batch of slices is gathered once and fed to every network; their mean is written
+    (or, with ``into``, added times ``weight``) straight into the ``(C, z, y, x)`` result,
+    so the folds and orientations of a leg share one volume instead of one each. The
+    networks are put in eval mode for the call (their previous modes are restored after)
+    and run under ``torch.inference_mode()``.
+
+    Args:
+        networks: 2D networks of one output shape (see :func:`predict_leg_2d`), at least one.
+        image: Normalised leg ``(z, y, x)``, float32.
+        orientation: ``axial``, ``coronal`` or ``sagittal``.
+        offset: Neighbour offset in slices, >= 0.
+        patch_size: Network input ``(H, W)``, at least the slice shape of the orientation.
+        batch_size: Slices per forward pass, >= 1.
+        device: Device to run the networks on (they must already be there).
+        amp: Mixed precision (float16 on CUDA, bfloat16 on CPU).
+        air_mask: Boolean ``(z, y, x)``, True where the leg crop is air. Slices whose three
+            input slices are all air are not fed to the networks: they get background with
+            probability 1 (about a tenth of the coronal and sagittal slices of a leg). Pass it
+            only when air is cleared from the labels afterwards, as the postprocessing does;
+            then the labels are the same as without it.
+        into: A ``(C, z, y, x)`` volume to add ``weight`` times the mean probabilities to, in place
+            (e.g. the sum over orientations of a leg); None for a new volume.
+        weight: The factor of the mean probabilities added to ``into``.
+        out_dtype: Storage type of a new volume (float32 or float16).
+
+    Returns:
+        ``into``, or a new volume of ``out_dtype`` holding the mean probabilities (they sum to 1 over C).
+
+    Raises:
+        ValueError: On no networks, an unknown orientation, a negative offset, a batch size
+            below 1, an image that is not 3D, a patch smaller than the slice, or an ``into``
+            of another shape than ``(C, *image.shape)``.
+    """
+    _check_arguments(networks, image, orientation, offset, patch_size, batch_size)
+    axis = NORMAL_AXIS_ZYX[orientation]
+    slices = np.moveaxis(image, axis, 0)  # (n, a, b), a view
+    num_slices, height, width = slices.shape
+    padding = centred_padding((height, width), patch_size)
+    crop = (
+        slice(None),
+        slice(None),
+        slice(padding[0][0], padding[0][0] + height),
+        slice(padding[1][0], padding[1][0] + width),
+    )
+    background = float(image.min())
+    wanted = np.arange(num_slices) if air_mask is None else slices_with_tissue(air_mask, axis, offset)
+    if wanted.size == 0:
+        wanted = np.arange(1)  # an all-air leg: still one pass, to learn the number of classes
+    scale = weight / len(networks)
+    output = into
+    modes = [network.training for network in networks]
+    for network in networks:
+        network.eval()
+    try:
+        with torch.inference_mode():
+            for start in range(0, wanted.size, batch_size):
+                indices = wanted[start : start + batch_size]
+                batch = _neighbour_batch(slices, indices, offset, padding, background)
+                inputs = torch.from_numpy(batch).to(device, non_blocking=True)
+                total = _summed_probabilities(networks, inputs, device, amp)[crop].cpu()
+                if output is None:
+                    output = np.zeros((total.shape[1], *image.shape), dtype=out_dtype)
+                    logger.debug("Predicting %d of %d %s slices", wanted.size, num_slices, orientation)
+                elif output.shape != (total.shape[1], *image.shape):
+                    raise ValueError(
+                        f"Cannot add probabilities of {total.shape[1]} classes for an image of shape "
+                        f"{image.shape} into a volume of shape {output.shape}."
+                    )
+                _add_slices(output, axis, indices, total, scale)
+    finally:
+        for network, mode in zip(networks, modes, strict=True):
+            network.train(mode)
+    assert output is not None  # at least one slice: the image is non-empty
+    _add_background(output, axis, np.setdiff1d(np.arange(num_slices), wanted), weight)
+    return output
+
+
+def _check_arguments(
+    networks: Sequence[nn.Module],
+    image: np.ndarray,
+    orientation: str,
+    offset: int,
+    patch_size: Sequence[int],
+    batch_size: int,
+) -> None:
+    if not networks:
+        raise ValueError("No networks to predict with: expected at least one (one per fold).")
     if orientation not in NORMAL_AXIS_ZYX:
         raise ValueError(f"Unknown orientation {orientation!r}; expected one of {', '.join(ORIENTATIONS)}.")
     if offset < 0:
@@ -155,40 +259,46 @@ def predict_leg_2d(
     if len(patch_size) != 2:
         raise ValueError(f"A 2D patch size (H, W) is needed, found {tuple(patch_size)}.")
 
-    axis = NORMAL_AXIS_ZYX[orientation]
-    slices = np.moveaxis(image, axis, 0)  # (n, a, b), a view
-    num_slices, height, width = slices.shape
-    padding = centred_padding((height, width), patch_size)
-    crop = (
-        slice(padding[0][0], padding[0][0] + height),
-        slice(padding[1][0], padding[1][0] + width),
-    )
-    background = float(image.min())
 
-    wanted = np.arange(num_slices) if air_mask is None else slices_with_tissue(air_mask, axis, offset)
-    if wanted.size == 0:
-        wanted = np.arange(1)  # an all-air leg: still one pass, to learn the number of classes
-    was_training = network.training
-    network.eval()
-    output: np.ndarray | None = None
-    try:
-        with torch.inference_mode():
-            for start in range(0, wanted.size, batch_size):
-                indices = wanted[start : start + batch_size]
-                batch = _neighbour_batch(slices, indices, offset, padding, background)
-                inputs = torch.from_numpy(batch).to(device, non_blocking=True)
-                with autocast_context(device, amp):
-                    probabilities = network_probabilities(network, inputs)
-                probabilities = probabilities[:, :, crop[0], crop[1]].cpu().numpy()
-                if output is None:
-                    output = _background_volume(probabilities.shape[1], image.shape, out_dtype)
-                    logger.debug("Predicting %d of %d %s slices", wanted.size, num_slices, orientation)
-                # Write through a view of the output with the slice axis first.
-                np.moveaxis(output, axis + 1, 1)[:, indices] = probabilities.transpose(1, 0, 2, 3)
-    finally:
-        network.train(was_training)
-    assert output is not None  # at least one slice: the image is non-empty
-    return output
+def _summed_probabilities(
+    networks: Sequence[nn.Module], inputs: torch.Tensor, device: torch.device, amp: bool
+) -> torch.Tensor:
+    """The sum over ``networks`` of their float32 softmax probabilities for one batch."""
+    total: torch.Tensor | None = None
+    for network in networks:
+        with autocast_context(device, amp):
+            probabilities = network_probabilities(network, inputs)
+        if total is None:
+            total = probabilities.clone() if len(networks) > 1 else probabilities
+        else:
+            total += probabilities
+    assert total is not None
+    return total
+
+
+def _add_slices(
+    output: np.ndarray, axis: int, indices: np.ndarray, batch: torch.Tensor, scale: float
+) -> None:
+    """Add ``scale * batch`` ``(B, C, a, b)`` to slices ``indices`` along ``axis`` of ``output`` ``(C, z, y, x)``.
+
+    Runs of consecutive indices (usually the whole batch) are added through a strided view
+    of the output, in place and on every thread; there is no gather and scatter.
+    """
+    if batch.dtype != torch.float32 or scale != 1.0:
+        batch = batch.float() * scale
+    target = torch.from_numpy(output).movedim(axis + 1, 1)  # (C, n, a, b), a view
+    values = batch.movedim(0, 1)  # (C, B, a, b)
+    breaks = np.flatnonzero(np.diff(indices) != 1) + 1
+    for positions in np.split(np.arange(indices.size), breaks):
+        first = int(indices[positions[0]])
+        part = values[:, positions[0] : positions[-1] + 1]
+        target[:, first : first + positions.size].add_(part.to(target.dtype))
+
+
+def _add_background(output: np.ndarray, axis: int, skipped: np.ndarray, weight: float) -> None:
+    """Add probability ``weight`` of background (class 0) to the slices the networks skipped."""
+    if skipped.size:
+        np.moveaxis(output[0], axis, 0)[skipped] += np.asarray(weight, dtype=output.dtype)
 
 
 def slices_with_tissue(air_mask: np.ndarray, axis: int, offset: int) -> np.ndarray:
@@ -213,11 +323,18 @@ def slices_with_tissue(air_mask: np.ndarray, axis: int, offset: int) -> np.ndarr
     return np.flatnonzero(needed)
 
 
-def _background_volume(num_classes: int, shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
-    """Probabilities ``(C, *shape)`` that say background everywhere (filled in by the predicted slices)."""
-    volume = np.zeros((num_classes, *shape), dtype=dtype)
-    volume[0] = 1
-    return volume
+def network_inputs(
+    image: np.ndarray, orientation: str, indices: np.ndarray, offset: int, patch_size: Sequence[int]
+) -> np.ndarray:
+    """The network inputs ``(B, 3, H, W)`` float32 of slices ``indices`` of ``image``, as prediction builds them.
+
+    Each is the slice and its neighbours ``offset`` slices either side (clamped), centred
+    in ``patch_size`` and padded with the image minimum. The calibration slices for 8-bit
+    networks (:mod:`thigh_inference.calibration`) are made with it, so they match.
+    """
+    slices = np.moveaxis(image, NORMAL_AXIS_ZYX[orientation], 0)
+    padding = centred_padding(slices.shape[1:], patch_size)
+    return _neighbour_batch(slices, np.asarray(indices), offset, padding, float(image.min()))
 
 
 def _neighbour_batch(

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 FOLD_PREFIX = "fold_"
 STEP_FRACTION = 0.5
 MIN_SLICE_BATCH = 16
+SLICE_BATCH_MULTIPLE = 8
+"""Slice batches are a multiple of the batch the OpenVINO networks are compiled for
+(:data:`thigh_inference.openvino_network.COMPILED_BATCH`), so only a leg's last batch is padded."""
 
 
 @dataclass
@@ -90,12 +93,14 @@ def _configuration_of(folder: Path, fold_folders: list[Path]) -> str:
 
 
 def load_network(
-    path: Path, configuration: Configuration, device: torch.device, backend: str = "torch"
+    path: Path, configuration: Configuration, device: torch.device, backend: str = "torch", int8: bool = False
 ) -> torch.nn.Module:
     """Build the planned network and load its weights from a checkpoint, in eval mode on ``device``.
 
     With ``backend="openvino"`` the network comes wrapped in an
-    :class:`~thigh_inference.openvino_network.OpenVinoNetwork` (CPU only), which is called the same way.
+    :class:`~thigh_inference.openvino_network.OpenVinoNetwork` (CPU only), which is called the same way;
+    with ``int8`` too it runs quantised to 8-bit integers when the checkpoint has calibration
+    inputs beside it (``calibration.npz``, written by ``thigh_train``), else in float with a warning.
 
     Raises:
         CheckpointError: For a missing or damaged checkpoint, or weights of another network.
@@ -114,14 +119,31 @@ def load_network(
     if backend == "openvino":
         from thigh_inference.openvino_network import OpenVinoNetwork, checkpoint_key
 
-        return OpenVinoNetwork(network.eval(), cache_key=checkpoint_key(path))  # type: ignore[return-value]
+        calibration = _calibration_beside(path) if int8 else None
+        return OpenVinoNetwork(network.eval(), checkpoint_key(path), calibration=calibration)  # type: ignore[return-value]
     if configuration.network.spatial_dims == 2:
         network = network.to(memory_format=torch.channels_last)
     return network.to(device).eval()
 
 
+def _calibration_beside(checkpoint: Path) -> Path | None:
+    """The calibration file beside a checkpoint, or None (with a warning) when there is none."""
+    from thigh_inference.calibration import CALIBRATION_FILE
+
+    calibration = checkpoint.parent / CALIBRATION_FILE
+    if calibration.is_file():
+        return calibration
+    logger.warning(
+        "%s: no %s beside the checkpoint (trained before thighseg wrote them, or a 3D network); "
+        "this network runs in float, not int8. Retrain it (thigh_train ... --resume writes the file "
+        "for a finished network) to quantise it.",
+        checkpoint.parent, CALIBRATION_FILE,
+    )  # fmt: skip
+    return None
+
+
 def load_model(
-    folder: Path, folds: list[str] | None, device: torch.device, backend: str = "torch"
+    folder: Path, folds: list[str] | None, device: torch.device, backend: str = "torch", int8: bool = False
 ) -> TrainedModel:
     """Load the networks of ``folds`` (default: every trained fold) from a model folder.
 
@@ -130,6 +152,7 @@ def load_model(
         folds: Fold names such as ``"0"`` or ``"all"``; None for every fold present.
         device: Where the networks run.
         backend: ``torch`` or ``openvino`` (resolved, see :func:`thigh_inference.backends.resolve_backend`).
+        int8: Run the networks quantised to 8-bit integers (OpenVINO only; see :func:`load_network`).
 
     Raises:
         InvalidInputError: When folds are missing or unfinished, or were trained with other plans.
@@ -165,10 +188,13 @@ def load_model(
                 f"(resume it with thigh_train {configuration_name} {fold} --resume, or leave the fold out with -f)"
             )
         model.networks[fold] = {
-            name: load_network(fold_folder / name / FINAL_CHECKPOINT, model.configuration, device, backend)
+            name: load_network(
+                fold_folder / name / FINAL_CHECKPOINT, model.configuration, device, backend, int8
+            )
             for name in model.network_names
         }
-    logger.info("model %s: %s, folds %s, run by %s", folder, configuration_name, ", ".join(wanted), backend)
+    logger.info("model %s: %s, folds %s, run by %s%s", folder, configuration_name, ", ".join(wanted), backend,
+                " (int8)" if int8 else "")  # fmt: skip
     return model
 
 
@@ -185,17 +211,62 @@ def predict_network(
     """Softmax probabilities ``(C, z, y, x)`` of one network (an orientation, or ``volume``) for a leg crop.
 
     ``air_mask`` (True for air) lets a 2D network skip all-air slices, see
-    :func:`thigh_inference.slice_prediction.predict_leg_2d`; the 3D network ignores it.
+    :func:`thigh_inference.slice_prediction.predict_slices`; the 3D network ignores it.
+    """
+    return predict_folds([network], name, image, plans, configuration, device, amp, air_mask)
+
+
+def predict_folds(
+    networks: list[torch.nn.Module],
+    name: str,
+    image: np.ndarray,
+    plans: Plans,
+    configuration: Configuration,
+    device: torch.device,
+    amp: bool = False,
+    air_mask: np.ndarray | None = None,
+    into: np.ndarray | None = None,
+    weight: float = 1.0,
+) -> np.ndarray:
+    """The mean over folds of one network's probabilities ``(C, z, y, x)`` for a leg crop.
+
+    The 2D networks of all folds see each batch of slices in turn, and their mean goes
+    straight into the result (added times ``weight`` to ``into`` when given), see
+    :func:`thigh_inference.slice_prediction.predict_slices`. The 3D network predicts fold by fold.
+
+    Args:
+        networks: The network ``name`` of each fold.
+        name: An orientation, or ``volume``.
+        image: The normalised leg crop ``(z, y, x)``.
+        plans: The plans (neighbour offsets).
+        configuration: The configuration (patch size, batch size).
+        device: Where the networks run.
+        amp: Mixed precision.
+        air_mask: True for air; lets 2D networks skip all-air slices.
+        into: A volume to add ``weight`` times the mean to, in place; None for a new volume.
+        weight: The factor of the mean added to ``into``.
+
+    Returns:
+        ``into``, or a new float32 volume of the mean probabilities.
     """
     if name == VOLUME_NETWORK:
         from thigh_inference.volume_prediction import predict_leg_3d
+        from thigh_inference.voting import average_folds
 
-        return predict_leg_3d(
-            network, image, configuration.patch_size[VOLUME_NETWORK], STEP_FRACTION, 1, device, amp
+        patch = configuration.patch_size[VOLUME_NETWORK]
+        mean = average_folds(
+            predict_leg_3d(network, image, patch, STEP_FRACTION, 1, device, amp) for network in networks
         )
-    from thigh_inference.slice_prediction import predict_leg_2d
+        if into is None:
+            return mean
+        into += np.float32(weight) * mean
+        return into
+    from thigh_inference.slice_prediction import predict_slices
 
-    return predict_leg_2d(
-        network, image, name, plans.neighbour_offset_slices[name], configuration.patch_size[name],
-        max(configuration.batch_size, MIN_SLICE_BATCH), device, amp, air_mask=air_mask,
+    batch_size = (
+        -(-max(configuration.batch_size, MIN_SLICE_BATCH) // SLICE_BATCH_MULTIPLE) * SLICE_BATCH_MULTIPLE
+    )
+    return predict_slices(
+        networks, image, name, plans.neighbour_offset_slices[name], configuration.patch_size[name],
+        batch_size, device, amp, air_mask, into, weight,
     )  # fmt: skip

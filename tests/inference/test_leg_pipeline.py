@@ -77,3 +77,39 @@ def test_voting_and_largest_component_recover_the_reference_from_disagreeing_ori
     np.testing.assert_array_equal(cleaned, keep_largest_component(expected))
     scores = dice_per_class(cleaned, labels)
     assert all(scores[label] > 0.9 for label in range(1, 11))
+
+
+@pytest.mark.parametrize("voting", ["sum", "majority"])
+def test_leg_ensemble_equals_fold_means_voted_over_orientations(planned, voting):
+    from thigh_inference.leg_ensemble import predict_leg
+    from thigh_inference.trained_model import TrainedModel
+    from thigh_inference.voting import average_folds
+
+    plans = load_plans(planned / "plans.json")
+    configuration = plans.configuration("2d5")
+    name = json.loads((planned / "preprocessing.json").read_text())["legs"][0]
+    _, image, _ = load_leg(planned / "legs", name)
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    folds = {}
+    for fold in ("0", "1"):
+        torch.manual_seed(int(fold))
+        folds[fold] = {
+            orientation: nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 11, 1)).eval()
+            for orientation in configuration.orientations
+        }
+    model = TrainedModel(planned, "2d5", plans, folds)
+    leg = predict_leg(
+        model, image, torch.device("cpu"), voting=voting, postprocess=False, keep_probabilities=True
+    )
+    per_orientation = [
+        average_folds(
+            predict_leg_2d(
+                folds[fold][o], image, o, plans.neighbour_offset_slices[o], configuration.patch_size[o]
+            )
+            for fold in folds
+        )
+        for o in configuration.orientations
+    ]
+    expected = combine_orientations(per_orientation, mode=voting)
+    assert np.mean(leg.labels == expected) > 0.9999  # float rounding may flip an exact tie
+    np.testing.assert_allclose(leg.probabilities, np.mean(per_orientation, axis=0), atol=2e-3)

@@ -9,6 +9,7 @@ import torch
 
 from thigh_inference import openvino_network
 from thigh_inference.openvino_network import OpenVinoNetwork, cache_folder, checkpoint_key
+from thigh_inference.quantisation import nncf_available
 from thigh_planner.plans.schema import NetworkTopology
 from thigh_trainer.networks import build_network
 
@@ -136,3 +137,77 @@ def test_runner_works_inside_slice_prediction():
     expected = predict_leg_2d(network, image, "axial", 1, (16, 16), batch_size=4)
     got = predict_leg_2d(OpenVinoNetwork(network), image, "axial", 1, (16, 16), batch_size=4)
     np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_a_batch_larger_than_the_compiled_one_runs_in_chunks():
+    network = tiny_network()
+    batch = torch.randn(
+        2 * openvino_network.COMPILED_BATCH + 3, 3, 16, 16
+    )  # two full chunks and a padded one
+    with torch.inference_mode():
+        expected = network(batch)
+    torch.testing.assert_close(OpenVinoNetwork(network)(batch), expected, atol=1e-4, rtol=1e-4)
+
+
+needs_nncf = pytest.mark.skipif(not nncf_available(), reason="NNCF is not installed")
+
+
+def calibration_file(folder, count: int = 16, shape=(3, 16, 16)):
+    inputs = np.random.default_rng(1).normal(size=(count, *shape)).astype(np.float16)
+    path = folder / "calibration.npz"
+    np.savez_compressed(path, inputs=inputs)
+    return path
+
+
+@needs_nncf
+def test_int8_network_stays_close_to_float_and_keeps_its_ends_in_float(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("THIGH_CACHE", str(tmp_path / "cache"))
+    network = tiny_network()
+    batch = torch.randn(11, 3, 16, 16)
+    expected = OpenVinoNetwork(network)(batch)
+    runner = OpenVinoNetwork(network, cache_key="k8", calibration=calibration_file(tmp_path))
+    logits = runner(batch)
+    assert runner.int8 and logits.shape == expected.shape
+    assert float((logits - expected).abs().mean() / expected.abs().mean()) < 0.1
+    assert float((logits.argmax(1) == expected.argmax(1)).float().mean()) > 0.9
+    model = next(m for key, m in runner._models.items() if key[-1] == -8)
+    convolutions = [op for op in model.get_ordered_ops() if op.get_type_name() == "Convolution"]
+    reads_int8 = [c.input_value(0).get_node().get_type_name() == "FakeQuantize" for c in convolutions]
+    assert reads_int8[0] is False and reads_int8[-1] is False and any(reads_int8[1:-1])
+    assert any("_int8-" in p.name for p in (tmp_path / "cache" / "openvino").glob("k8_*.xml"))
+    assert capsys.readouterr().out == ""  # no progress bar on standard output
+
+
+@needs_nncf
+def test_int8_network_is_read_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("THIGH_CACHE", str(tmp_path / "cache"))
+    network = tiny_network()
+    calibration = calibration_file(tmp_path)
+    batch = torch.randn(3, 3, 16, 16)
+    first = OpenVinoNetwork(network, cache_key="k8", calibration=calibration)(batch)
+
+    def no_quantising(model, inputs):
+        raise AssertionError("the cached int8 network should have been read, not quantised again")
+
+    monkeypatch.setattr("thigh_inference.quantisation.quantise", no_quantising)
+    second = OpenVinoNetwork(network, cache_key="k8", calibration=calibration)(batch)
+    torch.testing.assert_close(second, first)
+
+
+@needs_nncf
+def test_calibration_of_another_shape_is_refused(tmp_path):
+    runner = OpenVinoNetwork(tiny_network(), calibration=calibration_file(tmp_path, shape=(3, 8, 8)))
+    with pytest.raises(ValueError, match=r"calibration inputs of shape \(3, 8, 8\), but the network runs on"):
+        runner(torch.randn(1, 3, 16, 16))
+
+
+@needs_nncf
+def test_importing_nncf_this_way_loads_no_telemetry():
+    code = (
+        "import sys; from thigh_inference.quantisation import import_nncf; import_nncf(); "
+        "from nncf.telemetry import wrapper; "
+        "print('openvino_telemetry' in sys.modules and sys.modules['openvino_telemetry'] is not None, "
+        "type(wrapper.telemetry).__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "MagicMock"]

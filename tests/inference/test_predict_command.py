@@ -15,6 +15,7 @@ import SimpleITK as sitk
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
 from thigh_inference.openvino_network import openvino_available
+from thigh_inference.quantisation import nncf_available
 
 REAL_CT = Path(__file__).resolve().parents[3] / "shared" / "data" / "real_ct"
 
@@ -99,6 +100,28 @@ def test_openvino_and_pytorch_give_the_same_labels(scans, tmp_path):
     assert np.mean(labels["torch"] == labels["openvino"]) > 0.9999
 
 
+@pytest.mark.skipif(
+    not (openvino_available() and nncf_available()), reason="OpenVINO or NNCF is not installed"
+)
+def test_int8_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path):
+    results = tmp_path / "results"
+    shutil.copytree(trained_results(), results)
+    fold = results / DATASET / "2d5" / "fold_0"
+    assert all((fold / name / "calibration.npz").is_file() for name in ("axial", "coronal", "sagittal"))
+    (fold / "sagittal" / "calibration.npz").unlink()  # as for a model trained before calibration files
+    labels = {}
+    for name, extra in (("float", []), ("int8", ["--int8"])):
+        done = run("thigh_inference.cli", "--results", str(results), "-d", DATASET, "-i", str(scans / "plain.nii.gz"),
+                   "-o", str(tmp_path / name), *extra)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        labels[name] = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / name / "plain.nii.gz")))
+    assert "run by openvino (int8)" in done.stderr
+    assert done.stderr.count("quantising") == 2
+    assert "sagittal: no calibration.npz beside the checkpoint" in done.stderr
+    assert "this network runs in float, not int8" in done.stderr
+    assert np.mean(labels["float"] == labels["int8"]) > 0.95
+
+
 def test_sharding_splits_the_cohort_without_overlap(scans, tmp_path):
     outputs = []
     for part in ("0", "1"):
@@ -140,6 +163,7 @@ def test_a_folder_run_goes_past_failing_scans_and_reports_them(tmp_path):
         (["-c", "4d"], "unknown configuration '4d'"),
         (["--num-parts", "2", "--part-id", "2"], "--part-id must be a whole number from 0 to 1"),
         (["--device", "cuda:7"], "CUDA"),
+        (["--int8", "--backend", "torch"], "--int8 runs the networks through OpenVINO on the CPU"),
     ],
 )
 def test_bad_requests_stop_before_predicting(scans, tmp_path, arguments, message):

@@ -196,3 +196,68 @@ def test_all_air_slices_are_background_and_the_rest_unchanged(image, orientation
                                np.compress(predicted, full, axis=axis + 1))  # fmt: skip
     background = np.compress(~predicted, skipped, axis=axis + 1)
     assert np.all(background[0] == 1) and np.all(background[1:] == 0)
+
+
+class ScaledLogits(nn.Module):
+    """Logits ``factor * channel`` of the three input channels (a second, different 'fold')."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
+@pytest.mark.parametrize("orientation", ["axial", "coronal", "sagittal"])
+def test_several_networks_give_the_mean_of_their_probabilities(image, orientation):
+    from thigh_inference.slice_prediction import predict_slices
+
+    networks = [ScaledLogits(1.0), ScaledLogits(-2.0), ScaledLogits(0.5)]
+    slice_shape = tuple(s for a, s in enumerate(image.shape) if a != AXIS[orientation])
+    separate = [predict_leg_2d(n, image, orientation, 1, slice_shape, batch_size=3) for n in networks]
+    together = predict_slices(networks, image, orientation, 1, slice_shape, batch_size=3)
+    np.testing.assert_allclose(together, np.mean(separate, axis=0), atol=1e-6)
+
+
+def test_into_adds_weighted_probabilities_and_background_for_skipped_slices(image):
+    from thigh_inference.slice_prediction import predict_slices
+
+    air = np.ones(image.shape, dtype=bool)
+    air[:, 2] = False  # coronal slice 2 holds tissue: slices 1..3 are predicted with offset 1
+    network = ScaledLogits(1.0)
+    alone = predict_leg_2d(network, image, "coronal", 1, (7, 6), air_mask=air)
+    total = np.full((3, *image.shape), 0.25, dtype=np.float32)
+    result = predict_slices([network], image, "coronal", 1, (7, 6), air_mask=air, into=total, weight=0.5)
+    assert result is total
+    np.testing.assert_allclose(total, 0.25 + 0.5 * alone, atol=1e-6)
+    np.testing.assert_allclose(total[0][:, [0, 4]], 0.75)  # skipped slices: background 0.5 added
+
+
+def test_no_networks_is_refused(image):
+    from thigh_inference.slice_prediction import predict_slices
+
+    with pytest.raises(ValueError, match="No networks to predict with"):
+        predict_slices([], image, "axial", 1, (5, 6))
+
+
+def test_network_inputs_are_what_the_networks_see(image):
+    from thigh_inference.slice_prediction import network_inputs
+
+    network = NeighboursAsLogits()
+    predict_leg_2d(network, image, "sagittal", 2, (9, 8), batch_size=10)
+    seen = torch.cat(network.inputs).numpy()
+    np.testing.assert_array_equal(
+        network_inputs(image, "sagittal", np.array([0, 3, 5]), 2, (9, 8)), seen[[0, 3, 5]]
+    )
+
+
+def test_into_of_another_shape_is_refused(image):
+    from thigh_inference.slice_prediction import predict_slices
+
+    with pytest.raises(
+        ValueError, match=r"Cannot add probabilities of 3 classes for an image of shape \(7, 5, 6\)"
+    ):
+        predict_slices(
+            [ScaledLogits(1.0)], image, "axial", 1, (5, 6), into=np.zeros((4, 7, 5, 6), np.float32)
+        )

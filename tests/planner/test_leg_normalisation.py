@@ -133,11 +133,12 @@ def test_labels_back_per_label_box_equal_the_full_one_hot_resampling(direction):
     for frame in frames.values():
         crop = labels_to_frame(labels, frame, plane)
         crop[5:9, 10:14, 20:23] = 10  # a small label far from the others: its own small box
+        crop[:2, 38:42, 38:42] = 9  # a label at the edge of the crop: its box is clipped to the crop
         one_hot = np.stack([crop == label for label in range(11)]).astype(np.float32)
         region_full, full = scores_to_original(one_hot, frame, labels, plane)
         region_fast, fast = labels_to_original(crop, frame, labels, num_classes=11, plane=plane)
         assert region_fast == region_full
-        assert np.count_nonzero(fast == 10) > 0
+        assert np.count_nonzero(fast == 10) > 0 and np.count_nonzero(fast == 9) > 0
         np.testing.assert_array_equal(fast, full)
 
 

@@ -185,9 +185,10 @@ def labels_to_original(
 
     The same result as :func:`scores_to_original` on the one-hot scores, computed
     faster: a label's interpolated one-hot score is zero farther than one crop voxel
-    from that label, so each label is resampled only onto the part of the scan its
-    bounding box covers (background onto the whole region). On a clinical scan this
-    resamples about a fifth of the voxels that eleven full passes would.
+    from that label, so each label is resampled only from its bounding box onto the
+    part of the scan that box covers, and background only onto the part the box of
+    all labels covers (elsewhere every label scores zero and background wins). On a
+    clinical scan this resamples about a fifth of the voxels that eleven full passes would.
 
     Args:
         crop_labels: uint8 labels ``(z, y, x)`` on the crop grid.
@@ -199,36 +200,80 @@ def labels_to_original(
     region = region_covering(reference, frame.corners_mm(), margin_voxels=1)
     if region.is_empty:
         return region, np.zeros((0, 0, 0), dtype=np.uint8)
+    labels = np.zeros(tuple(reversed(region.size_xyz)), dtype=np.uint8)
     crop_reference = frame.reference_image()
-    best_score = _resample_mask(crop_labels == 0, crop_reference, _region_reference(reference, region))
-    labels = np.zeros(best_score.shape, dtype=np.uint8)
-    for label in range(1, num_classes):
-        mask = crop_labels == label
-        box = _support_box(mask)
-        if box is None:
-            continue  # its score is 0 everywhere and never beats the background's (>= 0)
-        covered = region_covering(reference, frame.box_corners_mm(*box), margin_voxels=1)
-        part = _intersection(covered, region)
-        if part.is_empty:
-            continue
-        score = _resample_mask(mask, crop_reference, _region_reference(reference, part))
-        inside = _relative_slices(part, region)
-        part_best, part_labels = best_score[inside], labels[inside]
-        better = score > part_best  # strict: the lower label wins a tie, as in scores_to_original
-        part_best[better] = score[better]
-        part_labels[better] = label
+    union = _covered_part(crop_labels > 0, frame, reference, region)
+    if union is not None:
+        union_box, union_part = union
+        best_score = _resample_mask(
+            crop_labels == 0, crop_reference, _region_reference(reference, union_part)
+        )
+        union_labels = labels[_relative_slices(union_part, region)]  # a view
+        for label in range(1, num_classes):
+            mask = crop_labels == label
+            covered = _covered_part(mask, frame, reference, union_part)
+            if covered is None:
+                continue  # its score is 0 everywhere and never beats the background's (>= 0)
+            box, part = covered
+            score = _resample_mask(mask, crop_reference, _region_reference(reference, part), box)
+            inside = _relative_slices(part, union_part)
+            part_best, part_labels = best_score[inside], union_labels[inside]
+            better = score > part_best  # strict: the lower label wins a tie, as in scores_to_original
+            part_best[better] = score[better]
+            part_labels[better] = label
     mask = _other_side_mask(reference, region, plane, frame.side)
     if mask is not None:
         labels[mask] = 0
     return region, labels
 
 
-def _resample_mask(mask: np.ndarray, crop_reference: sitk.Image, target: sitk.Image) -> np.ndarray:
-    """Linear interpolation of a boolean crop mask (as float32) onto ``target``'s voxels."""
+def _covered_part(
+    mask: np.ndarray, frame: LegFrame, reference: sitk.Image, within: GridRegion
+) -> tuple[tuple[tuple[int, int, int], tuple[int, int, int]], GridRegion] | None:
+    """The crop box of ``mask`` (one voxel around it) and the part of ``within`` it covers; None if empty."""
+    box = _support_box(mask)
+    if box is None:
+        return None
+    covered = region_covering(reference, frame.box_corners_mm(*box), margin_voxels=1)
+    part = _intersection(covered, within)
+    return None if part.is_empty else (box, part)
+
+
+def _resample_mask(
+    mask: np.ndarray,
+    crop_reference: sitk.Image,
+    target: sitk.Image,
+    box: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None,
+) -> np.ndarray:
+    """Linear interpolation of a boolean crop mask (as float32) onto ``target``'s voxels.
+
+    With ``box`` (crop indices (x, y, z) ``[start, stop)`` holding the mask and a voxel of
+    zeros around it, clipped to the crop), only that part of the crop is read: outside it
+    the mask is zero and the interpolation gives zero either way.
+    """
+    start = (0, 0, 0)
+    if box is not None:
+        size = crop_reference.GetSize()
+        start = tuple(max(int(box[0][a]), 0) for a in range(3))
+        stop = tuple(min(int(box[1][a]), size[a]) for a in range(3))
+        mask = mask[start[2] : stop[2], start[1] : stop[1], start[0] : stop[0]]
     score = sitk.GetImageFromArray(mask.astype(np.float32))
-    score.CopyInformation(crop_reference)
+    score.CopyInformation(_sub_reference(crop_reference, start, score.GetSize()))
     resampled = sitk.Resample(score, target, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
     return sitk.GetArrayFromImage(resampled)
+
+
+def _sub_reference(
+    reference: sitk.Image, start_xyz: tuple[int, ...], size_xyz: tuple[int, ...]
+) -> sitk.Image:
+    """An empty image with ``reference``'s spacing and direction whose voxel 0 is ``reference``'s ``start_xyz``."""
+    if tuple(start_xyz) == (0, 0, 0) and tuple(size_xyz) == reference.GetSize():
+        return reference
+    sub = sitk.Image([int(s) for s in size_xyz], sitk.sitkUInt8)
+    sub.SetSpacing(reference.GetSpacing())
+    sub.SetDirection(reference.GetDirection())
+    sub.SetOrigin(reference.TransformIndexToPhysicalPoint([int(v) for v in start_xyz]))
+    return sub
 
 
 def _support_box(mask: np.ndarray) -> tuple[tuple[int, int, int], tuple[int, int, int]] | None:

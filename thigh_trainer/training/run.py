@@ -135,6 +135,8 @@ def train_fold(options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], N
                     _training_record(options, plans, job, context.world_size), job.folder / TRAINING_FILE
                 )
             train_network(job, runtime)
+            if context.is_main and name != VOLUME_NETWORK:
+                _write_calibration(job, options.seed)
         if context.is_main and val_names and options.final_validation:
             _validate_when_complete(
                 folder, plans, options, all_names, val_names, dataset, device, precision.name
@@ -143,6 +145,16 @@ def train_fold(options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], N
     finally:
         cleanup_distributed(context)
     return folder
+
+
+def _write_calibration(job: NetworkJob, seed: int) -> None:
+    """Save inputs for quantising the 2D network to int8 (``thigh_predict --int8``) beside its checkpoint."""
+    from thigh_inference.calibration import CALIBRATION_FILE, write_calibration
+
+    if not (job.folder / ckpt.FINAL).is_file():
+        return  # stopped before the end (deadline): no final network to calibrate yet
+    images = [leg.image for leg in job.train_legs]
+    write_calibration(job.folder / CALIBRATION_FILE, images, job.name, job.offset, job.patch_size, seed=seed)
 
 
 def _deadline(options: TrainingOptions, started: float, networks_left: int) -> float | None:

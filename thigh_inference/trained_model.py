@@ -135,8 +135,8 @@ def _calibration_beside(checkpoint: Path) -> Path | None:
         return calibration
     logger.warning(
         "%s: no %s beside the checkpoint (trained before thighseg wrote them, or a 3D network); "
-        "this network runs in float, not int8. Retrain it (thigh_train ... --resume writes the file "
-        "for a finished network) to quantise it.",
+        "this network runs in float, not int8. thigh_train CONFIG FOLD --resume with the options of the "
+        "training writes the file for a network that finished its epochs, without training it again.",
         checkpoint.parent, CALIBRATION_FILE,
     )  # fmt: skip
     return None

@@ -122,6 +122,22 @@ def test_int8_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path):
     assert np.mean(labels["float"] == labels["int8"]) > 0.95
 
 
+def test_resuming_a_finished_training_writes_missing_calibration_inputs(tmp_path):
+    results = tmp_path / "results"
+    shutil.copytree(trained_results(), results)
+    network = results / DATASET / "2d5" / "fold_0" / "axial"
+    (network / "calibration.npz").unlink()
+    checkpoint = (network / "checkpoint_final.pt").read_bytes()
+    done = run(
+        "thigh_trainer.cli", "2d5", "0", "--preprocessed", str(tiny_preprocessed_root()), "--results", str(results),
+        "--epochs", "1", "--iterations", "2", "--workers", "0", "--validation-batches", "1", "--resume",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "already trained for 1 epochs; skipping" in done.stderr
+    assert (network / "calibration.npz").is_file()
+    assert (network / "checkpoint_final.pt").read_bytes() == checkpoint  # the network itself is untouched
+
+
 def test_sharding_splits_the_cohort_without_overlap(scans, tmp_path):
     outputs = []
     for part in ("0", "1"):

@@ -30,7 +30,6 @@ import importlib.util
 import io
 import logging
 import os
-import sys
 import threading
 import warnings
 from pathlib import Path
@@ -41,6 +40,7 @@ import torch
 from torch import nn
 
 from thigh_common.atomic import atomic_path
+from thigh_common.imports import import_blocking
 
 logger = logging.getLogger(__name__)
 
@@ -58,20 +58,16 @@ _lock = threading.Lock()
 def import_openvino() -> Any:
     """Import OpenVINO without its model-conversion tools (and so without their telemetry).
 
+    ``import openvino`` tries ``from openvino.tools.ovc import convert_model`` inside a
+    try/except ImportError; that import would send a telemetry event.
+
     Returns:
         The ``openvino`` module.
 
     Raises:
         ImportError: If OpenVINO is not installed.
     """
-    if "openvino" not in sys.modules:
-        # ``import openvino`` tries ``from openvino.tools.ovc import convert_model`` inside a
-        # try/except ImportError; that import would send a telemetry event. A None entry in
-        # sys.modules makes it raise ImportError, so the runtime loads without it.
-        sys.modules.setdefault(_CONVERSION_TOOLS, None)  # type: ignore[arg-type]
-    import openvino
-
-    return openvino
+    return import_blocking("openvino", _CONVERSION_TOOLS)
 
 
 def openvino_available() -> bool:

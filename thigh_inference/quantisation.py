@@ -22,10 +22,11 @@ import contextlib
 import importlib.util
 import io
 import logging
-import sys
 from typing import Any
 
 import numpy as np
+
+from thigh_common.imports import import_blocking
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,9 @@ def import_nncf() -> Any:
     Raises:
         ImportError: If NNCF is not installed.
     """
-    if "nncf" not in sys.modules:
-        # NNCF imports ``openvino_telemetry`` in a try/except ImportError and falls back to a
-        # stub that sends nothing; a None entry in sys.modules makes that import fail.
-        sys.modules.setdefault(_TELEMETRY, None)  # type: ignore[arg-type]
-    import nncf
-
+    # NNCF imports ``openvino_telemetry`` in a try/except ImportError and falls back to a stub
+    # that sends nothing.
+    nncf = import_blocking("nncf", _TELEMETRY)
     nncf.set_log_level(logging.WARNING)
     return nncf
 

@@ -184,7 +184,8 @@ class OpenVinoNetwork:
         output = request.model_outputs[0]
         count = inputs.shape[0]
         if count == COMPILED_BATCH:
-            return np.asarray(request.infer({0: inputs}, share_inputs=True, share_outputs=True)[output])
+            outputs = request.infer({0: inputs}, share_inputs=True, share_outputs=True)
+            return np.asarray(outputs[output], dtype=np.float32)
         logits: np.ndarray | None = None
         for start in range(0, count, COMPILED_BATCH):
             chunk = inputs[start : start + COMPILED_BATCH]

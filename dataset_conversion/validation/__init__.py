@@ -12,23 +12,17 @@ does not load SimpleITK.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from thigh_common.imports import lazy_exports
 
 _PUBLIC = {
-    "validate_dataset": "dataset_conversion.validation.validate",
-    "ensure_valid_dataset": "dataset_conversion.validation.validate",
-    "DatasetInvalidError": "dataset_conversion.validation.validate",
-    "ValidationReport": "dataset_conversion.validation.report",
-    "CaseInfo": "dataset_conversion.validation.report",
-    "Problem": "dataset_conversion.validation.problems",
+    "validate_dataset": "validate",
+    "ensure_valid_dataset": "validate",
+    "DatasetInvalidError": "validate",
+    "ValidationReport": "report",
+    "CaseInfo": "report",
+    "Problem": "problems",
 }
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first access."""
-    if name not in _PUBLIC:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_PUBLIC[name]), name)
+__getattr__ = lazy_exports(__name__, _PUBLIC)

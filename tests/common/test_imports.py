@@ -26,3 +26,22 @@ def test_a_package_imported_before_is_returned_without_blocking():
         "print('decimal' in sys.modules and sys.modules['decimal'] is None)"
     )
     assert run(code) == ["False"]
+
+
+def test_lazy_exports_import_a_name_on_first_use_only():
+    code = (
+        "import sys, types; from thigh_common.imports import lazy_exports; "
+        "get = lazy_exports('json', {'JSONDecoder': 'decoder'}); sys.modules.pop('json.decoder', None); "
+        "print(get('JSONDecoder').__name__)\n"
+        "try:\n    get('loads')\nexcept AttributeError as error:\n    print(str(error).replace(' ', '_'))"
+    )
+    assert run(code) == ["JSONDecoder", "module_'json'_has_no_attribute_'loads'"]
+
+
+def test_packages_import_their_heavy_names_lazily():
+    code = (
+        "import sys; import thigh_trainer.training as t, dataset_conversion.validation as v; "
+        "print('thigh_trainer.training.run' in sys.modules, 'SimpleITK' in sys.modules); "
+        "t.train_fold; v.validate_dataset; print('thigh_trainer.training.run' in sys.modules)"
+    )
+    assert run(code) == ["False", "False", "True"]

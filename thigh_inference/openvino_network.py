@@ -148,7 +148,7 @@ class OpenVinoNetwork:
         self.calibration = calibration
         self.training = False
         self._compiled: dict[tuple[tuple[int, ...], str], Any] = {}
-        self._models: dict[tuple[int, ...], Any] = {}
+        self._models: dict[tuple[tuple[int, ...], str], Any] = {}  # (input shape, float or int8)
 
     @property
     def int8(self) -> bool:
@@ -221,7 +221,7 @@ class OpenVinoNetwork:
         """The float model, or with calibration its int8 quantisation (cached like the float one)."""
         if self.calibration is None:
             return self._model(spatial)
-        key = (*spatial, -8)  # int8 models share the cache dict with the float ones
+        key = (spatial, "int8")
         if key in self._models:
             return self._models[key]
         from thigh_inference.calibration import read_calibration
@@ -250,8 +250,8 @@ class OpenVinoNetwork:
 
     def _model(self, spatial: tuple[int, ...]) -> Any:
         """The OpenVINO model for inputs of ``spatial`` shape ``(channels, *size)``, batch dynamic."""
-        if spatial in self._models:
-            return self._models[spatial]
+        if (spatial, "float") in self._models:
+            return self._models[(spatial, "float")]
         openvino = import_openvino()
         core = openvino_core()
         cached = self._cache_path(spatial)
@@ -263,7 +263,7 @@ class OpenVinoNetwork:
             model = core.read_model(self._export(spatial))
             if cached is not None:
                 self._save(openvino, model, cached)
-        self._models[spatial] = model
+        self._models[(spatial, "float")] = model
         return model
 
     def _export(self, spatial: tuple[int, ...]) -> bytes:

@@ -263,13 +263,16 @@ def _check_arguments(
 def _summed_probabilities(
     networks: Sequence[nn.Module], inputs: torch.Tensor, device: torch.device, amp: bool
 ) -> torch.Tensor:
-    """The sum over ``networks`` of their float32 softmax probabilities for one batch."""
+    """The sum over ``networks`` of their float32 softmax probabilities for one batch.
+
+    Each softmax is a new tensor, so the first one holds the sum without a copy.
+    """
     total: torch.Tensor | None = None
     for network in networks:
         with autocast_context(device, amp):
             probabilities = network_probabilities(network, inputs)
         if total is None:
-            total = probabilities.clone() if len(networks) > 1 else probabilities
+            total = probabilities
         else:
             total += probabilities
     assert total is not None

@@ -8,4 +8,5 @@
 - ``voting.average_folds`` / ``voting.combine_orientations``: fold mean, orientation vote.
 - ``postprocessing.keep_largest_component``: the largest 3D component of each class.
 - ``scan_prediction`` / ``predict_run``: whole scans, mapped back and exported (``thigh_predict``).
+- ``output_guard.check_outputs_apart_from_inputs``: refuses an OUT that holds the inputs.
 """

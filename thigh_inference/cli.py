@@ -79,16 +79,13 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         from thigh_inference.backends import check_int8, resolve_backend
-        from thigh_inference.predict_run import PredictOptions, predict_cohort
+        from thigh_inference.predict_run import PredictOptions, cohort_scans, predict_cohort
         from thigh_inference.sharding import check_part
         from thigh_inference.trained_model import load_model
         from thigh_trainer.training.precision import resolve_device
 
         check_part(arguments.num_parts, arguments.part_id)
         device = resolve_device(arguments.device)
-        backend = resolve_backend(arguments.backend, device)
-        check_int8(arguments.int8, backend)
-        model = load_model(_model_folder(arguments), arguments.folds, device, backend, arguments.int8)
         options = PredictOptions(
             input_path=Path(arguments.input),
             output_folder=Path(arguments.output),
@@ -101,7 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             num_parts=arguments.num_parts,
             part_id=arguments.part_id,
         )
-        failures = predict_cohort(model, options)
+        scans = cohort_scans(options)  # before the model: refuses an OUT that holds the inputs
+        backend = resolve_backend(arguments.backend, device)
+        check_int8(arguments.int8, backend)
+        model = load_model(_model_folder(arguments), arguments.folds, device, backend, arguments.int8)
+        failures = predict_cohort(model, options, scans)
         if failures.exit_code:
             print(failures.report(), file=sys.stderr)
         print(f"predicted {len(failures.succeeded)} scan(s) into {options.output_folder}; "

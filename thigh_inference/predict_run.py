@@ -22,9 +22,11 @@ from tqdm import tqdm
 
 from thigh_common.atomic import atomic_path
 from thigh_common.image_io import read_image
+from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table
 from thigh_inference.failures import FailureLog
 from thigh_inference.inputs import ScanInput, check_scan, find_scans
+from thigh_inference.output_guard import check_outputs_apart_from_inputs
 from thigh_inference.overlay import write_overlay
 from thigh_inference.scan_prediction import predict_scan
 from thigh_inference.sharding import select_part
@@ -99,9 +101,43 @@ def write_cohort_files(output_folder: Path) -> None:
         muscle_table.write_summary(muscle_table.summary_table(tables), output_folder / SUMMARY_FILE)
 
 
-def predict_cohort(model: TrainedModel, options: PredictOptions) -> FailureLog:
-    """Predict every scan of this part of the cohort; failures are collected, not raised."""
-    scans = select_part(find_scans(options.input_path), options.num_parts, options.part_id)
+def cohort_scans(options: PredictOptions) -> list[ScanInput]:
+    """Find the scans of this part of the cohort and check that ``OUT`` can take their outputs.
+
+    Cheap (no image is read), so ``thigh_predict`` calls it before loading the model.
+
+    Args:
+        options: What ``thigh_predict`` was asked to do.
+
+    Returns:
+        The scans of part ``options.part_id``, sorted by case id.
+
+    Raises:
+        InvalidInputError: If IN holds no scans, or OUT holds an input (an output must never
+            replace an input).
+        ThighSegError: If OUT is a file, or cannot be written or created.
+    """
+    scans = find_scans(options.input_path)
+    check_outputs_apart_from_inputs(options.input_path, scans, options.output_folder)
+    check_output_folder(options.output_folder, "-o")
+    return select_part(scans, options.num_parts, options.part_id)
+
+
+def predict_cohort(
+    model: TrainedModel, options: PredictOptions, scans: list[ScanInput] | None = None
+) -> FailureLog:
+    """Predict every scan of this part of the cohort; failures are collected, not raised.
+
+    Args:
+        model: The trained model.
+        options: What ``thigh_predict`` was asked to do.
+        scans: The scans from :func:`cohort_scans`; found and checked here when None.
+
+    Returns:
+        The scans that succeeded and those that failed, with their reasons.
+    """
+    if scans is None:
+        scans = cohort_scans(options)
     options.output_folder.mkdir(parents=True, exist_ok=True)
     todo = [
         s for s in scans if options.overwrite or not (options.output_folder / f"{s.case_id}.nii.gz").exists()

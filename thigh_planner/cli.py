@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> int:
         from thigh_common.errors import InvalidInputError
+        from thigh_common.output_paths import check_output_folder
         from thigh_common.paths import resolve_raw_dataset, working_folder
         from thigh_planner.planning_run import PlanningOptions, plan_dataset
 
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             raise InvalidInputError(f"--gpu-memory-gb must be positive, got {arguments.gpu_memory_gb}")
         raw = resolve_raw_dataset(arguments.dataset, arguments.raw)
         output = working_folder("THIGH_PREPROCESSED", arguments.preprocessed) / raw.name
+        check_output_folder(output, "--preprocessed", "THIGH_PREPROCESSED")  # before the validation
         options = PlanningOptions(
             raw_dataset=raw,
             output_folder=output,

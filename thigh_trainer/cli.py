@@ -74,9 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from pathlib import Path
 
+        from thigh_common.output_paths import check_output_folder
+        from thigh_common.paths import working_folder
         from thigh_trainer.training.distributed import context_from_environment
         from thigh_trainer.training.options import TrainingOptions, parse_fold
-        from thigh_trainer.training.run import train_fold
+        from thigh_trainer.training.planned_dataset import find_dataset
+        from thigh_trainer.training.run import fold_folder_of, train_fold
 
         if not context_from_environment().is_main:
             logging.getLogger().setLevel(logging.WARNING)
@@ -100,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             validation_batches=arguments.validation_batches,
             final_validation=not arguments.no_validation,
         )
+        # an unusable --results ends here in one line, not in a traceback once the data is loaded
+        dataset = find_dataset(
+            working_folder("THIGH_PREPROCESSED", options.preprocessed_root), options.dataset
+        )
+        check_output_folder(fold_folder_of(options, dataset.name), "--results", "THIGH_RESULTS")
         folder = train_fold(options)
         if context_from_environment().is_main:
             print(f"trained {options.configuration} {options.fold_name}: {folder}")

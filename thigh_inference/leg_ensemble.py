@@ -25,6 +25,8 @@ class LegPrediction:
 
     Attributes:
         labels: uint8 labels ``(z, y, x)`` after voting and postprocessing.
+        voted: uint8 labels ``(z, y, x)`` of the vote alone (before air clearing and the
+            largest-component step), or None when not asked for.
         probabilities: Mean over networks of the fold-averaged probabilities ``(C, z, y, x)``
             (float16), or None when not asked for.
         seconds_networks: Time spent in the networks.
@@ -35,6 +37,7 @@ class LegPrediction:
     probabilities: np.ndarray | None
     seconds_networks: float
     seconds_voting: float
+    voted: np.ndarray | None = None
 
 
 def predict_leg(
@@ -47,6 +50,7 @@ def predict_leg(
     keep_probabilities: bool = False,
     air_mask: np.ndarray | None = None,
     clock: Callable[[], float] | None = None,
+    keep_voted: bool = False,
 ) -> LegPrediction:
     """Predict a normalised leg crop ``(z, y, x)`` with every fold and network of ``model``.
 
@@ -62,6 +66,7 @@ def predict_leg(
             largest-component step, so faint responses in air never win it. With ``postprocess``
             the 2D networks also skip slices whose input is all air.
         clock: Time source (``time.perf_counter`` by default).
+        keep_voted: Also return the labels of the vote before postprocessing.
     """
     import time
 
@@ -84,6 +89,7 @@ def predict_leg(
         labels = np.argmax(summed, axis=0).astype(np.uint8)  # the paper's winner takes all
     else:
         labels = combine_orientations(per_network, mode=voting)
+    voted = labels.copy() if keep_voted else None
     if postprocess and air_mask is not None:
         labels[air_mask] = 0
     if postprocess:
@@ -92,4 +98,4 @@ def predict_leg(
     if keep_probabilities:
         total = summed if summed is not None else np.sum(per_network, axis=0, dtype=np.float32)
         probabilities = (total / len(model.network_names)).astype(np.float16)
-    return LegPrediction(labels, probabilities, networks_done - started, clock() - networks_done)
+    return LegPrediction(labels, probabilities, networks_done - started, clock() - networks_done, voted)

@@ -90,7 +90,7 @@ def preprocess_case(
     image = read_image(image_path)
     labels = None if label_path is None else read_image(label_path)
     written = []
-    for record, normalised, crop_labels, _ in preprocess_scan(image, plans, case_id, detection, labels):
-        save_leg(output_folder, record, normalised, crop_labels)
+    for record, normalised, crop_labels, air in preprocess_scan(image, plans, case_id, detection, labels):
+        save_leg(output_folder, record, normalised, crop_labels, air)
         written.append(record.leg_id)
     return written

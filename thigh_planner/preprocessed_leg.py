@@ -4,6 +4,8 @@ Files of leg ``CASE_SIDE`` in a ``legs/`` folder:
 
 - ``CASE_SIDE.npy``: float32 normalised image ``(z, y, x)`` on the femur-aligned crop grid;
 - ``CASE_SIDE_seg.npy``: uint8 labels on the same grid (training cases only);
+- ``CASE_SIDE_air.npy``: boolean air mask on the same grid (HU below the air threshold before
+  windowing), so the trainer's validation clears air exactly as ``thigh_predict`` does;
 - ``CASE_SIDE.json``: the frame, midline, detection and the scan's geometry; written last,
   so its presence marks the leg complete.
 """
@@ -117,12 +119,20 @@ def _save_array(array: np.ndarray, path: Path) -> None:
         np.save(handle, array)
 
 
-def save_leg(folder: Path, record: LegRecord, image: np.ndarray, labels: np.ndarray | None) -> None:
+def save_leg(
+    folder: Path,
+    record: LegRecord,
+    image: np.ndarray,
+    labels: np.ndarray | None,
+    air: np.ndarray | None = None,
+) -> None:
     """Write a preprocessed leg; the JSON goes last so a crash never leaves a leg that looks complete."""
     name = record.leg_id
     _save_array(image.astype(np.float32, copy=False), folder / f"{name}.npy")
     if labels is not None:
         _save_array(labels.astype(np.uint8, copy=False), folder / f"{name}_seg.npy")
+    if air is not None:
+        _save_array(air.astype(bool, copy=False), folder / f"{name}_air.npy")
     write_json_atomic(record.to_dict(), folder / f"{name}.json")
 
 
@@ -134,3 +144,9 @@ def load_leg(folder: Path, name: str, mmap: bool = False) -> tuple[LegRecord, np
     seg_path = folder / f"{name}_seg.npy"
     labels = np.load(seg_path, mmap_mode=mode) if seg_path.exists() else None
     return record, image, labels
+
+
+def load_air_mask(folder: Path, name: str) -> np.ndarray | None:
+    """The leg's air mask (``CASE_SIDE_air.npy``), or None for a leg planned before it was written."""
+    path = Path(folder) / f"{name}_air.npy"
+    return np.load(path) if path.exists() else None

@@ -37,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-minutes",
         type=float,
-        help="time budget of the whole run, split across the networks; training stops after the "
-        "epoch that crosses it, then saves the final checkpoint and validates",
+        help="time budget of the whole run, split across the networks; checked after every "
+        "iteration: a network stops within one iteration of its share, then saves the final checkpoint; "
+        "the fold is validated after the last network",
     )
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     parser.add_argument(

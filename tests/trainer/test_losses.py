@@ -43,22 +43,49 @@ def test_perfect_prediction_is_near_zero(name, shape):
 
 def test_worst_prediction_is_near_one():
     target = torch.zeros(2, 1, 8, 8, dtype=torch.long)
-    target[:, :, :4] = 1
-    target[:, :, 4:] = 2
-    swapped = 3 - target  # every voxel predicted as the other foreground class
+    target[:, :, :3] = 1
+    target[:, :, 3:6] = 2
+    swapped = (target + 1) % 3  # every voxel, background included, predicted as another class
     assert build_loss("dice", 3)(logits_of(swapped, 3), target).item() == pytest.approx(1.0, abs=1e-4)
+
+
+def sink_gradient(include_background: bool) -> torch.Tensor:
+    """Mean gradient per class on background voxels where an unfound class 2 holds the probability."""
+    target = torch.zeros(1, 1, 8, 8, dtype=torch.long)
+    target[0, 0, :2] = 1
+    target[0, 0, 2:4] = 2
+    logits = torch.zeros(1, 3, 8, 8)
+    logits[0, 1, :2] = 5.0  # class 1 found
+    logits[0, 0, 2:4] = 5.0  # class 2 not found where it is ...
+    logits[0, 2, 4:] = 5.0  # ... but parked on the background voxels
+    logits.requires_grad_()
+    SoftDiceLoss(3, include_background=include_background)(logits, target).backward()
+    return logits.grad[0, :, 4:].mean(dim=(1, 2))
+
+
+def test_dice_has_no_free_sink_for_a_class_not_yet_found():
+    """Probability parked in a class the network has not found yet must be pushed back to background.
+
+    A foreground-only Dice pushes it further into the sink (the gradient's sign flips): that let the
+    paper preset's networks paint air with two unfound muscles in alternating columns.
+    """
+    included = sink_gradient(include_background=True)
+    assert included[2] > 0 and included[0] < 0  # descent lowers the sink, raises background
+    assert sink_gradient(include_background=False)[2] < 0  # the defect the default avoids
 
 
 def test_dice_matches_the_formula_over_batch_and_space():
     logits, target = random_case((3, 1, 5, 7), num_classes=4, seed=2)
     p = logits.softmax(1)
     g = functional.one_hot(target[:, 0], 4).movedim(-1, 1).float()
-    dice = [
-        (2 * (p[:, c] * g[:, c]).sum() + 1e-5) / (p[:, c].sum() + g[:, c].sum() + 1e-5) for c in range(1, 4)
-    ]
+    dice = [(2 * (p[:, c] * g[:, c]).sum() + 1e-5) / (p[:, c].sum() + g[:, c].sum() + 1e-5) for c in range(4)]
     expected = 1 - torch.stack(dice).mean()
     assert SoftDiceLoss(4)(logits, target).item() == pytest.approx(expected.item(), rel=1e-6)
-    expected_ce = expected + functional.cross_entropy(logits, target[:, 0])
+    foreground = 1 - torch.stack(dice[1:]).mean()
+    assert SoftDiceLoss(4, include_background=False)(logits, target).item() == pytest.approx(
+        foreground.item(), rel=1e-6
+    )
+    expected_ce = foreground + functional.cross_entropy(logits, target[:, 0])
     assert DiceCELoss(4)(logits, target).item() == pytest.approx(expected_ce.item(), rel=1e-6)
 
 

@@ -18,7 +18,7 @@ def build_loss(name: str, num_classes: int) -> nn.Module:
     """Return the loss ``name`` for ``num_classes`` classes (background included).
 
     Args:
-        name: ``"dice"`` (soft batch Dice over the foreground, the paper's) or ``"dice_ce"``
+        name: ``"dice"`` (soft batch Dice averaged over all classes, the paper's) or ``"dice_ce"``
             (that plus cross-entropy).
         num_classes: Classes of the network's logits.
 

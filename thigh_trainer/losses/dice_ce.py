@@ -18,7 +18,7 @@ from thigh_trainer.losses.targets import checked_indices
 
 
 class DiceCELoss(nn.Module):
-    """``soft Dice loss + cross-entropy``, both in float32 with autocast disabled.
+    """``soft Dice loss (foreground classes) + cross-entropy``, both in float32 with autocast disabled.
 
     Args:
         num_classes: Classes of the logits, background included; at least 2.
@@ -27,7 +27,7 @@ class DiceCELoss(nn.Module):
 
     def __init__(self, num_classes: int, smooth: float = SMOOTH):
         super().__init__()
-        self.dice = SoftDiceLoss(num_classes, smooth)
+        self.dice = SoftDiceLoss(num_classes, smooth, include_background=False)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Return the scalar loss of ``logits (B, C, *spatial)`` against ``target (B, 1, *spatial)``."""

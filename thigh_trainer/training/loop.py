@@ -4,8 +4,10 @@ Every epoch draws ``iterations_per_epoch`` augmented batches from a batch stream
 (seed, rank, epoch), so a resumed run draws the same batches as an uninterrupted one; then
 it scores a fixed set of validation batches (loss and hard Dice), writes the progress
 files and ``checkpoint_latest.pt``, and ``checkpoint_best.pt`` when the validation mean
-Dice improved. After the last epoch, or the first one that ends past the deadline, it
-writes ``checkpoint_final.pt``.
+Dice improved. The deadline is checked after every iteration: when it passes, the epoch
+ends there (a partial epoch, its iteration count logged), the network is scored and saved
+as usual, and training stops. After the last epoch, or the one the deadline cut, it
+writes ``checkpoint_final.pt``. An epoch that runs longer than a minute logs its progress.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from thigh_trainer.training.validation_batches import draw_validation_batches
 logger = logging.getLogger(__name__)
 EPOCH_SEED_STRIDE = 7919
 """Distance between the data seeds of consecutive epochs."""
+PROGRESS_LOG_SECONDS = 60.0
+"""Within an epoch, log the iteration count and loss at most this often."""
 
 
 @dataclasses.dataclass
@@ -61,7 +65,8 @@ class NetworkJob:
         workers: Data worker processes.
         validation_batches: Number of fixed validation batches.
         resume: Continue from ``checkpoint_latest.pt``.
-        deadline: ``time.monotonic()`` after which no new epoch starts (None: no limit).
+        deadline: ``time.monotonic()`` after which training stops at the end of the current
+            iteration (None: no limit).
     """
 
     name: str
@@ -94,6 +99,21 @@ class Runtime:
     precision: Precision
     context: DistributedContext = DistributedContext()
     on_epoch_end: Callable[[EpochRecord], None] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochOutcome:
+    """What one (possibly cut) epoch did.
+
+    Attributes:
+        mean_loss: Mean finite training loss (NaN when none was finite).
+        iterations: Iterations run (fewer than planned when the deadline cut the epoch).
+        cut_by_deadline: Whether the deadline ended the epoch early.
+    """
+
+    mean_loss: float
+    iterations: int
+    cut_by_deadline: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,7 +179,7 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
     loss_function = build_loss_function(job.topology, job.training).to(device)
     log = ProgressLog(job.folder, num_classes, resume_epoch=start_epoch) if context.is_main else None
     validation = draw_validation_batches(job, context)
-    stopped, completed = False, start_epoch
+    stopped, completed, last_iterations = False, start_epoch, job.training.iterations_per_epoch
     if log is not None:
         log.attach()
     try:
@@ -171,9 +191,8 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         for epoch in range(start_epoch, epochs):
             started = time.monotonic()
             try:
-                train_loss = run_epoch(
-                    job, runtime, model, loss_function, optimizer, scheduler, scaler, epoch
-                )
+                outcome = run_epoch(job, runtime, model, loss_function, optimizer, scheduler, scaler, epoch)
+                train_loss = outcome.mean_loss
                 scores = score_batches(network, validation, loss_function, num_classes, device, precision)
             except torch.cuda.OutOfMemoryError as error:
                 raise out_of_memory(job.batch_size, job.name) from error
@@ -195,23 +214,31 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
                 ckpt.save_checkpoint(latest, content)
                 if improved:
                     ckpt.save_checkpoint(job.folder / ckpt.BEST, content)
-            completed = epoch + 1
+            completed, last_iterations = epoch + 1, outcome.iterations
             if runtime.on_epoch_end is not None:
                 runtime.on_epoch_end(record)
-            past_deadline = job.deadline is not None and time.monotonic() >= job.deadline
-            if broadcast_flag(past_deadline, context) and epoch + 1 < epochs:
-                logger.warning("%s: time budget used up after epoch %d of %d", job.name, epoch + 1, epochs)
+            past_deadline = outcome.cut_by_deadline or _past(job.deadline)
+            if broadcast_flag(past_deadline, context) and (epoch + 1 < epochs or outcome.cut_by_deadline):
+                logger.warning(
+                    "%s: time budget used up in epoch %d of %d (%d of %d iterations)", job.name, epoch + 1,
+                    epochs, outcome.iterations, job.training.iterations_per_epoch,
+                )  # fmt: skip
                 stopped = True
                 break
         if context.is_main:
             content = training_state(network, optimizer, scheduler, scaler, completed, best, job)
             content["stopped_by_deadline"] = stopped
+            content["last_epoch_iterations"] = last_iterations
             ckpt.save_checkpoint(job.folder / ckpt.FINAL, content)
             logger.info("%s: finished after %d epochs (best val mean Dice %.4f)", job.name, completed, best)
     finally:
         if log is not None:
             log.detach()
     return NetworkOutcome(completed, best, stopped)
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def run_epoch(
@@ -223,40 +250,50 @@ def run_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     scaler: torch.amp.GradScaler,
     epoch: int,
-) -> float:
-    """Train one epoch on a freshly seeded batch stream; return the mean training loss."""
+) -> EpochOutcome:
+    """Train one epoch on a freshly seeded batch stream, or until ``job.deadline`` passes.
+
+    The deadline is checked after every iteration (with DDP, every rank takes rank 0's decision, so
+    all ranks run the same number of steps).
+    """
     from thigh_trainer.data.pipeline import make_batch_stream
 
     training = job.training
-    seed = runtime.context.data_seed(job.seed + EPOCH_SEED_STRIDE * (epoch + 1))
+    context = runtime.context
+    seed = context.data_seed(job.seed + EPOCH_SEED_STRIDE * (epoch + 1))
     stream = make_batch_stream(
         job.train_legs, job.orientation, job.patch_size, job.batch_size, job.offset,
         training.augmentation, training.oversample_foreground, seed, job.workers,
     )  # fmt: skip
     model.train()
-    losses = []
-    quiet = not runtime.context.is_main
+    losses: list[float] = []
+    cut = False
+    started = last_report = time.monotonic()
     with contextlib.closing(stream):
         batches = iter(stream)
         progress = tqdm(
             range(training.iterations_per_epoch),
             desc=f"{job.name} {epoch + 1}",
-            disable=quiet or None,
+            disable=not context.is_main or None,
             leave=False,
         )
-        for _ in progress:
+        for iteration in progress:
             loss = train_step(
-                model,
-                next(batches),
-                loss_function,
-                optimizer,
-                scheduler,
-                scaler,
-                runtime.precision,
-                runtime.device,
-            )
+                model, next(batches), loss_function, optimizer, scheduler, scaler, runtime.precision, runtime.device
+            )  # fmt: skip
             if not math.isfinite(loss):
                 logger.warning("%s epoch %d: non-finite training loss %s", job.name, epoch + 1, loss)
             losses.append(loss)
+            now = time.monotonic()
+            if context.is_main and now - last_report >= PROGRESS_LOG_SECONDS:
+                logger.info(
+                    "%s epoch %d: iteration %d/%d, loss %.4f, %.2f iterations/s", job.name, epoch + 1,
+                    iteration + 1, training.iterations_per_epoch, loss, (iteration + 1) / (now - started),
+                )  # fmt: skip
+                last_report = now
+            last = iteration + 1 == training.iterations_per_epoch
+            if job.deadline is not None and not last and broadcast_flag(_past(job.deadline), context):
+                cut = True
+                break
     finite = [value for value in losses if math.isfinite(value)]
-    return sum(finite) / len(finite) if finite else math.nan
+    return EpochOutcome(sum(finite) / len(finite) if finite else math.nan, len(losses), cut)

@@ -1,10 +1,12 @@
 """End-of-training validation: predict every validation leg of the fold in full and score it.
 
-For each leg, every network of the configuration (three orientations for ``2d5``, axial for
-``2d``, the volume network for ``3d``) predicts softmax probabilities of the whole crop from
-its ``checkpoint_final.pt``; the orientations vote (winner takes all over the summed
-probabilities), then only the largest 3D component of each muscle is kept. Written to
-``fold_F/validation/``:
+Each leg is predicted by :func:`thigh_inference.leg_ensemble.predict_leg`, the function
+``thigh_predict`` runs on every leg of a scan: every network of the configuration (three
+orientations for ``2d5``, axial for ``2d``, the volume network for ``3d``) predicts softmax
+probabilities of the whole crop from its ``checkpoint_final.pt``; the orientations vote (winner
+takes all over the summed probabilities), air is cleared (with the leg's ``_air.npy`` mask from
+planning) and only the largest 3D component of each muscle is kept. So the validation Dice is
+the Dice a user gets on the crop grid. Written to ``fold_F/validation/``:
 
 - ``summary.json``: Dice per class per leg (after and before the largest-component step),
   the mean per class and the overall mean;
@@ -61,28 +63,28 @@ def validate_fold(
     Returns:
         The content of ``summary.json``.
     """
-    from thigh_inference.postprocessing import keep_largest_component
-    from thigh_inference.trained_model import load_network, predict_network
-    from thigh_inference.voting import combine_orientations
+    from thigh_inference.leg_ensemble import predict_leg
+    from thigh_inference.trained_model import TrainedModel, load_network
+    from thigh_planner.preprocessed_leg import load_air_mask
     from thigh_trainer.data.legs import load_legs
 
     configuration = plans.configuration(configuration_name)
     names = configuration.orientations or (VOLUME_NETWORK,)
     networks = {name: load_network(fold_folder / name / ckpt.FINAL, configuration, device) for name in names}
+    model = TrainedModel(fold_folder.parent, configuration_name, plans, {fold_folder.name: networks})
     output = fold_folder / VALIDATION_FOLDER
     per_leg: dict[str, dict[str, dict[str, float]]] = {}
     for leg in load_legs(legs_folder, list(leg_names), mmap=True):
         image = np.ascontiguousarray(leg.image, dtype=np.float32)
-        probabilities = [
-            predict_network(networks[name], name, image, plans, configuration, device, amp) for name in names
-        ]
-        voted = combine_orientations(probabilities, mode="sum")
-        del probabilities
-        labels = keep_largest_component(voted)
+        air = load_air_mask(legs_folder, leg.name)
+        if air is None:
+            logger.warning("%s has no air mask (planned by an older thighseg): air is not cleared", leg.name)
+        prediction = predict_leg(model, image, device, amp, air_mask=air, keep_voted=True)
+        labels = prediction.labels
         reference = np.asarray(leg.labels)
         per_leg[leg.name] = {
             "dice": _named(dice_per_class(labels, reference)),
-            "dice_before_postprocessing": _named(dice_per_class(voted, reference)),
+            "dice_before_postprocessing": _named(dice_per_class(prediction.voted, reference)),
         }
         with atomic_path(output / f"{leg.name}.npz") as temporary, open(temporary, "wb") as handle:
             np.savez_compressed(handle, labels=labels.astype(np.uint8))
@@ -118,7 +120,7 @@ def summarise(
         "networks": list(networks),
         "checkpoint": ckpt.FINAL,
         "voting": "sum",
-        "postprocessing": "largest 3D component per muscle (6-connectivity)",
+        "postprocessing": "air cleared, largest 3D component per muscle (6-connectivity), as thigh_predict",
         "num_legs": len(per_leg),
     }
     for key in ("dice", "dice_before_postprocessing"):

@@ -41,7 +41,7 @@ class BoneComponent:
     surround_hu: float
 
 
-def _body_regions(slice_hu: np.ndarray, spacing_mm: float) -> tuple[np.ndarray, int]:
+def body_regions(slice_hu: np.ndarray, spacing_mm: float) -> tuple[np.ndarray, int]:
     """Label the body regions of a slice: soft tissue above BODY_HU, holes filled.
 
     An opening of TABLE_OPENING_MM removes the table's thin shell where it touches the skin.
@@ -83,7 +83,7 @@ def slice_bone_components(slice_hu: np.ndarray, slice_index: int, spacing_mm: fl
     keep = [i + 1 for i, area in enumerate(areas) if area >= MIN_BONE_AREA_MM2]
     if not keep:
         return []
-    body_labels, _ = _body_regions(slice_hu, spacing_mm)
+    body_labels, _ = body_regions(slice_hu, spacing_mm)
     centroids = ndimage.center_of_mass(np.ones_like(slice_hu), bone_labels, keep)
     owners = [int(body_labels[int(round(cy)), int(round(cx))]) for cy, cx in centroids]
     ring_pixels = max(1, int(round(SURROUND_RING_MM / spacing_mm)))

@@ -4,7 +4,9 @@ The detector works on a 4 mm copy of the scan on an LPS-aligned grid: the
 femoral shaft is the one long, compact bone that sits alone in the middle of
 its leg for the whole thigh, so a track of such bone cross-sections through
 100 mm or more of consecutive slices marks a thigh. Sides come from world x
-(LPS: larger x is the patient's left), never from array indices.
+(LPS: larger x is the patient's left), never from array indices: of two legs
+the one at larger x is the left; a lone leg's side is read from its own hip
+(see :mod:`thigh_planner.detection.leg_side`).
 
 Example:
     >>> detection = detect_thighs(read_image("scan.nii.gz"))  # doctest: +SKIP
@@ -24,6 +26,7 @@ import SimpleITK as sitk
 from thigh_common.errors import ThighSegError
 from thigh_planner.detection.canonical_grid import CanonicalVolume, to_canonical
 from thigh_planner.detection.femur_tracks import BoneTrack, fit_axis, link_tracks
+from thigh_planner.detection.leg_side import decide_sides
 from thigh_planner.detection.slice_components import slice_bone_components
 from thigh_planner.normalisation.midline import MidlinePlane
 
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 MIN_SHAFT_LENGTH_MM = 100.0
 DEFAULT_SHAFT_LENGTH_MM = 300.0
 MIN_LEG_SEPARATION_MM = 60.0
+MIN_LEG_Z_OVERLAP = 0.5
+"""The other leg's shaft must span at least this fraction of the shorter shaft's slices (thighs lie side by side)."""
 DETECTION_SPACING_MM = 4.0
 
 
@@ -166,20 +171,10 @@ def _leg_from_track(
     )
 
 
-def _body_midline_x(volume: CanonicalVolume, above_slice: int) -> tuple[float | None, str]:
-    """World x of the body's midline from the slices above the thigh, and how it was judged."""
-    region = volume.hu[above_slice:] if above_slice < volume.hu.shape[0] else volume.hu
-    body = region > -400.0
-    columns = body.any(axis=(0, 1))
-    if not columns.any():
-        return None, "no body above the thigh"
-    if columns[0] != columns[-1]:
-        # the body is cut by one side of the field of view: its midline lies beyond that edge
-        edge_x = 0 if columns[0] else len(columns) - 1
-        return float(volume.origin_mm[0] + edge_x * volume.spacing_mm), "body cut by the field of view"
-    xs = np.flatnonzero(columns)
-    weights = body.sum(axis=(0, 1))[xs]
-    return float(volume.origin_mm[0] + np.average(xs, weights=weights) * volume.spacing_mm), "body centre"
+def _side_by_side(first: BoneTrack, other: BoneTrack) -> bool:
+    """Whether two shafts share enough slices to be the two thighs (a cut pelvis bone lies higher)."""
+    overlap = min(first.last_slice, other.last_slice) - max(first.first_slice, other.first_slice) + 1
+    return overlap >= MIN_LEG_Z_OVERLAP * min(len(first.components), len(other.components))
 
 
 def _no_thigh_message(volume: CanonicalVolume, tracks: list[BoneTrack], source: str) -> str:
@@ -220,6 +215,7 @@ def detect_thighs(
 
     Raises:
         NoThighFoundError: If no femoral shaft of at least ``MIN_SHAFT_LENGTH_MM`` is found.
+        LegSideUndecidedError: If only one leg is found and its hip does not tell its side.
     """
     volume = to_canonical(image, DETECTION_SPACING_MM)
     components = [
@@ -234,20 +230,12 @@ def detect_thighs(
     chosen = [long_tracks[0]]
     first_x = long_tracks[0].world_centroids(volume)[:, 0].mean()
     for track in long_tracks[1:]:
-        if abs(track.world_centroids(volume)[:, 0].mean() - first_x) >= MIN_LEG_SEPARATION_MM:
+        apart = abs(track.world_centroids(volume)[:, 0].mean() - first_x) >= MIN_LEG_SEPARATION_MM
+        if apart and _side_by_side(long_tracks[0], track):
             chosen.append(track)
             break
 
-    notes: list[str] = []
-    if len(chosen) == 2:
-        chosen.sort(key=lambda t: t.world_centroids(volume)[:, 0].mean())
-        sides = {"right": chosen[0], "left": chosen[1]}
-    else:
-        track_x = first_x
-        midline_x, how = _body_midline_x(volume, chosen[0].last_slice + 1)
-        side = "left" if midline_x is not None and track_x > midline_x else "right"
-        sides = {side: chosen[0]}
-        notes.append(f"only the {side} leg is in the field of view (side judged from the {how})")
+    sides, notes = decide_sides(volume, chosen, source)
 
     legs = {side: _leg_from_track(t, side, volume, expected_shaft_length_mm) for side, t in sides.items()}
     midline = None

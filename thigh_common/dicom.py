@@ -5,7 +5,10 @@ Modality tag (0008|0060), or by an explicit series instance UID. The image
 keeps spacing (the slice spacing comes from the ImagePositionPatient of the
 slices, not from SliceThickness), origin and direction; voxel values are in
 Hounsfield units (GDCM applies RescaleSlope/RescaleIntercept) and are stored
-as int16 when they are integral and fit.
+as int16 when they are integral and fit. When the slices are not evenly spaced
+(missing slices), a warning is logged and the image carries a note
+(``thigh_common.image_io.reading_note``) that ``thigh_predict`` writes into the
+case's muscle table.
 
 Example:
     >>> from thigh_common.dicom import list_dicom_series, read_dicom_series
@@ -28,6 +31,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from thigh_common.errors import InvalidInputError
+from thigh_common.image_io import READING_NOTE_KEY
 
 LOGGER = logging.getLogger("thighseg.dicom")
 
@@ -220,6 +224,9 @@ def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = N
     Raises:
         InvalidInputError: If the folder has no series, the choice is ambiguous,
             the series cannot be read, or it is not a 3D volume.
+
+    Unevenly spaced slices are logged as a warning and kept with the image as its
+    reading note (:func:`thigh_common.image_io.reading_note`).
     """
     folder = Path(folder)
     chosen = choose_series(list_dicom_series(folder), folder, series_uid)
@@ -246,8 +253,12 @@ def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = N
             f"{folder}: series {chosen.describe()} has {image.GetNumberOfComponentsPerPixel()} components "
             "per voxel (colour?); thighseg needs a greyscale CT volume"
         )
-    _warn_on_irregular_slices(chosen, folder)
-    return cast_integral_to_int16(image)
+    note = irregular_slices_note(chosen)
+    image = cast_integral_to_int16(image)
+    if note is not None:
+        LOGGER.warning("%s: %s", folder, note)
+        image.SetMetaData(READING_NOTE_KEY, note)
+    return image
 
 
 def _itk_reason(message: str) -> str:
@@ -263,16 +274,25 @@ def _itk_reason(message: str) -> str:
     return "unknown error"
 
 
-def _warn_on_irregular_slices(series: SeriesInfo, folder: Path) -> None:
-    """Log a warning when the slice positions are not evenly spaced (missing slices, varying gaps)."""
+def irregular_slices_note(series: SeriesInfo) -> str | None:
+    """Say how the slice positions of ``series`` are not evenly spaced (missing slices, varying gaps).
+
+    Args:
+        series: A series with at least three files, in slice order.
+
+    Returns:
+        A note such as ``"slices are not evenly spaced (gaps from 2.500 to 5.000 mm, mean
+        2.727 mm): missing slices or a varying slice distance, so the geometry is
+        approximate"``; None when evenly spaced, or when the positions cannot be read.
+    """
     if len(series.files) < 3:
-        return
+        return None
     positions = []
     normal = None
     for file_name in series.files:
         header = _read_header(file_name)
         if header is None or not header.HasMetaDataKey(IMAGE_POSITION_TAG):
-            return
+            return None
         try:
             positions.append(
                 [float(value) for value in _header_value(header, IMAGE_POSITION_TAG).split("\\")]
@@ -283,20 +303,17 @@ def _warn_on_irregular_slices(series: SeriesInfo, folder: Path) -> None:
                 ]
                 normal = np.cross(orientation[:3], orientation[3:6])
         except (ValueError, IndexError):
-            return
+            return None
     if normal is None or len(positions[0]) != 3:
-        return
+        return None
     gaps = np.diff(np.asarray(positions) @ normal)
     mean_gap = float(np.mean(gaps))
-    if mean_gap == 0 or np.max(np.abs(gaps - mean_gap)) > SLICE_SPACING_TOLERANCE * abs(mean_gap):
-        LOGGER.warning(
-            "%s: slices are not evenly spaced (gaps from %.3f to %.3f mm, mean %.3f mm); missing slices "
-            "or a varying slice distance, so the volume's geometry is approximate",
-            folder,
-            float(np.min(gaps)),
-            float(np.max(gaps)),
-            mean_gap,
-        )
+    if not (mean_gap == 0 or np.max(np.abs(gaps - mean_gap)) > SLICE_SPACING_TOLERANCE * abs(mean_gap)):
+        return None
+    return (
+        f"slices are not evenly spaced (gaps from {float(np.min(gaps)):.3f} to {float(np.max(gaps)):.3f} mm, "
+        f"mean {mean_gap:.3f} mm): missing slices or a varying slice distance, so the geometry is approximate"
+    )
 
 
 def cast_integral_to_int16(image: sitk.Image) -> sitk.Image:

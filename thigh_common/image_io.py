@@ -25,6 +25,11 @@ from thigh_common.nifti_integrity import nifti_truncation
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".nii.gz", ".nii", ".nrrd", ".nhdr", ".mha", ".mhd")
 CHANNEL_SUFFIX = "_0000"
+TEXT_PREVIEW_BYTES = 40
+"""How much of a text file's start an error message quotes."""
+_TEXT_BYTES = frozenset(range(32, 127)) | {9, 10, 13}
+READING_NOTE_KEY = "thighseg_reading_note"
+"""Metadata key of an image's reading note (e.g. missing DICOM slices); see :func:`reading_note`."""
 
 
 def image_extension(path: str | os.PathLike[str]) -> str | None:
@@ -67,6 +72,34 @@ def label_file_name(case_id: str, file_ending: str = ".nii.gz") -> str:
     return f"{case_id}{file_ending}"
 
 
+def unreadable_reason(path: str | os.PathLike[str]) -> str | None:
+    """Say why a file that SimpleITK cannot read is no image, when its first bytes tell.
+
+    Only meant for a file that failed to read: NRRD and MetaImage headers are text too.
+
+    Args:
+        path: The file.
+
+    Returns:
+        ``"the file is empty (0 bytes)"``, or ``"not an image SimpleITK can read (it
+        starts with text 'version https://git-lfs...')"`` for a text file (a Git LFS
+        pointer, an HTML error page, a report), or None when the start says nothing
+        (or the file cannot be opened).
+    """
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(TEXT_PREVIEW_BYTES + 1)
+    except OSError:
+        return None
+    if not start:
+        return "the file is empty (0 bytes)"
+    if not set(start) <= _TEXT_BYTES:
+        return None
+    preview = start[:TEXT_PREVIEW_BYTES].decode("ascii")
+    ellipsis = "..." if len(start) > TEXT_PREVIEW_BYTES else ""
+    return f"not an image SimpleITK can read (it starts with text {preview + ellipsis!r})"
+
+
 def read_image(path: str | os.PathLike[str]) -> sitk.Image:
     """Read an image file (NIfTI, NRRD, MHA) or a DICOM series folder.
 
@@ -74,10 +107,12 @@ def read_image(path: str | os.PathLike[str]) -> sitk.Image:
         path: A file with a supported extension, or a folder holding one DICOM series.
 
     Returns:
-        The image with its spacing, origin and direction.
+        The image with its spacing, origin and direction; a DICOM series with unevenly
+        spaced slices also carries a :func:`reading_note`.
 
     Raises:
-        InvalidInputError: If the path is missing, not a supported format, or unreadable.
+        InvalidInputError: If the path is missing, not a supported format, empty, a text
+            file, truncated, or unreadable.
     """
     path = Path(path)
     if not path.exists():
@@ -91,6 +126,8 @@ def read_image(path: str | os.PathLike[str]) -> sitk.Image:
             f"{path}: not a supported image file; expected one of {', '.join(IMAGE_EXTENSIONS)} "
             "or a DICOM series folder"
         )
+    if path.stat().st_size == 0:
+        raise InvalidInputError(f"{path}: the file is empty (0 bytes); write or copy it again")
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
     try:
@@ -100,8 +137,26 @@ def read_image(path: str | os.PathLike[str]) -> sitk.Image:
             raise InvalidInputError(f"{path}: the file is truncated ({truncation}); write or copy it again")
         return reader.Execute()
     except RuntimeError as error:
+        reason = unreadable_reason(path)
+        if reason is not None:
+            raise InvalidInputError(
+                f"{path}: {reason}; give a NIfTI, NRRD or MetaImage file, or a DICOM series folder"
+            ) from error
         first_line = str(error).strip().splitlines()[-1] if str(error).strip() else "unknown error"
         raise InvalidInputError(f"{path}: cannot be read as an image ({first_line})") from error
+
+
+def reading_note(image: sitk.Image) -> str:
+    """Return what reading ``image`` found worth noting in its results, or ``""``.
+
+    :func:`read_image` attaches a note where the image was read but is doubtful,
+    e.g. a DICOM series whose slices are not evenly spaced (missing slices);
+    ``thigh_predict`` writes it into the case's muscle table.
+
+    Args:
+        image: An image from :func:`read_image`.
+    """
+    return image.GetMetaData(READING_NOTE_KEY) if image.HasMetaDataKey(READING_NOTE_KEY) else ""
 
 
 def write_image(image: sitk.Image, path: str | os.PathLike[str], compress: bool = True) -> None:

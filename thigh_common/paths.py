@@ -44,16 +44,29 @@ def resolve_raw_dataset(
 ) -> Path:
     """Resolve a dataset given as a folder path or as a name under ``THIGH_RAW``.
 
+    Args:
+        dataset: A dataset folder, or the name of one under ``THIGH_RAW``.
+        raw_root: The ``--raw`` folder; overrides ``THIGH_RAW``.
+
+    Returns:
+        The dataset folder.
+
     Raises:
-        InvalidInputError: If neither the path nor ``THIGH_RAW/dataset`` is a folder.
+        InvalidInputError: If neither the path nor ``THIGH_RAW/dataset`` is a folder. The
+            message names each place looked at once (an absolute path is only itself).
     """
     candidate = Path(dataset).expanduser()
     if candidate.is_dir():
         return candidate
-    under_raw = working_folder("THIGH_RAW", raw_root) / str(dataset)
+    under_raw = working_folder("THIGH_RAW", raw_root) / candidate
     if under_raw.is_dir():
         return under_raw
+    looked_at = (
+        f"{under_raw} is not a folder"
+        if under_raw.absolute() == candidate.absolute()
+        else f"neither {candidate} nor {under_raw} is a folder"
+    )
     raise InvalidInputError(
-        f"dataset {dataset!r} not found: neither {candidate} nor {under_raw} is a folder. "
+        f"dataset {dataset!r} not found: {looked_at}. "
         "Give a dataset folder path, or a name under THIGH_RAW (set THIGH_RAW or pass --raw)."
     )

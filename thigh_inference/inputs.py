@@ -157,8 +157,8 @@ def check_scan(image: sitk.Image, case_id: str) -> None:
             f"{case_id}: the image has {components} components per voxel (a colour or vector image); "
             "thigh_predict needs a single-component (grey-value) CT volume in HU"
         )
-    lowest, highest = intensity_range(sitk.GetArrayViewFromImage(image))
-    findings = intensity_findings(lowest, highest)
+    array = sitk.GetArrayViewFromImage(image)
+    findings = intensity_findings(*intensity_range(array), array)
     if findings:
         reasons = "; ".join(f"found {finding.found}. {finding.fix}" for finding in findings)
         raise InvalidInputError(

@@ -11,6 +11,11 @@ The side of a voxel comes from its world position: the caller gives a boolean
 (:func:`left_of_plane` builds one from the midline plane without a full-volume
 array). When only one leg is in the scan, every labelled voxel belongs to it.
 
+The ``note`` column says why a row holds no values (leg not in the field of
+view, muscle not segmented) and carries a note on the whole scan, e.g. a DICOM
+series with missing slices, whose volumes are then approximate; several notes
+are joined by ``"; "``.
+
 Example:
     >>> table = case_table(labels, hu, image.GetSpacing(), left_of_plane(image, plane),
     ...                    {"left", "right"}, "case_01")  # doctest: +SKIP
@@ -107,6 +112,7 @@ def case_table(
     is_left: np.ndarray | SideOfVoxels | None,
     legs_present: set[str],
     case_id: str,
+    scan_note: str = "",
 ) -> pd.DataFrame:
     """Measure every muscle of every leg of one scan.
 
@@ -118,6 +124,8 @@ def case_table(
             may be None when at most one leg is present.
         legs_present: The legs in the scan's field of view, subset of ``{"left", "right"}``.
         case_id: The scan's name (column ``case``).
+        scan_note: A note on the whole scan (e.g. from
+            :func:`thigh_common.image_io.reading_note`), added to every row's note.
 
     Returns:
         One row per side (right, left) and muscle with the columns of :data:`CASE_COLUMNS`;
@@ -165,6 +173,7 @@ def case_table(
                     lean_volume_ml=lean[k] * voxel_ml,
                     note="" if count[k] else MISSING_MUSCLE_NOTE,
                 )
+            row["note"] = "; ".join(note for note in (row["note"], scan_note) if note)
             rows.append(row)
     return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
 

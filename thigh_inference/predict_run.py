@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 
 from thigh_common.atomic import atomic_path
-from thigh_common.image_io import read_image
+from thigh_common.image_io import read_image, reading_note
 from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table
 from thigh_inference.failures import FailureLog
@@ -80,7 +80,7 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
         side_of = muscle_table.left_of_plane(image, detection.midline)
     table = muscle_table.case_table(
         prediction.labels, sitk.GetArrayViewFromImage(image), image.GetSpacing(), side_of,
-        set(detection.legs), scan.case_id,
+        set(detection.legs), scan.case_id, reading_note(image),
     )  # fmt: skip
     muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")
     label_image = label_export.labels_to_image(prediction.labels, image)

@@ -25,6 +25,7 @@ from dataset_conversion.validation.layout_checks import CaseFiles
 from dataset_conversion.validation.problems import Problem
 from dataset_conversion.validation.report import CaseInfo
 from thigh_common.geometry import geometry_differences
+from thigh_common.image_io import unreadable_reason
 from thigh_common.nifti_integrity import nifti_truncation
 
 GEOMETRY_TOLERANCE = 1e-3
@@ -60,14 +61,14 @@ def _read_header(path: Path) -> sitk.ImageFileReader:
     return reader
 
 
-def _unreadable(case: str, file: str, error: Exception, part: str) -> Problem:
-    """Problem for a file whose header or voxels cannot be read."""
+def _unreadable(case: str, file: str, path: Path, error: Exception, part: str) -> Problem:
+    """Problem for a file whose header or voxels cannot be read; an empty or text file is named so."""
     return Problem(
         case,
         file,
         "readable",
         expected=f"a readable image file ({part})",
-        found=f"cannot be read: {_error_text(error)}",
+        found=f"cannot be read: {unreadable_reason(path) or _error_text(error)}",
         fix="Re-export the file; it is corrupt, truncated or not an image",
     )
 
@@ -127,7 +128,7 @@ def check_case(files: CaseFiles, folder: Path) -> CaseResult:
     try:
         image_header = _read_header(folder / files.image)
     except RuntimeError as error:
-        problems.append(_unreadable(case, files.image, error, "header"))
+        problems.append(_unreadable(case, files.image, folder / files.image, error, "header"))
     if image_header is not None:
         image_layout = _layout_problems(case, files.image, image_header, "CT image")
         problems += image_layout
@@ -147,7 +148,7 @@ def check_case(files: CaseFiles, folder: Path) -> CaseResult:
     try:
         label_header = _read_header(folder / files.label)
     except RuntimeError as error:
-        problems.append(_unreadable(case, files.label, error, "header"))
+        problems.append(_unreadable(case, files.label, folder / files.label, error, "header"))
         return CaseResult(info, tuple(problems))
     label_layout = _layout_problems(case, files.label, label_header, "label map")
     problems += label_layout
@@ -190,7 +191,7 @@ def _read_voxels(
     try:
         return header.Execute(), []
     except RuntimeError as error:
-        return None, [_unreadable(case, file, error, "voxel data")]
+        return None, [_unreadable(case, file, folder / file, error, "voxel data")]
 
 
 def _check_image_values(
@@ -200,8 +201,10 @@ def _check_image_values(
     image, problems = _read_voxels(case, file, folder, header)
     if image is None:
         return problems, None
-    lowest, highest = intensity_range(sitk.GetArrayViewFromImage(image))
-    return [finding.at(case, file) for finding in intensity_findings(lowest, highest)], (lowest, highest)
+    array = sitk.GetArrayViewFromImage(image)
+    lowest, highest = intensity_range(array)
+    findings = intensity_findings(lowest, highest, array)
+    return [finding.at(case, file) for finding in findings], (lowest, highest)
 
 
 def _check_label_values(

@@ -41,6 +41,25 @@ def test_unknown_dataset_says_where_it_looked(tmp_path, monkeypatch):
         resolve_raw_dataset("NoSuchDataset")
 
 
+def test_missing_dataset_path_is_named_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("THIGH_RAW", str(tmp_path / "raw"))
+    missing = tmp_path / "NoSuchDataset"
+    with pytest.raises(InvalidInputError) as caught:
+        resolve_raw_dataset(str(missing))
+    message = str(caught.value)
+    assert message.startswith(f"dataset {str(missing)!r} not found: {missing} is not a folder. ")
+    assert message.count(str(missing)) == 2  # the argument as given, then the place looked at
+    assert "neither" not in message
+
+
+def test_name_relative_to_the_current_folder_under_raw_is_named_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("THIGH_RAW", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidInputError) as caught:
+        resolve_raw_dataset("NoSuchDataset")
+    assert f"not found: {tmp_path / 'NoSuchDataset'} is not a folder. " in str(caught.value)
+
+
 def test_written_file_gets_ordinary_permissions(tmp_path):
     import os
 

@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 import SimpleITK as sitk
@@ -8,6 +10,7 @@ from thigh_common.image_io import (
     image_file_name,
     label_file_name,
     read_image,
+    reading_note,
     strip_extension,
     write_image,
 )
@@ -56,9 +59,57 @@ def test_unsupported_extension_is_reported(tmp_path):
 
 def test_corrupt_file_is_reported(tmp_path):
     path = tmp_path / "scan.nii.gz"
-    path.write_bytes(b"garbage that is not gzip")
+    path.write_bytes(b"\x00\x07binary garbage that is not gzip")
     with pytest.raises(InvalidInputError, match="cannot be read as an image"):
         read_image(path)
+
+
+@pytest.mark.parametrize("extension", [".nii.gz", ".nrrd"])
+def test_empty_file_is_named_empty(tmp_path, extension):
+    path = tmp_path / f"scan{extension}"
+    path.write_bytes(b"")
+    with pytest.raises(InvalidInputError) as caught:
+        read_image(path)
+    assert str(caught.value) == f"{path}: the file is empty (0 bytes); write or copy it again"
+
+
+@pytest.mark.parametrize("extension", [".nii.gz", ".nii", ".mha"])
+def test_text_file_is_named_text(tmp_path, extension):
+    path = tmp_path / f"scan{extension}"
+    path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:0123\nsize 4096\n")
+    with pytest.raises(InvalidInputError) as caught:
+        read_image(path)
+    assert str(caught.value).startswith(
+        f"{path}: not an image SimpleITK can read (it starts with text "
+        "'version https://git-lfs.github.com/spec/...'); give a NIfTI, NRRD or MetaImage file"
+    )
+
+
+def test_uncompressed_nifti_named_nii_gz_is_read_completely(tmp_path):
+    image = _image()
+    plain = tmp_path / "scan.nii"
+    sitk.WriteImage(image, str(plain))
+    path = tmp_path / "scan.nii.gz"
+    os.replace(plain, path)
+    assert path.read_bytes()[:2] != b"\x1f\x8b"
+    back = read_image(path)
+    assert np.array_equal(sitk.GetArrayFromImage(back), sitk.GetArrayFromImage(image))
+    assert np.allclose(back.GetSpacing(), image.GetSpacing())
+    assert reading_note(back) == ""
+
+
+def test_truncated_uncompressed_nifti_named_nii_gz_is_truncated(tmp_path):
+    plain = tmp_path / "scan.nii"
+    sitk.WriteImage(_image(), str(plain))
+    data = plain.read_bytes()
+    path = tmp_path / "scan.nii.gz"
+    path.write_bytes(data[: len(data) - 100])
+    plain.unlink()
+    with pytest.raises(InvalidInputError) as caught:
+        read_image(path)
+    assert str(caught.value) == (
+        f"{path}: the file is truncated ({len(data) - 100} of {len(data)} bytes); write or copy it again"
+    )
 
 
 @pytest.mark.parametrize("extension", [".nii", ".nii.gz"])
@@ -67,5 +118,18 @@ def test_truncated_nifti_is_reported(tmp_path, extension):
     write_image(_image(), path, compress=extension == ".nii.gz")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) * 2 // 3])
-    with pytest.raises(InvalidInputError, match="truncated|cannot be read"):
+    with pytest.raises(InvalidInputError, match="the file is truncated"):
         read_image(path)
+
+
+def test_truncated_gzip_nifti_says_the_compressed_data_ends_early(tmp_path):
+    path = tmp_path / "scan.nii.gz"
+    write_image(sitk.GetImageFromArray(np.arange(10 * 16 * 12, dtype=np.int16).reshape(10, 16, 12)), path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(InvalidInputError) as caught:
+        read_image(path)
+    assert str(caught.value) == (
+        f"{path}: the file is truncated (the compressed data ends early (expected 4192 bytes "
+        "uncompressed)); write or copy it again"
+    )

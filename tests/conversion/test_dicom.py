@@ -13,7 +13,7 @@ from dataset_conversion.dicom_conversion import convert_dicom
 from thigh_common.dicom import find_series_folders, list_dicom_series, read_dicom_series
 from thigh_common.errors import InvalidInputError
 from thigh_common.geometry import geometry_differences
-from thigh_common.image_io import read_image
+from thigh_common.image_io import read_image, reading_note
 
 REAL_SERIES = Path("/work/shared/data/real_ct/example_ct_dicom")
 
@@ -130,13 +130,24 @@ def test_bad_series_folders(tmp_path, synth, setup, expected):
     assert str(folder) in str(error.value)
 
 
-def test_missing_slice_warns(tmp_path, synth, caplog):
+def test_missing_slice_warns_and_is_noted_on_the_image(tmp_path, synth, caplog):
     synth.write_dicom_series(tmp_path / "ct")
     (tmp_path / "ct" / "slice_006.dcm").unlink()
     with caplog.at_level(logging.WARNING, logger="thighseg.dicom"):
-        image = read_dicom_series(tmp_path / "ct")
+        image = read_image(tmp_path / "ct")
     assert image.GetSize() == (16, 20, 11)
-    assert "not evenly spaced" in caplog.text
+    note = reading_note(image)
+    assert note.startswith("slices are not evenly spaced (gaps from 2.500 to 5.000 mm, mean 2.750 mm)")
+    assert note.endswith("missing slices or a varying slice distance, so the geometry is approximate")
+    assert f"{tmp_path / 'ct'}: {note}" in caplog.text
+
+
+def test_complete_series_has_no_reading_note(tmp_path, synth, caplog):
+    synth.write_dicom_series(tmp_path / "ct")
+    with caplog.at_level(logging.WARNING, logger="thighseg.dicom"):
+        image = read_dicom_series(tmp_path / "ct")
+    assert reading_note(image) == ""
+    assert "not evenly spaced" not in caplog.text
 
 
 def test_float_values_become_int16_only_when_integral():

@@ -106,7 +106,7 @@ def test_all_case_problems_are_listed_at_once(tmp_path, synth):
     message = str(error.value)
     assert "4 problem(s); nothing was written to the output" in message
     assert "src_000: no label file labelsTr/src_000.nrrd for imagesTr/src_000_0000.nrrd" in message
-    assert "src_001: image " in message and "cannot be read as an image" in message
+    assert "src_001: image " in message and "not an image SimpleITK can read (it starts with text" in message
     assert (
         "src_002: label src_002.nrrd: label values [7] are not in the source dataset.json labels" in message
     )

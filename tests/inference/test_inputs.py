@@ -117,3 +117,25 @@ def test_check_scan_names_8_bit_values():
 
 def test_check_scan_accepts_ct():
     check_scan(_ct(), "ok")
+
+
+def _thigh_slab(fat: int, muscle: int, bone: int, background: int) -> sitk.Image:
+    array = np.full((4, 30, 30), background, np.int16)
+    array[:, 4:26, 4:26] = fat
+    array[:, 8:22, 8:22] = muscle
+    array[:, 14:16, 14:16] = bone
+    return sitk.GetImageFromArray(array)
+
+
+def test_check_scan_tells_an_mr_from_a_ct_without_rescale_intercept():
+    with pytest.raises(InvalidInputError) as caught:
+        check_scan(_thigh_slab(fat=950, muscle=300, bone=60, background=0), "mr")
+    message = str(caught.value)
+    assert "found values 0 .. 950: does not look like a CT in HU" in message
+    assert "thighseg segments CT scans in HU" in message and "1024" not in message
+    with pytest.raises(InvalidInputError) as caught:
+        check_scan(_thigh_slab(fat=924, muscle=1074, bone=2224, background=24), "shifted")
+    assert "found values 24 .. 2224: looks like raw stored values without the rescale intercept" in str(
+        caught.value
+    )
+    assert "typically subtract 1024" in str(caught.value)

@@ -235,3 +235,14 @@ def test_phantom_scan_split_at_the_midline(phantom):
     for side in ("left", "right"):
         expected = legs[side]["muscle_hu_before_infiltration"]["vastus_lateralis"]
         assert _row(table, side, 3).mean_hu == pytest.approx(expected, abs=30)
+
+
+def test_scan_note_is_added_to_every_row():
+    labels, hu, _ = _scan()
+    note = "slices are not evenly spaced (gaps from 2.500 to 5.000 mm, mean 2.750 mm)"
+    table = case_table(labels, hu, SPACING, None, {"left"}, "c3", scan_note=note)
+    assert (table[table.side == "right"].note == f"{MISSING_LEG_NOTE}; {note}").all()
+    assert _row(table, "left", 3).note == note
+    assert _row(table, "left", 2).note == f"muscle not segmented; {note}"
+    without = case_table(labels, hu, SPACING, None, {"left"}, "c3")
+    assert _row(without, "left", 3).note == ""

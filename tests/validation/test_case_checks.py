@@ -183,6 +183,23 @@ def test_truncated_file_is_a_problem_not_a_crash(tmp_path, make_raw_dataset, exp
     expect_problem(report, "case_001", f"imagesTr/case_001_0000{ending}", "readable", found)
 
 
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        (b"", "cannot be read: the file is empty (0 bytes)"),
+        (
+            b"<html><body>404 Not Found</body></html>\n",
+            "cannot be read: not an image SimpleITK can read (it starts with text '<html><body>404 Not",
+        ),
+    ],
+    ids=["empty", "text"],
+)
+def test_empty_or_text_file_is_named(raw_dataset, expect_problem, content, found):
+    (raw_dataset / IMAGE).write_bytes(content)
+    report = validate_dataset(raw_dataset)
+    expect_problem(report, "case_001", IMAGE, "readable", found)
+
+
 def test_nan_in_image_is_a_problem(tmp_path, make_raw_dataset, synth, expect_problem):
     # NIfTI does not keep NaN through ITK; MetaImage does.
     folder = make_raw_dataset(tmp_path, n_cases=2, file_ending=".mha")

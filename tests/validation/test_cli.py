@@ -34,6 +34,14 @@ def test_missing_folder_exits_2_with_clear_message(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_missing_dataset_path_is_named_once(tmp_path):
+    missing = tmp_path / "Dataset404"
+    result = _run(str(missing), "--raw", str(tmp_path / "raw"))
+    assert result.returncode == 2
+    assert f"not found: {missing} is not a folder. Give a dataset folder path" in result.stderr
+    assert "neither" not in result.stderr
+
+
 def test_dataset_name_under_thigh_raw(raw_dataset):
     result = _run(
         raw_dataset.name,

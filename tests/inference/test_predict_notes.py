@@ -1,0 +1,50 @@
+"""``thigh_predict`` carries what reading a scan found (missing DICOM slices) into the muscle table.
+
+The networks are replaced by a stub: only the path from the read image to the table is tested.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from support.dicom_series import write_ct_series
+
+from thigh_inference import predict_run
+from thigh_inference.inputs import ScanInput
+from thigh_inference.scan_prediction import ScanPrediction
+from thigh_planner.detection.thigh_detector import ThighDetection
+
+
+def _stub_prediction(image, *arguments, **keywords) -> ScanPrediction:
+    labels = np.zeros(image.GetSize()[::-1], np.uint8)
+    return ScanPrediction(labels, ThighDetection(legs={}, midline=None, searched_z_mm=(0.0, 0.0)))
+
+
+def _predict_table(tmp_path, monkeypatch, drop_slice: bool) -> pd.DataFrame:
+    folder = tmp_path / "series"
+    write_ct_series(folder, spacing=(0.8, 0.9, 2.5))
+    if drop_slice:
+        (folder / "slice_001.dcm").unlink()
+    monkeypatch.setattr(predict_run, "predict_scan", _stub_prediction)
+    monkeypatch.setattr(predict_run, "write_overlay", lambda *arguments, **keywords: None)
+    out = tmp_path / "out"
+    out.mkdir()
+    options = predict_run.PredictOptions(folder, out, torch.device("cpu"))
+    predict_run.predict_one(ScanInput("case", folder, "dicom"), model=None, options=options)
+    return pd.read_csv(out / "case_muscles.csv", keep_default_na=False)
+
+
+def test_missing_dicom_slice_is_noted_in_the_muscle_table(tmp_path, monkeypatch):
+    table = _predict_table(tmp_path, monkeypatch, drop_slice=True)
+    assert len(table) == 20
+    expected = (
+        "leg not in the field of view; slices are not evenly spaced (gaps from 2.500 to 5.000 mm, "
+        "mean 3.750 mm): missing slices or a varying slice distance, so the geometry is approximate"
+    )
+    assert (table.note == expected).all()
+
+
+def test_complete_series_has_no_extra_note(tmp_path, monkeypatch):
+    table = _predict_table(tmp_path, monkeypatch, drop_slice=False)
+    assert (table.note == "leg not in the field of view").all()

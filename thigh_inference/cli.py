@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-f", "--folds", nargs="+", help="folds to ensemble (default: every trained fold)")
     parser.add_argument("--results", help="results root (overrides THIGH_RESULTS)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
-    parser.add_argument("--amp", action="store_true", help="mixed precision (fp16 on CUDA, bf16 on CPU)")
+    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                        help="mixed precision: fp16 on CUDA, bf16 on a CPU (default: on for CUDA and for CPUs "
+                        "with native bf16, off elsewhere; --no-amp for float32)")  # fmt: skip
     parser.add_argument("--int8", action="store_true",
                         help="CPU only: run the convolutions in 8-bit integers (OpenVINO, quantised once per "
                              "network on the calibration inputs thigh_train saves; about 1.9x faster than "
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         from thigh_inference.predict_run import PredictOptions, cohort_scans, predict_cohort
         from thigh_inference.sharding import check_part
         from thigh_inference.trained_model import load_model
-        from thigh_trainer.training.precision import resolve_device
+        from thigh_trainer.training.precision import mixed_precision_by_default, resolve_device
 
         check_part(arguments.num_parts, arguments.part_id)
         device = resolve_device(arguments.device)
@@ -90,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             input_path=Path(arguments.input),
             output_folder=Path(arguments.output),
             device=device,
-            amp=arguments.amp,
+            amp=mixed_precision_by_default(device) if arguments.amp is None else arguments.amp,
             voting=arguments.voting,
             postprocess=not arguments.no_postprocess,
             save_probabilities=arguments.save_probabilities,

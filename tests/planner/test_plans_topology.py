@@ -85,14 +85,9 @@ def test_poolings_rule():
 
 
 def test_features_doubling_and_caps():
-    assert make_topology([(128, 128)], DEFAULT.rule_2d, 3, 11).features_per_stage == (
-        32,
-        64,
-        128,
-        256,
-        512,
-        512,
-    )
+    net2d = make_topology([(128, 128)], DEFAULT.rule_2d, 3, 11)
+    assert net2d.features_per_stage == (32, 64, 128, 256)  # four stages, capped at 256
+    assert net2d.total_stride == (8, 8)
     net3d = make_topology([(180, 128, 128)], DEFAULT.rule_3d, 1, 11)
     assert net3d.features_per_stage == (32, 64, 128, 256, 320, 320)
     assert net3d.total_stride == (32, 32, 32)

@@ -84,7 +84,7 @@ CASES = {
         "configurations.2d.training.loss",
     ),
     "unknown schedule": (
-        _set(["configurations", "2d", "training", "lr_schedule", "kind"], "cosine"),
+        _set(["configurations", "2d", "training", "lr_schedule", "kind"], "step"),
         "configurations.2d.training.lr_schedule.kind",
     ),
     "beta of one": (

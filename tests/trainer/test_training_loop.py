@@ -107,7 +107,8 @@ def test_fp16_autocast_step_with_grad_scaler_on_cuda() -> None:
 
 
 def test_precision_choices() -> None:
-    assert choose_precision("auto", CPU).name == "fp32"
+    expected = "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+    assert choose_precision("auto", CPU).name == expected
     assert not choose_precision("bf16", CPU).scaler().is_enabled()
     assert choose_precision("bf16", CPU).dtype == torch.bfloat16
 
@@ -193,3 +194,12 @@ def test_progress_log_keeps_earlier_rows_on_resume(tmp_path: Path) -> None:
     assert [record.epoch for record in resumed.records] == [0, 1]
     assert resumed.records[1].train_loss == pytest.approx(0.5) and math.isnan(resumed.records[1].dice[1])
     assert resumed.records[1].mean_dice == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp32")])
+def test_auto_precision_on_the_cpu_follows_native_bf16(monkeypatch, native: bool, expected: str) -> None:
+    from thigh_trainer.training import precision
+
+    monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: native)
+    assert choose_precision("auto", CPU).name == expected
+    assert precision.mixed_precision_by_default(CPU) is native

@@ -19,7 +19,7 @@ from thigh_trainer.training import TrainingOptions, train_fold
 def test_validation_labels_are_the_prediction_labels(tmp_path: Path) -> None:
     options = TrainingOptions(
         configuration="2d", fold=0, preprocessed_root=tiny_preprocessed_root(), results_root=tmp_path,
-        epochs=1, iterations=1, workers=0, validation_batches=1,
+        epochs=1, iterations=1, workers=0, validation_batches=1, precision="fp32",
     )  # fmt: skip
     fold = train_fold(options)
     summary = json.loads((fold / "validation" / "summary.json").read_text())

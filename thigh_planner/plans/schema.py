@@ -36,8 +36,8 @@ WINDOW_SOURCES: tuple[str, ...] = ("fingerprint", "paper", "override")
 NORMALISATIONS: tuple[str, ...] = ("zscore", "minmax")
 NORMS: tuple[str, ...] = ("instance", "batch")
 ACTIVATIONS: tuple[str, ...] = ("leaky_relu", "relu")
-OPTIMIZERS: tuple[str, ...] = ("adam", "sgd")
-LR_SCHEDULES: tuple[str, ...] = ("inverse_time", "constant")
+OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd")
+LR_SCHEDULES: tuple[str, ...] = ("inverse_time", "poly", "cosine", "constant")
 LOSSES: tuple[str, ...] = ("dice", "dice_ce")
 
 
@@ -93,8 +93,10 @@ class LrSchedule:
 
     Attributes:
         kind: ``"inverse_time"``: ``lr = lr0 / (1 + decay * iteration)`` (Keras' ``decay``);
-            ``"constant"``: ``lr = lr0``.
-        decay: The inverse-time decay per iteration (ignored by ``"constant"``).
+            ``"poly"``: ``lr0 * (1 - progress) ** 0.9`` (nnU-Net's); ``"cosine"``:
+            ``lr0 * (1 + cos(pi * progress)) / 2``; ``"constant"``: ``lr = lr0``. ``progress``
+            is the share of the planned steps (or of the time budget, if larger) done.
+        decay: The inverse-time decay per iteration (ignored by the other kinds).
     """
 
     kind: str

@@ -34,7 +34,7 @@ from thigh_trainer.training.distributed import (
 )
 from thigh_trainer.training.precision import Precision
 from thigh_trainer.training.progress_log import EpochRecord, ProgressLog
-from thigh_trainer.training.schedule import build_optimizer, build_scheduler
+from thigh_trainer.training.schedule import BudgetProgress, build_optimizer, build_scheduler
 from thigh_trainer.training.steps import out_of_memory, score_batches, scores_to_metrics, train_step
 from thigh_trainer.training.training_state import restore_training_state, training_state
 from thigh_trainer.training.validation_batches import draw_validation_batches
@@ -163,7 +163,10 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
     torch.manual_seed(job.seed)
     network = build_network(job.topology).to(device)
     optimizer = build_optimizer(network.parameters(), job.training)
-    scheduler = build_scheduler(optimizer, job.training.lr_schedule)
+    total_iterations = job.training.epochs * job.training.iterations_per_epoch
+    scheduler = build_scheduler(
+        optimizer, job.training.lr_schedule, total_iterations, BudgetProgress(job.deadline)
+    )
     scaler = precision.scaler()
     start_epoch, best = 0, -math.inf
     latest = job.folder / ckpt.LATEST

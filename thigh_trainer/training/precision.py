@@ -2,11 +2,12 @@
 
 - CUDA: ``fp16`` autocast with ``torch.amp.GradScaler("cuda")`` (the ``auto`` choice), ``bf16``
   autocast (no scaler needed), or ``fp32``.
-- CPU: ``fp32`` (the ``auto`` choice) or ``bf16`` autocast; ``fp16`` is refused.
+- CPU: ``bf16`` autocast (the ``auto`` choice where the CPU has native bf16) or ``fp32``
+  (``auto`` elsewhere); ``fp16`` is refused.
 
 Example:
     >>> import torch
-    >>> precision = choose_precision("auto", torch.device("cpu"))
+    >>> precision = choose_precision("fp32", torch.device("cpu"))
     >>> precision.name, precision.scaler().is_enabled()
     ('fp32', False)
 """
@@ -76,14 +77,33 @@ class Precision:
         return torch.amp.GradScaler(self.device_type, enabled=enabled)
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU runs bf16 natively (AVX512-BF16 or AMX), where bf16 autocast is fast."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch without oneDNN
+        return False
+
+
+def mixed_precision_by_default(device: torch.device) -> bool:
+    """Whether ``auto`` means mixed precision on ``device``: on CUDA, and on CPUs with native bf16."""
+    return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
+
+
 def choose_precision(request: str, device: torch.device) -> Precision:
     """Choose the precision for ``--precision`` on ``device``.
+
+    ``auto`` is fp16 on CUDA, bf16 on a CPU with native bf16 (:func:`cpu_has_native_bf16`;
+    measured to learn as well as fp32 and train 2-2.5x faster, see ``documentation/accuracy.md``),
+    else fp32.
 
     Raises:
         InvalidInputError: For fp16 on CPU, bf16 on a GPU without bf16 support, or an unknown name.
     """
     if request == "auto":
-        return Precision("fp16" if device.type == "cuda" else "fp32", device.type)
+        if device.type == "cuda":
+            return Precision("fp16", device.type)
+        return Precision("bf16" if mixed_precision_by_default(device) else "fp32", device.type)
     if request == "fp16" and device.type != "cuda":
         raise InvalidInputError("--precision fp16 needs a CUDA device; use bf16 or fp32 on the CPU")
     if request == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():

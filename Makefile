@@ -4,8 +4,9 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo_output
 DEMO_CASES ?= 6
-DEMO_MINUTES ?= 6
-DEMO_PRECISION ?= bf16
+DEMO_EPOCHS ?= 6
+DEMO_ITERATIONS ?= 25
+DEMO_PRECISION ?= auto
 DEMO_RAW := $(DEMO_DIR)/raw/Demo
 DEMO_TEST := $(DEMO_DIR)/raw/DemoTest
 STAMP := $(VENV)/.thighseg-installed
@@ -23,13 +24,12 @@ demo: $(STAMP)
 	$(BIN)/thigh_synth -o $(DEMO_RAW) -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
 	$(BIN)/thigh_synth -o $(DEMO_TEST) -n 2 --size small --seed 0 --start-index $(DEMO_CASES) --overwrite
 	$(BIN)/thigh_validate $(DEMO_RAW)
-	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --preset paper --workers 2
+	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --workers 2
 	rm -rf $(DEMO_DIR)/results/Demo
 	$(BIN)/thigh_train 2d5 0 -d Demo --preprocessed $(DEMO_DIR)/preprocessed --results $(DEMO_DIR)/results \
-		--max-minutes $(DEMO_MINUTES) --epochs 1000 --iterations 20 --batch-size 16 --lr 1e-3 \
-		--precision $(DEMO_PRECISION) --workers 1
+		--epochs $(DEMO_EPOCHS) --iterations $(DEMO_ITERATIONS) --precision $(DEMO_PRECISION) --workers 1
 	$(BIN)/thigh_predict -i $(DEMO_TEST)/imagesTr -o $(DEMO_DIR)/predictions -d Demo \
-		--results $(DEMO_DIR)/results --amp --overwrite
+		--results $(DEMO_DIR)/results --overwrite
 	rm -rf $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_evaluate -r $(DEMO_TEST)/labelsTr -p $(DEMO_DIR)/predictions -o $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_report --predictions $(DEMO_DIR)/predictions --evaluation $(DEMO_DIR)/evaluation \

@@ -37,14 +37,12 @@ SGD_MOMENTUM = 0.99
 """nnU-Net's SGD momentum (Nesterov)."""
 POLY_EXPONENT = 0.9
 """nnU-Net's polynomial decay exponent."""
-PROGRESS_SCHEDULES = ("poly", "cosine")
-"""Schedules that run over the planned number of steps (and the time budget)."""
 
 
 def build_optimizer(
     parameters: Iterable[torch.nn.Parameter], training: TrainingSettings
 ) -> torch.optim.Optimizer:
-    """Build the optimiser named by ``training.optimizer`` (``adam`` or ``sgd``).
+    """Build the optimiser named by ``training.optimizer`` (``adam``, ``adamw`` or ``sgd``).
 
     Args:
         parameters: The network's parameters.
@@ -53,15 +51,9 @@ def build_optimizer(
     Raises:
         ValueError: For an optimiser name the plans schema does not know.
     """
-    if training.optimizer == "adam":
-        return torch.optim.Adam(
-            parameters,
-            lr=training.learning_rate,
-            betas=tuple(training.betas),
-            weight_decay=training.weight_decay,
-        )
-    if training.optimizer == "adamw":
-        return torch.optim.AdamW(
+    if training.optimizer in ("adam", "adamw"):
+        adam = torch.optim.Adam if training.optimizer == "adam" else torch.optim.AdamW
+        return adam(
             parameters,
             lr=training.learning_rate,
             betas=tuple(training.betas),

@@ -52,11 +52,14 @@ def test_a_time_budget_anneals_before_the_planned_steps() -> None:
     now = [0.0]
     budget = BudgetProgress(deadline=100.0, clock=lambda: now[0])
     now[0] = 50.0
+    assert budget() == 0.0  # the schedule reads the synced share only
+    assert budget.sync() == 0.5
     values = lrs(LrSchedule("poly", 0.0), total=1000, steps=1, budget=budget)
     assert values[1] == pytest.approx(0.5**0.9)
     now[0] = 150.0
-    assert budget() == 1.0
-    assert BudgetProgress(None)() == 0.0
+    assert budget.sync(lambda share: share / 2) == 0.5  # e.g. rank 0's share under DDP
+    assert budget.measure() == 1.0
+    assert BudgetProgress(None).sync() == 0.0
 
 
 def test_unknown_schedule_and_optimizer_are_refused() -> None:

@@ -164,12 +164,17 @@ def barrier(context: DistributedContext) -> None:
         dist.barrier()
 
 
-def broadcast_flag(flag: bool, context: DistributedContext) -> bool:
-    """Rank 0's ``flag`` on every rank (so all ranks stop after the same epoch)."""
+def broadcast_value(number: float, context: DistributedContext) -> float:
+    """Rank 0's ``number`` on every rank (e.g. the share of the time budget used)."""
     if not context.enabled:
-        return flag
-    value = torch.tensor([1.0 if flag else 0.0], dtype=torch.float64)
+        return number
+    value = torch.tensor([float(number)], dtype=torch.float64)
     if context.backend == "nccl":
         value = value.cuda(context.local_rank)
     dist.broadcast(value, src=0)
-    return bool(value.item() > 0.5)
+    return float(value.item())
+
+
+def broadcast_flag(flag: bool, context: DistributedContext) -> bool:
+    """Rank 0's ``flag`` on every rank (so all ranks stop after the same epoch)."""
+    return broadcast_value(1.0 if flag else 0.0, context) > 0.5

@@ -30,6 +30,7 @@ from thigh_trainer.training.distributed import (
     DistributedContext,
     all_reduce_sum,
     broadcast_flag,
+    broadcast_value,
     wrap_model,
 )
 from thigh_trainer.training.precision import Precision
@@ -164,9 +165,8 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
     network = build_network(job.topology).to(device)
     optimizer = build_optimizer(network.parameters(), job.training)
     total_iterations = job.training.epochs * job.training.iterations_per_epoch
-    scheduler = build_scheduler(
-        optimizer, job.training.lr_schedule, total_iterations, BudgetProgress(job.deadline)
-    )
+    budget = BudgetProgress(job.deadline)
+    scheduler = build_scheduler(optimizer, job.training.lr_schedule, total_iterations, budget)
     scaler = precision.scaler()
     start_epoch, best = 0, -math.inf
     latest = job.folder / ckpt.LATEST
@@ -194,7 +194,9 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         for epoch in range(start_epoch, epochs):
             started = time.monotonic()
             try:
-                outcome = run_epoch(job, runtime, model, loss_function, optimizer, scheduler, scaler, epoch)
+                outcome = run_epoch(
+                    job, runtime, model, loss_function, optimizer, scheduler, scaler, epoch, budget
+                )
                 train_loss = outcome.mean_loss
                 scores = score_batches(network, validation, loss_function, num_classes, device, precision)
             except torch.cuda.OutOfMemoryError as error:
@@ -253,12 +255,15 @@ def run_epoch(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     scaler: torch.amp.GradScaler,
     epoch: int,
+    budget: BudgetProgress | None = None,
 ) -> EpochOutcome:
     """Train one epoch on a freshly seeded batch stream, or until ``job.deadline`` passes.
 
-    The deadline is checked after every iteration (with DDP, every rank takes rank 0's decision, so
-    all ranks run the same number of steps).
+    The deadline is checked after every iteration through ``budget`` (with DDP, every rank takes
+    rank 0's share of the budget, so all ranks run the same number of steps and use the same
+    learning rate).
     """
+    budget = budget if budget is not None else BudgetProgress(job.deadline)
     from thigh_trainer.data.pipeline import make_batch_stream
 
     training = job.training
@@ -295,8 +300,10 @@ def run_epoch(
                 )  # fmt: skip
                 last_report = now
             last = iteration + 1 == training.iterations_per_epoch
-            if job.deadline is not None and not last and broadcast_flag(_past(job.deadline), context):
-                cut = True
-                break
+            if job.deadline is not None:
+                used = budget.sync(lambda share: broadcast_value(share, context))
+                if used >= 1.0 and not last:
+                    cut = True
+                    break
     finite = [value for value in losses if math.isfinite(value)]
     return EpochOutcome(sum(finite) / len(finite) if finite else math.nan, len(losses), cut)

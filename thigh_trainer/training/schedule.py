@@ -95,6 +95,9 @@ def learning_rate_factor(schedule: LrSchedule, iteration: int, progress: float =
 class BudgetProgress:
     """The share of a network's time budget used, 0..1 (always 0 without a deadline).
 
+    The schedule reads the last :meth:`sync` ed share, not the clock, so that with DDP every rank
+    uses rank 0's share (the loop syncs after every step) and the ranks' learning rates agree.
+
     Args:
         deadline: ``time.monotonic()`` at which the network's budget ends, or None.
         clock: Time source (``time.monotonic``).
@@ -104,13 +107,24 @@ class BudgetProgress:
         self.clock = clock
         self.started = clock()
         self.deadline = deadline
+        self.shared = 0.0
 
-    def __call__(self) -> float:
-        """The share of the budget used so far (0 without a deadline)."""
+    def measure(self) -> float:
+        """The share used by this process's clock (0 without a deadline)."""
         if self.deadline is None:
             return 0.0
         span = self.deadline - self.started
         return 1.0 if span <= 0 else min(1.0, (self.clock() - self.started) / span)
+
+    def sync(self, agree: Callable[[float], float] | None = None) -> float:
+        """Measure the share, agree on it (e.g. rank 0's under DDP) and keep it for the schedule."""
+        share = self.measure()
+        self.shared = share if agree is None else float(agree(share))
+        return self.shared
+
+    def __call__(self) -> float:
+        """The share of the last :meth:`sync` (what the schedule uses)."""
+        return self.shared
 
 
 def build_scheduler(

@@ -198,24 +198,6 @@ def load_model(
     return model
 
 
-def predict_network(
-    network: torch.nn.Module,
-    name: str,
-    image: np.ndarray,
-    plans: Plans,
-    configuration: Configuration,
-    device: torch.device,
-    amp: bool = False,
-    air_mask: np.ndarray | None = None,
-) -> np.ndarray:
-    """Softmax probabilities ``(C, z, y, x)`` of one network (an orientation, or ``volume``) for a leg crop.
-
-    ``air_mask`` (True for air) lets a 2D network skip all-air slices, see
-    :func:`thigh_inference.slice_prediction.predict_slices`; the 3D network ignores it.
-    """
-    return predict_folds([network], name, image, plans, configuration, device, amp, air_mask)
-
-
 def predict_folds(
     networks: list[torch.nn.Module],
     name: str,

@@ -154,33 +154,21 @@ def test_gpu_out_of_memory_names_the_batch_size(tmp_path: Path, monkeypatch) -> 
     assert "use a smaller --batch-size (e.g. --batch-size 1)" in message
 
 
-def test_time_budget_stops_after_the_epoch_that_crosses_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("epochs", "iterations"), [(5, 1), (3, 200)])
+def test_time_budget_is_checked_every_iteration(tmp_path: Path, epochs: int, iterations: int) -> None:
+    """A budget of 6 ms stops after the first iteration (ending its epoch early when the epoch has
+    more), then still saves the final checkpoint."""
     options = TrainingOptions(
         configuration="2d", fold=0, preprocessed_root=tiny_preprocessed_root(), results_root=tmp_path,
-        epochs=5, iterations=1, workers=0, validation_batches=1, max_minutes=1e-4, final_validation=False,
-    )  # fmt: skip
-    folder = train_fold(options) / "axial"
-    final = load_checkpoint(folder / "checkpoint_final.pt")
-    assert final["epoch"] == 1 and final["stopped_by_deadline"]
-    assert (
-        "time budget used up in epoch 1 of 5 (1 of 1 iterations)" in (folder / "training_log.txt").read_text()
-    )
-
-
-def test_time_budget_is_checked_every_iteration(tmp_path: Path) -> None:
-    """A budget shorter than one epoch stops within the epoch, then saves the final checkpoint."""
-    options = TrainingOptions(
-        configuration="2d", fold=0, preprocessed_root=tiny_preprocessed_root(), results_root=tmp_path,
-        epochs=3, iterations=200, workers=0, validation_batches=1, max_minutes=1e-4, final_validation=False,
+        epochs=epochs, iterations=iterations, workers=0, validation_batches=1, max_minutes=1e-4,
+        final_validation=False,
     )  # fmt: skip
     folder = train_fold(options) / "axial"
     final = load_checkpoint(folder / "checkpoint_final.pt")
     assert final["epoch"] == 1 and final["stopped_by_deadline"]
     assert final["last_epoch_iterations"] == 1
-    assert (
-        "time budget used up in epoch 1 of 3 (1 of 200 iterations)"
-        in (folder / "training_log.txt").read_text()
-    )
+    expected = f"time budget used up in epoch 1 of {epochs} (1 of {iterations} iterations)"
+    assert expected in (folder / "training_log.txt").read_text()
 
 
 def test_progress_log_keeps_earlier_rows_on_resume(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ array). When only one leg is in the scan, every labelled voxel belongs to it.
 The ``note`` column says why a row holds no values (leg not in the field of
 view, muscle not segmented) and carries a note on the whole scan, e.g. a DICOM
 series with missing slices, whose volumes are then approximate; several notes
-are joined by ``"; "``.
+are joined by ``"; "``. ``partial`` is False here; a muscle cut by the scan's
+field of view is marked by :func:`thigh_inference.partial_muscles.mark_partial`.
+The cohort summary carries ``partial_left``, ``partial_right`` and the rows' notes.
 
 Example:
     >>> table = case_table(labels, hu, image.GetSpacing(), left_of_plane(image, plane),
@@ -52,9 +54,11 @@ CASE_COLUMNS: tuple[str, ...] = (
     "sd_hu",
     "fat_fraction",
     "lean_volume_ml",
+    "partial",
     "note",
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
+SUMMARY_FLAGS: tuple[str, ...] = ("partial_left", "partial_right")
 
 SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
 """Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
@@ -85,13 +89,17 @@ def left_of_plane(image: sitk.Image, plane: MidlinePlane) -> SideOfVoxels:
     return is_left
 
 
-def _voxel_sides(
+def voxel_sides(
     flat_indices: np.ndarray,
     shape: tuple[int, ...],
     is_left: np.ndarray | SideOfVoxels | None,
     legs_present: set[str],
 ) -> np.ndarray:
-    """Side index (0 right, 1 left) of each labelled voxel."""
+    """Side index (0 right, 1 left, as in :data:`SIDES`) of the voxels at ``flat_indices`` of a ``shape`` grid.
+
+    Raises:
+        ValueError: If both legs are present and ``is_left`` is None, or the mask's shape differs.
+    """
     if len(legs_present) == 1:
         return np.full(flat_indices.size, SIDES.index(next(iter(legs_present))), dtype=np.intp)
     if is_left is None:
@@ -129,7 +137,8 @@ def case_table(
 
     Returns:
         One row per side (right, left) and muscle with the columns of :data:`CASE_COLUMNS`;
-        a missing leg's rows hold NaN and the note "leg not in the field of view".
+        a missing leg's rows hold NaN and the note "leg not in the field of view";
+        ``partial`` is False in every row.
 
     Raises:
         ValueError: If shapes differ, ``legs_present`` names an unknown side, or
@@ -146,7 +155,7 @@ def case_table(
     if label_of.size and label_of.max() >= NUM_CLASSES:
         raise ValueError(f"label value {label_of.max()} outside the label table 0 .. {NUM_CLASSES - 1}")
     hu = image_hu.reshape(-1)[flat_indices].astype(np.float64)
-    sides = _voxel_sides(flat_indices, labels.shape, is_left, legs_present) if legs_present else label_of * 0
+    sides = voxel_sides(flat_indices, labels.shape, is_left, legs_present) if legs_present else label_of * 0
     key = sides * NUM_CLASSES + label_of
     bins = len(SIDES) * NUM_CLASSES
     count = np.bincount(key, minlength=bins).astype(np.float64)
@@ -162,7 +171,7 @@ def case_table(
         for label in MUSCLE_LABELS:
             row: dict[str, object] = {"case": case_id, "side": side, "label": label, "muscle": LABELS[label]}
             if side not in legs_present:
-                row.update(dict.fromkeys(CASE_COLUMNS[4:9], np.nan), note=MISSING_LEG_NOTE)
+                row.update(dict.fromkeys(CASE_COLUMNS[4:9], np.nan), partial=False, note=MISSING_LEG_NOTE)
             else:
                 k = side_index * NUM_CLASSES + label
                 row.update(
@@ -171,6 +180,7 @@ def case_table(
                     sd_hu=sd[k],
                     fat_fraction=fat[k],
                     lean_volume_ml=lean[k] * voxel_ml,
+                    partial=False,
                     note="" if count[k] else MISSING_MUSCLE_NOTE,
                 )
             row["note"] = "; ".join(note for note in (row["note"], scan_note) if note)
@@ -189,30 +199,60 @@ def write_case_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     _write_csv(df, path)
 
 
+def _side_notes(notes: pd.DataFrame) -> pd.Series:
+    """One note per row from the columns ``left`` and ``right``: once if equal, else prefixed by the side."""
+
+    def join(left: str, right: str) -> str:
+        if left == right:
+            return left
+        return " | ".join(f"{side}: {note}" for side, note in (("left", left), ("right", right)) if note)
+
+    return pd.Series([join(left, right) for left, right in zip(notes["left"], notes["right"], strict=True)],
+                     index=notes.index, dtype=object)  # fmt: skip
+
+
 def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per case and muscle: left and right values side by side, and the volume asymmetry.
+    """One row per case and muscle: left and right values side by side, the volume asymmetry and the notes.
 
     Args:
-        case_tables: Tables from :func:`case_table`.
+        case_tables: Tables from :func:`case_table` (or read back from their CSV files; a table
+            written before the ``partial`` column counts as not partial).
 
     Returns:
         Columns ``case, label, muscle``, then ``volume_ml_left, volume_ml_right,
-        mean_hu_left, mean_hu_right, fat_fraction_left, fat_fraction_right`` and
+        mean_hu_left, mean_hu_right, fat_fraction_left, fat_fraction_right``,
         ``volume_asymmetry_percent`` = ``100 * (right - left) / mean(right, left)``
-        (NaN when a leg is missing or the muscle is absent in both legs).
+        (NaN when a leg is missing or the muscle is absent in both legs),
+        ``partial_left, partial_right`` (a leg's muscle cut by the field of view) and
+        ``note``: the two legs' notes, once when they are the same, otherwise
+        ``"left: ... | right: ..."`` (a side without a note is left out).
     """
     value_columns = [f"{value}_{side}" for value in SUMMARY_VALUES for side in ("left", "right")]
-    columns = ["case", "label", "muscle", *value_columns, "volume_asymmetry_percent"]
+    columns = ["case", "label", "muscle", *value_columns, "volume_asymmetry_percent", *SUMMARY_FLAGS, "note"]
     if not case_tables:
         return pd.DataFrame(columns=columns)
     combined = pd.concat(case_tables, ignore_index=True)
-    wide = combined.pivot(index=["case", "label", "muscle"], columns="side", values=list(SUMMARY_VALUES))
+    combined["note"] = combined["note"].fillna("").astype(str)
+    partial = combined["partial"] if "partial" in combined else pd.Series(False, index=combined.index)
+    combined["partial"] = partial.eq(True)  # missing (NaN) counts as whole
+    index = ["case", "label", "muscle"]
+    wide = combined.pivot(index=index, columns="side", values=list(SUMMARY_VALUES))
     wide.columns = [f"{value}_{side}" for value, side in wide.columns]
     wide = wide.reindex(columns=value_columns).reset_index()
     right, left = wide["volume_ml_right"], wide["volume_ml_left"]
     with np.errstate(invalid="ignore", divide="ignore"):
         wide["volume_asymmetry_percent"] = 100.0 * (right - left) / ((right + left) / 2.0)
     wide.loc[(right + left) == 0, "volume_asymmetry_percent"] = np.nan
+    flags = combined.pivot(index=index, columns="side", values="partial").reindex(columns=["left", "right"])
+    notes = combined.pivot(index=index, columns="side", values="note").reindex(columns=["left", "right"])
+    extra = pd.DataFrame(
+        {
+            "partial_left": flags["left"].eq(True),
+            "partial_right": flags["right"].eq(True),
+            "note": _side_notes(notes.fillna("")),
+        }
+    ).reset_index()
+    wide = wide.merge(extra, on=index, how="left", validate="one_to_one")
     return wide.sort_values(["case", "label"], ignore_index=True)[columns]
 
 

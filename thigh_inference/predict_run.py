@@ -23,7 +23,7 @@ from tqdm import tqdm
 from thigh_common.atomic import atomic_path
 from thigh_common.image_io import read_image, reading_note
 from thigh_common.output_paths import check_output_folder
-from thigh_inference import label_export, muscle_table
+from thigh_inference import label_export, muscle_table, partial_muscles
 from thigh_inference.failures import FailureLog
 from thigh_inference.inputs import ScanInput, check_scan, find_scans
 from thigh_inference.output_guard import check_outputs_apart_from_inputs
@@ -82,6 +82,10 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
         prediction.labels, sitk.GetArrayViewFromImage(image), image.GetSpacing(), side_of,
         set(detection.legs), scan.case_id, reading_note(image),
     )  # fmt: skip
+    cuts = partial_muscles.cut_muscles(prediction.labels, image, side_of, set(detection.legs))
+    table = partial_muscles.mark_partial(table, cuts, detection.legs)
+    for message in partial_muscles.leg_warnings(cuts, detection.legs):
+        logger.warning("%s: %s", scan.case_id, message)
     muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")
     label_image = label_export.labels_to_image(prediction.labels, image)
     write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id)

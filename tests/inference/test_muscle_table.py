@@ -246,3 +246,46 @@ def test_scan_note_is_added_to_every_row():
     assert _row(table, "left", 2).note == f"muscle not segmented; {note}"
     without = case_table(labels, hu, SPACING, None, {"left"}, "c3")
     assert _row(without, "left", 3).note == ""
+
+
+def test_case_table_marks_no_row_partial():
+    labels, hu, is_left = _scan()
+    table = case_table(labels, hu, SPACING, is_left, {"left", "right"}, "c1")
+    assert table["partial"].dtype == bool and not table["partial"].any()
+
+
+def test_summary_carries_the_partial_flags_and_the_notes_of_both_legs(tmp_path):
+    labels, hu, _ = _scan()
+    table = case_table(labels, hu, SPACING, None, {"left"}, "c4", scan_note="slices are uneven")
+    left3 = (table.side == "left") & (table.label == 3)
+    table.loc[left3, "partial"] = True
+    table.loc[left3, "note"] = "partial: thigh cut by the field of view at the distal end; slices are uneven"
+    whole = _fake("c5", [1.0] * 10, [1.0] * 10)
+    write_case_table(table, tmp_path / "c4_muscles.csv")
+    write_case_table(whole, tmp_path / "c5_muscles.csv")
+    tables = [pd.read_csv(tmp_path / name) for name in ("c4_muscles.csv", "c5_muscles.csv")]
+    write_summary(summary_table(tables), tmp_path / "summary.csv")
+    summary = pd.read_csv(tmp_path / "summary.csv", keep_default_na=False, na_values=[""])
+    assert list(summary.columns[-3:]) == ["partial_left", "partial_right", "note"]
+    row = summary[(summary.case == "c4") & (summary.label == 3)].iloc[0]
+    assert bool(row.partial_left) and not row.partial_right
+    assert row.note == (
+        "left: partial: thigh cut by the field of view at the distal end; slices are uneven"
+        f" | right: {MISSING_LEG_NOTE}; slices are uneven"
+    )
+    row = summary[(summary.case == "c4") & (summary.label == 2)].iloc[0]
+    assert (
+        row.note
+        == f"left: muscle not segmented; slices are uneven | right: {MISSING_LEG_NOTE}; slices are uneven"
+    )
+    c5 = summary[summary.case == "c5"]
+    assert not c5.partial_left.any() and not c5.partial_right.any() and c5.note.isna().all()
+
+
+def test_summary_of_tables_without_the_partial_column():
+    """Case tables written before the column existed (a rerun that skips finished scans) count as whole."""
+    old = _fake("c6", [1.0] * 10, [2.0] * 10).drop(columns="partial")
+    old["note"] = "same on both legs"
+    summary = summary_table([old])
+    assert not summary.partial_left.any() and not summary.partial_right.any()
+    assert (summary.note == "same on both legs").all()

@@ -217,7 +217,7 @@ def _choose_ct_volume(
         if reason is None and geometry is not None:
             volumes.append((info, geometry))
         else:
-            skipped.append((info, None, reason))
+            skipped.append((info, None, reason or "no slice geometry"))
     if not volumes:
         listing = "\n".join(
             f"{_candidate_line(info, geometry)}: {reason}" for info, geometry, reason in skipped
@@ -245,7 +245,7 @@ def _choose_ct_volume(
     if len(plausible) > 1:
         listing = "\n".join(_candidate_line(info, geometry) for info, geometry in plausible)
         raise InvalidInputError(
-            f"{folder}: {len(plausible)} CT series could be the thigh scan (volumes of the same plane whose "
+            f"{folder}: {len(plausible)} CT series could be the thigh scan (CT volumes whose "
             f"coverage differs by less than {100 * (1 - AMBIGUOUS_COVERAGE_RATIO):.0f} %); pass the series UID "
             f"of the one to read with --series-uid UID:\n{listing}"
         )

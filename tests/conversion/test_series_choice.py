@@ -146,7 +146,7 @@ def test_two_series_of_similar_coverage_are_refused_with_both_listed(tmp_path, s
     with pytest.raises(InvalidInputError) as error:
         read_dicom_series(folder)
     assert str(error.value) == (
-        f"{folder}: 2 CT series could be the thigh scan (volumes of the same plane whose coverage differs by "
+        f"{folder}: 2 CT series could be the thigh scan (CT volumes whose coverage differs by "
         "less than 10 %); pass the series UID of the one to read with --series-uid UID:\n"
         f"  {MAIN_UID} 'thighs 2.5 mm': 12 slices, 2.5 mm thick, 27.5 mm axial coverage\n"
         "  1.2.3.10.3 'thighs 5 mm': 6 slices, 5 mm thick, 25.0 mm axial coverage"

@@ -1,7 +1,8 @@
 """Reading DICOM series with SimpleITK (GDCM), keeping their geometry.
 
-A folder may hold one or several series; the CT series is chosen by its
-Modality tag (0008|0060), or by an explicit series instance UID. The image
+A folder may hold one or several series; the series is chosen by an explicit
+series instance UID, or else by the rule of :mod:`thigh_common.series_choice`
+(the CT volume of the longest coverage, localizers skipped). The image
 keeps spacing (the slice spacing comes from the ImagePositionPatient of the
 slices, not from SliceThickness), origin and direction; voxel values are in
 Hounsfield units (GDCM applies RescaleSlope/RescaleIntercept) and are stored
@@ -19,93 +20,40 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
 
+from thigh_common.dicom_headers import SeriesInfo, quiet_itk, series_info
 from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import READING_NOTE_KEY
+from thigh_common.series_choice import choose_series, series_geometry
+
+__all__ = [
+    "SeriesInfo",
+    "cast_integral_to_int16",
+    "choose_series",
+    "find_series_folders",
+    "irregular_slices_note",
+    "list_dicom_series",
+    "read_dicom_series",
+]
 
 LOGGER = logging.getLogger("thighseg.dicom")
 
-MODALITY_TAG = "0008|0060"
-SERIES_DESCRIPTION_TAG = "0008|103e"
-IMAGE_POSITION_TAG = "0020|0032"
-IMAGE_ORIENTATION_TAG = "0020|0037"
-CT_MODALITY = "CT"
 SLICE_SPACING_TOLERANCE = 0.01  # relative deviation of a gap from the mean slice gap
-
-
-@dataclass(frozen=True)
-class SeriesInfo:
-    """One DICOM series found in a folder.
-
-    Attributes:
-        uid: Series instance UID (0020|000e); empty when the files carry none.
-        modality: Modality tag (0008|0060), e.g. ``"CT"``; empty when missing.
-        description: Series description (0008|103e); empty when missing.
-        num_files: Number of files (slices) of the series.
-        folder: The folder that holds the series.
-        files: The files of the series, in slice order (GDCM's sorting).
-    """
-
-    uid: str
-    modality: str
-    description: str
-    num_files: int
-    folder: Path
-    files: tuple[str, ...]
-
-    def describe(self) -> str:
-        """Return a one-line description: UID, modality, description and slice count."""
-        uid = self.uid or "(no series UID)"
-        description = self.description or "no description"
-        return f"{uid} [{self.modality or 'no modality'}] '{description}', {self.num_files} files"
-
-
-@contextlib.contextmanager
-def _quiet_itk() -> Iterator[None]:
-    """Silence ITK's own warnings on stderr (we log clearer ones), restoring the setting after."""
-    previous = sitk.ProcessObject.GetGlobalWarningDisplay()
-    sitk.ProcessObject.SetGlobalWarningDisplay(False)
-    try:
-        yield
-    finally:
-        sitk.ProcessObject.SetGlobalWarningDisplay(previous)
 
 
 def _series_ids(folder: Path) -> tuple[str, ...]:
     """Return GDCM's series UIDs of the files directly in ``folder`` (none for a folder without files)."""
     if not any(path.is_file() for path in folder.iterdir()):
         return ()
-    with _quiet_itk():
+    with quiet_itk():
         return tuple(sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder)))
-
-
-def _header_value(reader: sitk.ImageFileReader, tag: str) -> str:
-    """Return the stripped value of ``tag`` read by ``reader``, or an empty string."""
-    return reader.GetMetaData(tag).strip() if reader.HasMetaDataKey(tag) else ""
-
-
-def _read_header(file_name: str) -> sitk.ImageFileReader | None:
-    """Read the header (no pixels) of one DICOM file; None when it cannot be read."""
-    reader = sitk.ImageFileReader()
-    reader.SetFileName(file_name)
-    reader.SetImageIO("GDCMImageIO")
-    reader.LoadPrivateTagsOn()
-    try:
-        reader.ReadImageInformation()
-    except RuntimeError as error:
-        LOGGER.debug("%s: header not readable (%s)", file_name, error)
-        return None
-    return reader
 
 
 def list_dicom_series(folder: str | os.PathLike[str]) -> list[SeriesInfo]:
@@ -125,14 +73,10 @@ def list_dicom_series(folder: str | os.PathLike[str]) -> list[SeriesInfo]:
         raise InvalidInputError(f"{folder}: not a folder; expected a folder of DICOM files")
     series = []
     for uid in _series_ids(folder):
-        with _quiet_itk():
+        with quiet_itk():
             files = tuple(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), uid))
-        if not files:
-            continue
-        header = _read_header(files[0])
-        modality = _header_value(header, MODALITY_TAG) if header else ""
-        description = _header_value(header, SERIES_DESCRIPTION_TAG) if header else ""
-        series.append(SeriesInfo(uid, modality.upper(), description, len(files), folder, files))
+        if files:
+            series.append(series_info(uid, folder, files))
     return series
 
 
@@ -159,63 +103,12 @@ def find_series_folders(root: str | os.PathLike[str]) -> list[Path]:
     return sorted(found)
 
 
-def choose_series(series: list[SeriesInfo], folder: Path, series_uid: str | None = None) -> SeriesInfo:
-    """Choose the series to read: the one with ``series_uid``, else the only CT series.
-
-    Args:
-        series: The series found in ``folder``.
-        folder: The folder (for messages).
-        series_uid: The series instance UID to read, or None to pick the CT series.
-
-    Returns:
-        The chosen series.
-
-    Raises:
-        InvalidInputError: If there is no series, the UID is not there, no CT
-            series, or several CT series and no UID.
-    """
-    listing = "\n".join(f"  {info.describe()}" for info in series)
-    if not series:
-        subfolders = (
-            [path.name for path in sorted(folder.iterdir()) if path.is_dir()] if folder.is_dir() else []
-        )
-        hint = (
-            f" It has subfolders ({', '.join(subfolders[:5])}{', ...' if len(subfolders) > 5 else ''}); "
-            "give one series folder, or convert them all with `thigh_convert dicom`."
-            if subfolders
-            else ""
-        )
-        raise InvalidInputError(
-            f"{folder}: no DICOM series found (no readable DICOM files in this folder).{hint}"
-        )
-    if series_uid is not None:
-        for info in series:
-            if info.uid == series_uid:
-                return info
-        raise InvalidInputError(f"{folder}: no series with UID {series_uid!r}; the folder holds:\n{listing}")
-    ct_series = [info for info in series if info.modality == CT_MODALITY]
-    if len(ct_series) == 1:
-        return ct_series[0]
-    if len(ct_series) > 1:
-        raise InvalidInputError(
-            f"{folder}: {len(ct_series)} CT series found; pass the series UID of the one to read "
-            f"(--series-uid UID):\n" + "\n".join(f"  {info.describe()}" for info in ct_series)
-        )
-    if len(series) == 1 and not series[0].modality:
-        LOGGER.warning("%s: the series has no Modality tag; reading it as CT", folder)
-        return series[0]
-    raise InvalidInputError(
-        f"{folder}: no CT series found (Modality tag 0008|0060 is not CT); the folder holds:\n{listing}\n"
-        "thighseg needs CT in Hounsfield units; pass --series-uid UID to read another series anyway."
-    )
-
-
 def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = None) -> sitk.Image:
     """Read one DICOM series of ``folder`` as a 3D image in Hounsfield units.
 
     Args:
         folder: A folder holding the series' files.
-        series_uid: Series instance UID to read; None picks the only CT series.
+        series_uid: Series instance UID to read; None chooses by :func:`choose_series`.
 
     Returns:
         The image with spacing, origin and direction from the DICOM tags; int16
@@ -235,7 +128,7 @@ def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = N
     reader.SetFileNames(list(chosen.files))
     reader.SetImageIO("GDCMImageIO")
     try:
-        with _quiet_itk():
+        with quiet_itk():
             image = reader.Execute()
     except RuntimeError as error:
         reason = _itk_reason(str(error))
@@ -287,26 +180,10 @@ def irregular_slices_note(series: SeriesInfo) -> str | None:
     """
     if len(series.files) < 3:
         return None
-    positions = []
-    normal = None
-    for file_name in series.files:
-        header = _read_header(file_name)
-        if header is None or not header.HasMetaDataKey(IMAGE_POSITION_TAG):
-            return None
-        try:
-            positions.append(
-                [float(value) for value in _header_value(header, IMAGE_POSITION_TAG).split("\\")]
-            )
-            if normal is None:
-                orientation = [
-                    float(value) for value in _header_value(header, IMAGE_ORIENTATION_TAG).split("\\")
-                ]
-                normal = np.cross(orientation[:3], orientation[3:6])
-        except (ValueError, IndexError):
-            return None
-    if normal is None or len(positions[0]) != 3:
+    geometry = series_geometry(series)
+    if geometry is None:
         return None
-    gaps = np.diff(np.asarray(positions) @ normal)
+    gaps = np.diff(geometry.positions_mm)
     mean_gap = float(np.mean(gaps))
     if not (mean_gap == 0 or np.max(np.abs(gaps - mean_gap)) > SLICE_SPACING_TOLERANCE * abs(mean_gap)):
         return None

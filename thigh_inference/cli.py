@@ -22,6 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-i", "--input", required=True, help="a CT file, a folder of them, a DICOM series folder "
                         "or a folder of series folders")  # fmt: skip
     parser.add_argument("-o", "--output", required=True, help="output folder")
+    parser.add_argument("--series-uid", metavar="UID",
+                        help="IN is a DICOM folder of several series: read this one (default: the CT volume "
+                        "of the longest coverage, localizers skipped)")  # fmt: skip
     parser.add_argument("-d", "--dataset", help="dataset the model was trained on (under THIGH_RESULTS)")
     parser.add_argument("-c", "--configuration", default="2d5", help="2d5 (default), 2d or 3d")
     parser.add_argument("-m", "--model", help="model folder THIGH_RESULTS/DATASET/CONFIG (instead of -d/-c)")
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
             overwrite=arguments.overwrite,
             num_parts=arguments.num_parts,
             part_id=arguments.part_id,
+            series_uid=arguments.series_uid,
         )
         scans = cohort_scans(options)  # before the model: refuses an OUT that holds the inputs
         backend = resolve_backend(arguments.backend, device)

@@ -21,11 +21,11 @@ import torch
 from tqdm import tqdm
 
 from thigh_common.atomic import atomic_path
-from thigh_common.image_io import read_image, reading_note
+from thigh_common.image_io import reading_note
 from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table, partial_muscles
 from thigh_inference.failures import FailureLog
-from thigh_inference.inputs import ScanInput, check_scan, find_scans
+from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
 from thigh_inference.output_guard import check_outputs_apart_from_inputs
 from thigh_inference.overlay import write_overlay
 from thigh_inference.scan_prediction import predict_scan
@@ -52,6 +52,7 @@ class PredictOptions:
     overwrite: bool = False
     num_parts: int = 1
     part_id: int = 0
+    series_uid: str | None = None
 
 
 def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) -> None:
@@ -63,7 +64,7 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
     """Predict one scan and write its outputs; return the seconds spent per step."""
     out = options.output_folder
     started = time.perf_counter()
-    image = read_image(scan.path)
+    image = read_scan(scan)
     check_scan(image, scan.case_id)
     seconds = {"reading": time.perf_counter() - started}
     prediction = predict_scan(
@@ -117,11 +118,11 @@ def cohort_scans(options: PredictOptions) -> list[ScanInput]:
         The scans of part ``options.part_id``, sorted by case id.
 
     Raises:
-        InvalidInputError: If IN holds no scans, or OUT holds an input (an output must never
-            replace an input).
+        InvalidInputError: If IN holds no scans, ``--series-uid`` names no series of IN, or OUT
+            holds an input (an output must never replace an input).
         ThighSegError: If OUT is a file, or cannot be written or created.
     """
-    scans = find_scans(options.input_path)
+    scans = find_scans(options.input_path, options.series_uid)
     check_outputs_apart_from_inputs(options.input_path, scans, options.output_folder)
     check_output_folder(options.output_folder, "-o")
     return select_part(scans, options.num_parts, options.part_id)

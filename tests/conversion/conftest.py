@@ -73,8 +73,12 @@ def write_dicom_series(
     modality: str = "CT",
     description: str = "synthetic",
     prefix: str = "slice",
+    image_type: str | None = None,
 ) -> sitk.Image:
-    """Write ``hu_zyx`` as a DICOM series, one file per slice; return the reference image (HU, geometry)."""
+    """Write ``hu_zyx`` as a DICOM series, one file per slice; return the reference image (HU, geometry).
+
+    ``image_type`` is written as ImageType (0008|0008), e.g. ``"ORIGINAL\\PRIMARY\\LOCALIZER"``.
+    """
     hu_zyx = ct_array() if hu_zyx is None else hu_zyx
     # GDCM applies the inverse rescale on writing: files store HU - intercept, with the rescale tags.
     image = to_image(hu_zyx.astype(np.int16), spacing, origin, direction)
@@ -102,6 +106,8 @@ def write_dicom_series(
             "0028|1052": str(RESCALE_INTERCEPT),
             "0028|1053": "1",
         }
+        if image_type is not None:
+            tags["0008|0008"] = image_type
         for tag, value in tags.items():
             slice_image.SetMetaData(tag, value)
         # File names in reverse slice order: the reader must sort by position, not by name.

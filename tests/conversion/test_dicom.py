@@ -79,9 +79,9 @@ def test_two_ct_series_in_one_folder_list_both(tmp_path, synth):
     with pytest.raises(InvalidInputError) as error:
         read_dicom_series(folder)
     message = str(error.value)
-    assert "2 CT series" in message and "--series-uid" in message
-    assert "1.2.3.4.1" in message and "soft tissue" in message and "12 files" in message
-    assert "1.2.3.4.2" in message and "bone kernel" in message
+    assert "2 CT series could be the thigh scan" in message and "--series-uid UID" in message
+    assert "  1.2.3.4.1 'soft tissue': 12 slices, 2.5 mm thick, 27.5 mm axial coverage" in message
+    assert "  1.2.3.4.2 'bone kernel': 12 slices, 2.5 mm thick, 27.5 mm axial coverage" in message
     chosen = read_dicom_series(folder, series_uid="1.2.3.4.2")
     assert chosen.GetSize() == (16, 20, 12)
 

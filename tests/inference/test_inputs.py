@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,10 @@ from support.dicom_series import write_ct_series
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import read_image, write_image
-from thigh_inference.inputs import ScanInput, check_scan, find_scans
+from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
+
+SERIES_UID = "1.2.826.0.1.3680043.2.1125.7.1"  # write_ct_series' default
+LOCALIZER = "ORIGINAL\\PRIMARY\\LOCALIZER"
 
 
 def _ct(shape=(4, 6, 5)) -> sitk.Image:
@@ -40,7 +44,7 @@ def test_folder_of_mixed_formats_sorted_and_ignores_other_files(tmp_path):
 def test_dicom_series_folder_is_named_after_itself_and_readable(tmp_path):
     reference = write_ct_series(tmp_path / "scan_42")
     scans = find_scans(tmp_path / "scan_42")
-    assert scans == [ScanInput("scan_42", tmp_path / "scan_42", "dicom")]
+    assert scans == [ScanInput("scan_42", tmp_path / "scan_42", "dicom", SERIES_UID)]
     image = read_image(scans[0].path)
     np.testing.assert_array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(reference))
     check_scan(image, "scan_42")
@@ -53,6 +57,101 @@ def test_folder_of_series_folders_joins_the_path_below_in(tmp_path):
     scans = find_scans(tmp_path)
     assert [(s.case_id, s.kind) for s in scans] == [("p0", "file"), ("p1_ct", "dicom"), ("p2_ct", "dicom")]
     assert scans[1].path == tmp_path / "p1" / "ct"
+
+
+def _thigh_series(folder: Path, uid: str = "1.2.3.20.1", description: str = "thighs", seed: int = 200):
+    array = np.full((4, 10, 8), -1000, np.int16)
+    array[:, 2:-2, 2:-2] = seed
+    return write_ct_series(folder, array, series_uid=uid, description=description, prefix=description)
+
+
+def _topogram(folder: Path) -> None:
+    array = np.full((1, 10, 8), -1000, np.int16)
+    write_ct_series(folder, array, series_uid="1.2.3.20.9", description="Topogram", image_type=LOCALIZER,
+                    prefix="topo")  # fmt: skip
+
+
+def test_localizer_beside_the_series_is_skipped_and_the_choice_logged(tmp_path, caplog):
+    reference = _thigh_series(tmp_path / "study")
+    _topogram(tmp_path / "study")
+    with caplog.at_level(logging.INFO):
+        (scan,) = find_scans(tmp_path / "study")
+    assert scan == ScanInput("study", tmp_path / "study", "dicom", "1.2.3.20.1")
+    assert "reading series 1.2.3.20.1 'thighs': 4 slices, 2.5 mm thick, 7.5 mm axial coverage" in caplog.text
+    assert "1.2.3.20.9 'Topogram': 1 slice, 2.5 mm thick: a localizer (ImageType ORIGINAL" in caplog.text
+    image = read_scan(scan)
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(image), sitk.GetArrayFromImage(reference))
+
+
+def test_two_similar_series_are_refused_before_reading_with_both_listed(tmp_path):
+    _thigh_series(tmp_path / "study", "1.2.3.20.1", "soft")
+    _thigh_series(tmp_path / "study", "1.2.3.20.2", "bone", seed=900)
+    with pytest.raises(InvalidInputError) as caught:
+        find_scans(tmp_path / "study")
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'study'}: 2 CT series could be the thigh scan")
+    assert "pass the series UID of the one to read with --series-uid UID" in message
+    assert "  1.2.3.20.1 'soft': 4 slices, 2.5 mm thick, 7.5 mm axial coverage" in message
+    assert "  1.2.3.20.2 'bone': 4 slices, 2.5 mm thick, 7.5 mm axial coverage" in message
+
+
+def test_series_uid_picks_one_of_several(tmp_path, caplog):
+    _thigh_series(tmp_path / "study", "1.2.3.20.1", "soft")
+    bone = _thigh_series(tmp_path / "study", "1.2.3.20.2", "bone", seed=900)
+    with caplog.at_level(logging.INFO):
+        (scan,) = find_scans(tmp_path / "study", series_uid="1.2.3.20.2")
+    assert scan.series_uid == "1.2.3.20.2"
+    assert "reading series 1.2.3.20.2 [CT] 'bone', 4 files, 2.5 mm thick (--series-uid)" in caplog.text
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(read_scan(scan)), sitk.GetArrayFromImage(bone))
+
+
+def test_in_a_folder_of_series_folders_each_is_chosen_when_read(tmp_path):
+    _thigh_series(tmp_path / "p1", "1.2.3.20.1", "soft")
+    _thigh_series(tmp_path / "p1", "1.2.3.20.2", "bone")
+    _thigh_series(tmp_path / "p2", "1.2.3.20.3", "thighs")
+    _topogram(tmp_path / "p2")
+    scans = find_scans(tmp_path)
+    assert [(scan.case_id, scan.series_uid) for scan in scans] == [("p1", None), ("p2", None)]
+    assert read_scan(scans[1]).GetSize() == (8, 10, 4)
+    with pytest.raises(InvalidInputError, match="p1: 2 CT series could be the thigh scan"):
+        read_scan(scans[0])
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (
+            "unknown",
+            "study: no series with UID '9.9.9'; the folder holds:\n"
+            "  1.2.3.20.1 [CT] 'thighs', 4 files, 2.5 mm thick\n"
+            "  1.2.3.20.9 [CT] 'Topogram', 1 file, 2.5 mm thick\n"
+            "Pass one of these UIDs with --series-uid.",
+        ),
+        (
+            "two_folders",
+            ": --series-uid picks a series in one DICOM folder, but IN holds 0 image file(s) and 2 DICOM "
+            "series folder(s); give the folder that holds the series with -i",
+        ),
+        (
+            "image_file",
+            "scan.nii.gz: --series-uid picks a series in one DICOM folder, but IN holds 1 image file(s) and 0",
+        ),
+    ],
+)
+def test_bad_series_uid_says_what_is_there(tmp_path, setup, expected):
+    _thigh_series(tmp_path / "study")
+    _topogram(tmp_path / "study")
+    path = tmp_path / "study"
+    if setup == "two_folders":
+        _thigh_series(tmp_path / "other")
+        path = tmp_path
+    elif setup == "image_file":
+        write_image(_ct(), tmp_path / "scan.nii.gz")
+        path = tmp_path / "scan.nii.gz"
+    with pytest.raises(InvalidInputError) as caught:
+        find_scans(path, series_uid="9.9.9")
+    assert str(caught.value).startswith(str(path))
+    assert expected in str(caught.value)
 
 
 def test_duplicate_case_ids_are_listed(tmp_path):

@@ -14,8 +14,14 @@ def write_ct_series(
     spacing=(0.8, 0.9, 2.5),
     origin=(-100.0, 50.0, 300.0),
     series_uid: str = "1.2.826.0.1.3680043.2.1125.7.1",
+    description: str = "synthetic",
+    image_type: str = "ORIGINAL\\PRIMARY\\AXIAL",
+    prefix: str = "slice",
 ) -> sitk.Image:
-    """Write ``hu_zyx`` (default: air around a bone-like block, 4 x 10 x 8) as a CT series; return the image."""
+    """Write ``hu_zyx`` (default: air around a bone-like block, 4 x 10 x 8) as a CT series; return the image.
+
+    Axial slices; ``prefix`` starts the file names, so several series can share a folder.
+    """
     if hu_zyx is None:
         hu_zyx = np.full((4, 10, 8), -1000, np.int16)
         hu_zyx[:, 2:-2, 2:-2] = 200
@@ -31,16 +37,19 @@ def write_ct_series(
         tags = {
             "0008|0016": "1.2.840.10008.5.1.4.1.1.2",
             "0008|0018": f"{series_uid}.{index + 1}",
+            "0008|0008": image_type,
             "0008|0060": "CT",
+            "0008|103e": description,
             "0020|000d": f"{series_uid}.999",
             "0020|000e": series_uid,
             "0020|0013": str(index + 1),
             "0020|0032": "\\".join(f"{value:.6f}" for value in position),
             "0020|0037": "1\\0\\0\\0\\1\\0",
             "0028|0030": f"{spacing[1]:.6f}\\{spacing[0]:.6f}",
+            "0018|0050": f"{spacing[2]:.6f}",
         }
         for tag, value in tags.items():
             slice_image.SetMetaData(tag, value)
-        writer.SetFileName(str(folder / f"slice_{index:03d}.dcm"))
+        writer.SetFileName(str(folder / f"{prefix}_{index:03d}.dcm"))
         writer.Execute(slice_image)
     return image

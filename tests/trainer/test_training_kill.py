@@ -38,12 +38,12 @@ def start_training(results: Path, *extra: str) -> subprocess.Popen:
 
 
 def finish(process: subprocess.Popen) -> str:
-    _, stderr = process.communicate(timeout=300)
+    _, stderr = process.communicate(timeout=900)
     assert process.returncode == 0, stderr
     return stderr
 
 
-def wait_for(path: Path, process: subprocess.Popen, timeout: float = 120.0) -> None:
+def wait_for(path: Path, process: subprocess.Popen, timeout: float = 900.0) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert process.poll() is None, process.communicate()[1]

@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--overwrite", action="store_true", help="redo scans whose outputs exist")
     parser.add_argument("--num-parts", type=int, default=1, help="split the cohort into N parts")
     parser.add_argument("--part-id", type=int, default=0, help="which part (0..N-1) this run predicts")
+    parser.add_argument("--scan-timeout-minutes", type=float,
+                        help="predict each scan in a worker process and give up on a scan after this many "
+                        "minutes (it is reported as failed, the cohort goes on; a scan whose process runs out "
+                        "of memory is reported too); default: no limit, all in this process")  # fmt: skip
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return parser
 
@@ -85,11 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from thigh_inference.backends import check_int8, resolve_backend
         from thigh_inference.predict_run import PredictOptions, cohort_scans, predict_cohort
+        from thigh_inference.scan_process import ModelSource, check_scan_timeout
         from thigh_inference.sharding import check_part
-        from thigh_inference.trained_model import load_model
         from thigh_trainer.training.precision import mixed_precision_by_default, resolve_device
 
         check_part(arguments.num_parts, arguments.part_id)
+        check_scan_timeout(arguments.scan_timeout_minutes)
         device = resolve_device(arguments.device)
         options = PredictOptions(
             input_path=Path(arguments.input),
@@ -103,11 +108,13 @@ def main(argv: list[str] | None = None) -> int:
             num_parts=arguments.num_parts,
             part_id=arguments.part_id,
             series_uid=arguments.series_uid,
+            scan_timeout_minutes=arguments.scan_timeout_minutes,
         )
         scans = cohort_scans(options)  # before the model: refuses an OUT that holds the inputs
         backend = resolve_backend(arguments.backend, device)
         check_int8(arguments.int8, backend)
-        model = load_model(_model_folder(arguments), arguments.folds, device, backend, arguments.int8)
+        source = ModelSource(_model_folder(arguments), arguments.folds, device, backend, arguments.int8)
+        model = source if options.scan_timeout_minutes else source.load()  # with a limit, the worker loads it
         failures = predict_cohort(model, options, scans)
         if failures.exit_code:
             print(failures.report(), file=sys.stderr)

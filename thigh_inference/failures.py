@@ -43,8 +43,19 @@ class Failure:
     user_error: bool
 
 
+class FailedInWorker(Exception):  # noqa: N818 - it stands for the worker's exception
+    """A scan's failure in a worker process, carried to the parent as its description."""
+
+    def __init__(self, reason: str, user_error: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.user_error = user_error
+
+
 def describe_error(error: BaseException) -> str:
     """The reason shown for ``error``: a user error's message, else its type and message."""
+    if isinstance(error, FailedInWorker):
+        return error.reason
     if isinstance(error, ThighSegError):
         return str(error)
     message = str(error) or "(no message)"
@@ -60,11 +71,13 @@ class FailureLog:
 
     def record(self, case_id: str, error: Exception) -> None:
         """Record that ``case_id`` failed with ``error`` and log it (traceback at debug level if unexpected)."""
-        user_error = isinstance(error, ThighSegError)
+        user_error = (
+            error.user_error if isinstance(error, FailedInWorker) else isinstance(error, ThighSegError)
+        )
         failure = Failure(case_id, describe_error(error), user_error)
         self.failures.append(failure)
         logger.error("%s: failed: %s", case_id, failure.reason)
-        if not user_error:
+        if not user_error and not isinstance(error, FailedInWorker):  # the worker logged its traceback
             logger.debug("%s: traceback", case_id, exc_info=(type(error), error, error.__traceback__))
 
     def record_success(self, case_id: str) -> None:

@@ -4,13 +4,19 @@ Per scan ``CASE`` in ``OUT``: ``CASE.nii.gz`` (uint8 labels on the scan's grid),
 ``CASE_muscles.csv``, ``CASE_overlay.png`` and, with ``--save-probabilities``,
 ``CASE_probabilities.npz``. Once per run: ``summary.csv`` over every case table in
 ``OUT``, ``labels.ctbl`` (3D Slicer) and ``labels_itksnap.txt``. Every file is written
-atomically; the label map is written last, so its presence marks a finished scan.
+atomically; the label map is written last, so its presence marks a finished scan: a run
+killed at any moment and started again skips the finished scans, redoes the one it was
+killed in (removing the hidden temporary files it left) and goes on.
+
+With ``scan_timeout_minutes`` each scan is predicted in a worker process
+(:mod:`thigh_inference.scan_process`) under that time limit; otherwise in this process.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +26,7 @@ import SimpleITK as sitk
 import torch
 from tqdm import tqdm
 
-from thigh_common.atomic import atomic_path
+from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.image_io import reading_note
 from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table, partial_muscles
@@ -29,6 +35,7 @@ from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
 from thigh_inference.output_guard import check_outputs_apart_from_inputs
 from thigh_inference.overlay import write_overlay
 from thigh_inference.scan_prediction import predict_scan
+from thigh_inference.scan_process import ModelSource, PredictFunction, ScanWorker
 from thigh_inference.sharding import select_part
 from thigh_inference.trained_model import TrainedModel
 
@@ -53,11 +60,19 @@ class PredictOptions:
     num_parts: int = 1
     part_id: int = 0
     series_uid: str | None = None
+    scan_timeout_minutes: float | None = None
 
 
 def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) -> None:
     with atomic_path(path) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **leg_probabilities)
+
+
+def output_names(case_id: str) -> tuple[str, ...]:
+    """The files ``thigh_predict`` may write for one scan."""
+    return (
+        f"{case_id}.nii.gz", f"{case_id}{TABLE_SUFFIX}", f"{case_id}_overlay.png", f"{case_id}_probabilities.npz",
+    )  # fmt: skip
 
 
 def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -> dict[str, float]:
@@ -129,32 +144,55 @@ def cohort_scans(options: PredictOptions) -> list[ScanInput]:
 
 
 def predict_cohort(
-    model: TrainedModel, options: PredictOptions, scans: list[ScanInput] | None = None
+    model: TrainedModel | ModelSource,
+    options: PredictOptions,
+    scans: list[ScanInput] | None = None,
+    predict: PredictFunction = predict_one,
 ) -> FailureLog:
     """Predict every scan of this part of the cohort; failures are collected, not raised.
 
     Args:
-        model: The trained model.
+        model: The trained model, or where to load it from (loaded here, or by the worker
+            process with ``options.scan_timeout_minutes``).
         options: What ``thigh_predict`` was asked to do.
         scans: The scans from :func:`cohort_scans`; found and checked here when None.
+        predict: What predicts one scan and writes its outputs (a module-level function, as it
+            is pickled for the worker process).
 
     Returns:
         The scans that succeeded and those that failed, with their reasons.
+
+    Raises:
+        InvalidInputError: If the model cannot be loaded.
     """
     if scans is None:
         scans = cohort_scans(options)
-    options.output_folder.mkdir(parents=True, exist_ok=True)
-    todo = [
-        s for s in scans if options.overwrite or not (options.output_folder / f"{s.case_id}.nii.gz").exists()
-    ]
+    out = options.output_folder
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [s for s in scans if options.overwrite or not (out / f"{s.case_id}.nii.gz").exists()]
     if len(todo) < len(scans):
         logger.info("skipping %d scan(s) with outputs already in %s (--overwrite redoes them)",
-                    len(scans) - len(todo), options.output_folder)  # fmt: skip
+                    len(scans) - len(todo), out)  # fmt: skip
+    for scan in todo:  # files half-written by a run that was killed (other parts' scans untouched)
+        for path in remove_stale_temporaries(out, output_names(scan.case_id)):
+            logger.info("removed %s, left half-written by a run that was killed", path.name)
     failures = FailureLog()
-    for scan in tqdm(todo, desc="scans", unit="scan", disable=None):
+    if options.scan_timeout_minutes is None:
+        loaded = model.load() if isinstance(model, ModelSource) else model
+        _predict_each(todo, lambda scan: predict(scan, loaded, options), failures)
+    else:
+        if not isinstance(model, ModelSource):
+            raise TypeError("a time limit per scan needs a ModelSource: the worker process loads the model")
+        with ScanWorker(model, options, 60.0 * options.scan_timeout_minutes, predict) as worker:
+            _predict_each(todo, worker.predict, failures)
+    write_cohort_files(out)
+    return failures
+
+
+def _predict_each(scans: list[ScanInput], predict: Callable[[ScanInput], dict[str, float]],
+                  failures: FailureLog) -> None:  # fmt: skip
+    for scan in tqdm(scans, desc="scans", unit="scan", disable=None):
         with failures.guard(scan.case_id):
-            seconds = predict_one(scan, model, options)
+            seconds = predict(scan)
             breakdown = ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items())
             logger.info("%s: done in %.1f s (%s)", scan.case_id, sum(seconds.values()), breakdown)
-    write_cohort_files(options.output_folder)
-    return failures

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from thigh_common.atomic import atomic_path, write_json_atomic
+from thigh_common.atomic import atomic_path, remove_stale_temporaries, write_json_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.paths import resolve_raw_dataset, working_folder
 
@@ -67,3 +67,30 @@ def test_written_file_gets_ordinary_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_stale_temporaries_of_killed_writers_are_removed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom thigh_common.atomic import atomic_path\n"
+        "with atomic_path(sys.argv[1]) as temporary:\n"
+        "    temporary.write_text('half')\n    print('writing', flush=True)\n    sys.stdin.read()\n"
+    )
+    for name in ("case_1.nii.gz", "case_10.nii.gz", "progress.csv"):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path / name)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert writer.stdout.readline() == "writing\n"
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.communicate()
+    (tmp_path / "case_1.nii.gz").write_text("finished")
+    leftovers = sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("."))
+    assert len(leftovers) == 3 and all(".part." in name for name in leftovers)
+    assert [p.name for p in remove_stale_temporaries(tmp_path, ["case_1.nii.gz"])] == [leftovers[0]]
+    assert len(remove_stale_temporaries(tmp_path)) == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["case_1.nii.gz"]

@@ -173,3 +173,30 @@ def test_resume_from_a_damaged_checkpoint_is_refused(tmp_path: Path, caplog) -> 
     assert main([*arguments, "--epochs", "2", "--iterations", "1", "--workers", "0", "--resume"]) == 2
     assert f"checkpoint {latest} is damaged (" in caplog.text
     assert "delete it to start over, or restore a copy" in caplog.text
+
+
+def test_a_run_stopped_after_its_first_checkpoint_write_resumes_to_the_same_files(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Whatever a killed run wrote last, the resumed run ends with the uninterrupted run's checkpoints."""
+    from thigh_trainer.training import checkpoint
+
+    uninterrupted = tmp_path / "whole"
+    train_fold(options(uninterrupted, epochs=1, iterations=1))
+    save = checkpoint.save_checkpoint
+
+    def stop_after_one_write(path, content) -> None:
+        save(path, content)
+        raise SimulatedKillError(path)
+
+    interrupted = tmp_path / "interrupted"
+    monkeypatch.setattr(checkpoint, "save_checkpoint", stop_after_one_write)
+    with pytest.raises(SimulatedKillError):
+        train_fold(options(interrupted, epochs=1, iterations=1))
+    monkeypatch.setattr(checkpoint, "save_checkpoint", save)
+    train_fold(options(interrupted, epochs=1, iterations=1, resume=True))
+    for name in (LATEST, BEST, FINAL):
+        resumed, reference = axial_folder(interrupted) / name, axial_folder(uninterrupted) / name
+        assert reference.is_file() and resumed.is_file(), name
+        assert load_checkpoint(resumed)["best_metric"] == load_checkpoint(reference)["best_metric"]
+        assert_same_weights(weights(resumed), weights(reference))

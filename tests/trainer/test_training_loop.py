@@ -184,6 +184,18 @@ def test_progress_log_keeps_earlier_rows_on_resume(tmp_path: Path) -> None:
     assert resumed.records[1].mean_dice == pytest.approx(0.5)
 
 
+def test_progress_rows_read_back_on_resume_are_written_unchanged(tmp_path: Path) -> None:
+    from thigh_trainer.training.progress_log import EpochRecord
+
+    log = ProgressLog(tmp_path, num_classes=4)
+    # the mean of these Dice values (0.01000173) rounds up, that of the rounded values (0.01000133) down
+    log.add(EpochRecord(0, 0.123456789, 0.9, (0.0100014, 0.0100014, 0.0100024), 1.23456789e-4, 2.0))
+    written = (tmp_path / "progress.csv").read_text()
+    resumed = ProgressLog(tmp_path, num_classes=4, resume_epoch=1)
+    resumed.write_table()
+    assert (tmp_path / "progress.csv").read_text() == written
+
+
 @pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp32")])
 def test_auto_precision_on_the_cpu_follows_native_bf16(monkeypatch, native: bool, expected: str) -> None:
     from thigh_trainer.training import precision

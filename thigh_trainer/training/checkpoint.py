@@ -4,7 +4,8 @@ A checkpoint is a ``torch.save`` dictionary with the network, optimiser, schedul
 gradient-scaler states, the epochs completed, the best validation metric, the random
 number generator states and the hash of the plans it was trained with. It is written to
 a temporary file and renamed, so a crash never leaves half a checkpoint under the final
-name; a file that cannot be read anyway raises :class:`CheckpointError` rather than
+name (a kill while writing leaves the previous checkpoint, and a hidden temporary file that
+:func:`remove_leftovers` deletes on resume); a file that cannot be read anyway raises :class:`CheckpointError` rather than
 starting the training over.
 
 Example:
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from thigh_common.atomic import atomic_path
+from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.errors import ThighSegError
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,17 @@ def save_checkpoint(path: str | os.PathLike[str], content: dict[str, Any]) -> No
     """Write ``content`` to ``path`` atomically (temporary file beside it, then ``os.replace``)."""
     with atomic_path(path) as temporary:
         torch.save(content, temporary)
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete the temporary files a killed run left in a network's ``folder``.
+
+    A run killed while writing a checkpoint (or a progress file) leaves the previous one under
+    the final name and its half-written successor under a hidden temporary name (as large as a
+    checkpoint); the resuming run calls this before it starts. The folder belongs to one run.
+    """
+    for path in remove_stale_temporaries(folder):
+        logger.info("removed %s, left half-written by a run that was killed", path.name)
 
 
 def load_checkpoint(

@@ -7,7 +7,9 @@ files and ``checkpoint_latest.pt``, and ``checkpoint_best.pt`` when the validati
 Dice improved. The deadline is checked after every iteration: when it passes, the epoch
 ends there (a partial epoch, its iteration count logged), the network is scored and saved
 as usual, and training stops. After the last epoch, or the one the deadline cut, it
-writes ``checkpoint_final.pt``. An epoch that runs longer than a minute logs its progress.
+writes ``checkpoint_final.pt``. ``checkpoint_best.pt`` is written before ``checkpoint_latest.pt``,
+so a run killed between the two (SIGKILL, out of memory) redoes that epoch on ``--resume``
+and ends with the same files as an uninterrupted run. An epoch that runs longer than a minute logs its progress.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
     scaler = precision.scaler()
     start_epoch, best = 0, -math.inf
     latest = job.folder / ckpt.LATEST
+    if context.is_main:
+        ckpt.remove_leftovers(job.folder)
     if job.resume and latest.is_file():
         content = ckpt.load_checkpoint(latest, map_location=device)
         ckpt.check_plans_hash(latest, content, job.plans_sha1)
@@ -216,9 +220,9 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
                 )  # fmt: skip
                 log.add(record)
                 content = training_state(network, optimizer, scheduler, scaler, epoch + 1, best, job)
-                ckpt.save_checkpoint(latest, content)
-                if improved:
+                if improved:  # before latest: a kill between the two redoes this epoch, and its best
                     ckpt.save_checkpoint(job.folder / ckpt.BEST, content)
+                ckpt.save_checkpoint(latest, content)
             completed, last_iterations = epoch + 1, outcome.iterations
             if runtime.on_epoch_end is not None:
                 runtime.on_epoch_end(record)

@@ -123,8 +123,10 @@ class ProgressLog:
         writer.writerow(self.header)
         for r in self.records:
             dice = [_number(value) for value in r.dice]
+            # the mean of the written values, so that rows read back on resume are written unchanged
+            written = EpochRecord(r.epoch, r.train_loss, r.val_loss, tuple(map(float, dice)), r.lr, r.seconds)
             writer.writerow(
-                [r.epoch, _number(r.train_loss), _number(r.val_loss), *dice, _number(r.mean_dice)]
+                [r.epoch, _number(r.train_loss), _number(r.val_loss), *dice, _number(written.mean_dice)]
                 + [f"{r.lr:.6g}", f"{r.seconds:.2f}"]
             )
         write_text_atomic(buffer.getvalue(), self.folder / CSV_FILE)

@@ -2,9 +2,9 @@
 
 A part is evaluated only at the slab points inside its bounding box. The
 renderer unions its skin envelope with the body, paints its soft tissues
-before the thigh muscles (so a thigh it touches keeps its labels) and its bones
-after the leg bones. Every voxel inside a part's tissues or bones is
-background (label 0).
+before the thigh muscles (so a thigh it touches keeps its muscle and labels;
+soft tissue outside the thighs is background anyway) and its bones after the
+leg bones (a voxel within one voxel of a part's bone is background, label 0).
 """
 
 from __future__ import annotations

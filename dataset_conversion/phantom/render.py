@@ -130,7 +130,6 @@ class Scene:
             for distance, value in part.tissues(px_, py_, pz_):
                 f = sdf.fraction(distance, h)
                 hu[idx] = hu[idx] * (1 - f) + value * f
-                nolabel[idx[distance < 0.5 * h]] = True
         table_gap = y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel()
         for frame, (idx, u, v, w) in zip(self.frames, legs, strict=True):
             self._paint_leg(frame, idx, u, v, w, table_gap[idx], hu, labels, nolabel)

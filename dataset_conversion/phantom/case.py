@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,6 +12,7 @@ import SimpleITK as sitk
 from tqdm import tqdm
 
 from dataset_conversion.phantom import GENERATOR_VERSION
+from dataset_conversion.phantom.conditions.registry import ActiveConditions
 from dataset_conversion.phantom.grid import GridSpec, make_grid
 from dataset_conversion.phantom.imaging import image_slab, psf_sigma_voxels
 from dataset_conversion.phantom.leg_frame import LegFrame
@@ -113,6 +115,7 @@ def generate_case(
     legs: str = "both",
     keep_arrays: bool = False,
     progress: bool = False,
+    conditions: Sequence[str] = (),
 ) -> PhantomCase:
     """Generate case ``index`` of the dataset with ``seed``.
 
@@ -124,18 +127,21 @@ def generate_case(
         legs: ``both``, ``left`` or ``right``.
         keep_arrays: Keep the clean HU volume and bone mask (for tests).
         progress: Show a progress bar over slabs.
+        conditions: Clinical conditions, ``NAME`` or ``NAME=VALUE`` (see
+            :mod:`~dataset_conversion.phantom.conditions`); none gives the default phantom.
 
     Returns:
         The case.
     """
     rng = case_rng(seed, index)
     sides = LEG_CHOICES[legs]
-    subject = separate_legs(sample_subject(rng, sides))
+    active = ActiveConditions(conditions, seed, index, sides)
+    subject = separate_legs(active.subject(sample_subject(rng, sides)))
     frames = [LegFrame(leg) for leg in subject.legs]
     subject = place_table(subject, resting_extent(subject, frames))
-    z_range, y_range = _field_of_view(subject, frames)
-    grid = make_grid(size, rng, z_range, y_range, sides)
-    scene = Scene(subject, grid)
+    z_range, y_range = active.field_of_view(subject, frames, *_field_of_view(subject, frames))
+    grid = active.grid(make_grid(size, rng, z_range, y_range, sides), subject, frames)
+    scene = Scene(subject, grid, active.parts(subject, frames))
     nz, ny, nx = grid.shape
     step = max(1, SLAB_VOXELS // (ny * nx))
     clean = np.empty(grid.shape, np.float32)
@@ -145,12 +151,16 @@ def generate_case(
     for k0 in tqdm(starts, desc=f"render case {index}", unit="slab", disable=not progress, leave=False):
         slab = scene.render(k0, min(k0 + step, nz))
         clean[k0 : k0 + step], labels[k0 : k0 + step], bone[k0 : k0 + step] = slab.hu, slab.labels, slab.bone
+    active.clean(clean, grid)
     psf = psf_sigma_voxels(subject.psf_mm, grid.spacing)
     image = np.empty(grid.shape, np.int16)
     for k0 in starts:
         k1 = min(k0 + step, nz)
         image[k0:k1] = image_slab(clean, k0, k1, psf, subject.noise_sigma, (int(seed), int(index)))
+    active.image(image, labels, grid)
     truth = describe_truth(seed, index, size, layout, legs, subject, frames, grid)
+    if active:
+        truth["conditions"] = active.record()
     return PhantomCase(
         image=to_image(image, grid.spacing, grid.origin, layout),
         label=to_image(labels, grid.spacing, grid.origin, layout),

@@ -2,6 +2,7 @@
 
 Example:
     thigh_synth -o /tmp/Dataset900_Phantom -n 4 --seed 0 --size small --preview
+    thigh_synth -o /tmp/Dataset901_Hard -n 4 --size tiny --condition metal=nail,circle --condition arms
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="direction matrices of the written images; mixed cycles identity, flip, permute",
     )
     parser.add_argument("--legs", choices=LEG_CHOICES, default="both", help="legs in the field of view")
+    parser.add_argument(
+        "--condition",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE][,...]",
+        help="clinical condition(s), repeatable or comma-separated, off by default: "
+        "circle[=-2048|-3024|dicom0], truncation[=distal|proximal|x], thick-slices, low-dose, "
+        "whole-body, arms[=beside|on], metal[=stem|nail]; "
+        "without a value one is drawn per case (see documentation/thigh_synth.md)",
+    )
     parser.add_argument("--start-index", type=int, default=0, help="index of the first case (default 0)")
     parser.add_argument("--overwrite", action="store_true", help="replace cases already in the folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -64,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             start_index=args.start_index,
             preview=args.preview,
             overwrite=args.overwrite,
+            conditions=tuple(args.condition),
         )
         start = time.perf_counter()
         names = write_dataset(request)

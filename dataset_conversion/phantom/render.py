@@ -9,6 +9,7 @@ mostly muscle, and never within one voxel of bone nor on a vessel.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,7 @@ from dataset_conversion.phantom.bones import BoneField, leg_bones
 from dataset_conversion.phantom.grid import GridSpec
 from dataset_conversion.phantom.leg_frame import T_MAX, T_MIN, LegFrame
 from dataset_conversion.phantom.parameters import SubjectParams
+from dataset_conversion.phantom.parts import Part
 from dataset_conversion.phantom.pelvis import PELVIS_BOTTOM, pelvis_bones, pelvis_muscles, pelvis_organs
 
 TABLE_THICKNESS = 35.0
@@ -38,17 +40,36 @@ class Slab:
     bone: np.ndarray
 
 
+def trunk_radii(subject: SubjectParams) -> tuple[float, float, float]:
+    """Half axes ``(rx, ry)`` of the trunk's skin ellipse and the world y of its centre."""
+    fat = subject.fat_thickness
+    return (
+        subject.hip_half_width + 75.0 * subject.scale + fat,
+        105.0 * subject.scale + fat,
+        15.0 * subject.scale,
+    )
+
+
+def trunk_distance(subject: SubjectParams, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Signed distance to the trunk (lower abdomen, pelvis, buttocks); it ends at the crotch."""
+    rx, ry, centre_y = trunk_radii(subject)
+    distance = sdf.ellipse_radial(x, y - np.float32(centre_y), np.float32(rx), np.float32(ry))
+    return distance + 1.5 * np.maximum(-subject.crotch_depth - z, 0.0)
+
+
 class Scene:
     """A subject placed on a grid, ready to render slab by slab.
 
     Args:
         subject: The subject's parameters.
         grid: The canonical grid.
+        parts: Extra parts that conditions add (arms, implants, ...); see :mod:`~dataset_conversion.phantom.parts`.
     """
 
-    def __init__(self, subject: SubjectParams, grid: GridSpec):
+    def __init__(self, subject: SubjectParams, grid: GridSpec, parts: Sequence[Part] = ()):
         self.subject = subject
         self.grid = grid
+        self.parts = list(parts)
         self.frames = [LegFrame(leg) for leg in subject.legs]
         self.voxel = float(min(grid.spacing[0], grid.spacing[1]))
         x, y = grid.axis(0), grid.axis(1)
@@ -82,9 +103,15 @@ class Scene:
         nolabel = np.zeros(hu.shape, bool)
 
         legs = [self._leg_points(frame, x, y, zz) for frame in self.frames]
+        extras = [(part, part.select(x, y, zz)) for part in self.parts]
+        extras = [(part, idx, x[idx], y[idx], zz[idx]) for part, idx in extras if idx.size]
         body = self._trunk(x, y, zz)
         for frame, (idx, u, v, w) in zip(self.frames, legs, strict=True):
             body[idx] = sdf.smooth_min(body[idx], self._leg_envelope(frame, u, v, w), 15.0)
+        for part, idx, px_, py_, pz_ in extras:
+            envelope = part.envelope(px_, py_, pz_)
+            if envelope is not None:
+                body[idx] = sdf.smooth_min(body[idx], envelope, part.fillet)
         body = np.maximum(body, y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel())
         f_body = sdf.fraction(body, h)
         f_fat = sdf.fraction(body + s.skin_thickness, h)
@@ -99,6 +126,10 @@ class Scene:
                 sdf.fraction(body[pelvic] + s.skin_thickness + 0.6 * s.fat_thickness, h),
             )
             hu[pelvic] = hu[pelvic] * (1 - f) + self._background_muscle_hu() * f
+        for part, idx, px_, py_, pz_ in extras:
+            for distance, value in part.tissues(px_, py_, pz_):
+                f = sdf.fraction(distance, h)
+                hu[idx] = hu[idx] * (1 - f) + value * f
         table_gap = y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel()
         for frame, (idx, u, v, w) in zip(self.frames, legs, strict=True):
             self._paint_leg(frame, idx, u, v, w, table_gap[idx], hu, labels, nolabel)
@@ -114,6 +145,9 @@ class Scene:
         if pelvic.size:
             for field in pelvis_bones(s, px, py, pz):
                 self._paint_bone(field, pelvic, hu, bone, nolabel)
+        for part, idx, px_, py_, pz_ in extras:
+            for field in part.bones(px_, py_, pz_):
+                self._paint_bone(field, idx, hu, bone, nolabel)
         labels[nolabel] = 0
         shape = (nz, ny, nx)
         return Slab(hu.reshape(shape), labels.reshape(shape), bone.reshape(shape))
@@ -123,13 +157,7 @@ class Scene:
         return float(np.mean([np.mean(leg.muscle_hu) * (1 - 1.2 * leg.fat_infiltration) for leg in legs]))
 
     def _trunk(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        """Signed distance to the trunk (lower abdomen, pelvis, buttocks); it ends at the crotch."""
-        s = self.subject
-        fat = s.fat_thickness
-        rx = s.hip_half_width + 75.0 * s.scale + fat
-        ry = 105.0 * s.scale + fat
-        distance = sdf.ellipse_radial(x, y - np.float32(15.0 * s.scale), np.float32(rx), np.float32(ry))
-        return distance + 1.5 * np.maximum(-s.crotch_depth - z, 0.0)
+        return trunk_distance(self.subject, x, y, z)
 
     def _leg_points(
         self, frame: LegFrame, x: np.ndarray, y: np.ndarray, z: np.ndarray

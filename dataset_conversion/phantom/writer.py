@@ -12,6 +12,7 @@ import SimpleITK as sitk
 from tqdm import tqdm
 
 from dataset_conversion.phantom import GENERATOR_VERSION
+from dataset_conversion.phantom.conditions.registry import parse_conditions
 from dataset_conversion.phantom.grid import check_size
 from dataset_conversion.phantom.orientation import layout_for_case
 from thigh_common.atomic import write_json_atomic
@@ -39,6 +40,8 @@ class PhantomRequest:
         start_index: Index of the first case (names ``phantom_{index:03d}``).
         preview: Write a PNG per case.
         overwrite: Replace cases already in the folder.
+        conditions: Clinical conditions, each a comma-separated list of ``NAME`` or ``NAME=VALUE``
+            (see :mod:`~dataset_conversion.phantom.conditions`); empty for the default phantom.
     """
 
     output: Path
@@ -50,6 +53,7 @@ class PhantomRequest:
     start_index: int = 0
     preview: bool = False
     overwrite: bool = False
+    conditions: tuple[str, ...] = ()
 
 
 def case_name(index: int) -> str:
@@ -69,6 +73,7 @@ def existing_cases(output: Path) -> list[Path]:
 def check_request(request: PhantomRequest) -> None:
     """Raise :class:`InvalidInputError` with a clear message for a request that cannot be met."""
     check_size(request.size)
+    parse_conditions(request.conditions)
     layout_for_case(request.directions, 0)
     if request.num_cases < 1:
         raise InvalidInputError(f"-n/--num-cases must be at least 1, got {request.num_cases}")
@@ -111,6 +116,7 @@ def write_dataset(request: PhantomRequest) -> list[str]:
     from dataset_conversion.phantom.case import generate_case
 
     check_request(request)
+    conditions = parse_conditions(request.conditions)
     output = request.output
     if request.overwrite:
         _clear(output)
@@ -122,7 +128,13 @@ def write_dataset(request: PhantomRequest) -> list[str]:
         name = case_name(index)
         layout = layout_for_case(request.directions, index)
         case = generate_case(
-            request.seed, index, request.size, layout, request.legs, progress=request.size == "clinical"
+            request.seed,
+            index,
+            request.size,
+            layout,
+            request.legs,
+            progress=request.size == "clinical",
+            conditions=conditions,
         )
         write_image(case.image, output / "imagesTr" / image_file_name(name))
         write_image(case.label, output / "labelsTr" / label_file_name(name))
@@ -141,6 +153,8 @@ def write_dataset(request: PhantomRequest) -> list[str]:
         "legs": request.legs,
         "cases": names,
     }
+    if conditions:
+        phantom["conditions"] = list(conditions)
     write_dataset_json(
         output,
         make_dataset_json(

@@ -83,3 +83,35 @@ def test_overwrite_replaces_cases(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / "labelsTr").iterdir()) == ["phantom_000.nii.gz"]
     assert json.loads((out / "dataset.json").read_text())["numTraining"] == 1
+
+
+def test_conditions_on_the_command_line(tmp_path):
+    out = tmp_path / "hard"
+    result = run(
+        "-o", out, "-n", 1, "--size", "tiny", "--condition", "circle=-3024,metal", "--condition", "low-dose"
+    )
+    assert result.returncode == 0, result.stderr
+    truth = json.loads((out / "phantom_truth" / "phantom_000.json").read_text())
+    assert set(truth["conditions"]) == {"circle", "metal", "low-dose"}
+    assert truth["conditions"]["circle"]["padding_hu"] == -3024
+    assert json.loads((out / "dataset.json").read_text())["phantom"]["conditions"] == [
+        "low-dose",
+        "metal",
+        "circle=-3024",
+    ]
+    image = sitk.GetArrayFromImage(sitk.ReadImage(str(out / "imagesTr" / "phantom_000_0000.nii.gz")))
+    assert image.min() == -3024 and image.max() == 3071
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("metal=titanium", "unknown value 'titanium' for --condition metal; expected one of stem, nail"),
+        ("armz", "unknown --condition 'armz'; expected one of"),
+    ],
+)
+def test_bad_condition_on_the_command_line(tmp_path, value, message):
+    result = run("-o", tmp_path / "x", "-n", 1, "--size", "tiny", "--condition", value)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not (tmp_path / "x").exists()

@@ -60,10 +60,10 @@ def test_default_preset_derives_from_fingerprint(default):
     assert (default.normalisation, default.mean_hu, default.std_hu) == ("zscore", 52.0, 24.0)
     assert default.crop_shape == (180, 128, 128)
     network = default.configuration("2d").network
-    assert network.features_per_stage == (32, 64, 128, 256)
+    assert network.features_per_stage == (16, 32, 64, 128, 256)
     assert (network.norm, network.activation, network.deep_supervision) == ("instance", "leaky_relu", True)
     assert default.configuration("3d").network.features_per_stage[-1] == 320
-    assert default.configuration("2d5").patch_size["coronal"] == (184, 128)  # 180 padded to the stride 8
+    assert default.configuration("2d5").patch_size["coronal"] == (192, 128)  # 180 padded to the stride 16
 
 
 def test_coarse_median_spacing_is_kept():

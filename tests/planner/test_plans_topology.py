@@ -86,8 +86,8 @@ def test_poolings_rule():
 
 def test_features_doubling_and_caps():
     net2d = make_topology([(128, 128)], DEFAULT.rule_2d, 3, 11)
-    assert net2d.features_per_stage == (32, 64, 128, 256)  # four stages, capped at 256
-    assert net2d.total_stride == (8, 8)
+    assert net2d.features_per_stage == (16, 32, 64, 128, 256)  # five stages from 16, capped at 256
+    assert net2d.total_stride == (16, 16)
     net3d = make_topology([(180, 128, 128)], DEFAULT.rule_3d, 1, 11)
     assert net3d.features_per_stage == (32, 64, 128, 256, 320, 320)
     assert net3d.total_stride == (32, 32, 32)

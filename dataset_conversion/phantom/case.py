@@ -136,7 +136,7 @@ def generate_case(
     rng = case_rng(seed, index)
     sides = LEG_CHOICES[legs]
     active = ActiveConditions(conditions, seed, index, sides)
-    subject = separate_legs(active.subject(sample_subject(rng, sides)))
+    subject = active.subject(separate_legs(sample_subject(rng, sides)))
     frames = [LegFrame(leg) for leg in subject.legs]
     subject = place_table(subject, resting_extent(subject, frames))
     z_range, y_range = active.field_of_view(subject, frames, *_field_of_view(subject, frames))

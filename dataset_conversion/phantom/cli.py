@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME[=VALUE][,...]",
         help="clinical condition(s), repeatable or comma-separated, off by default: "
         "circle[=-2048|-3024|dicom0], truncation[=distal|proximal|x], thick-slices, low-dose, "
-        "whole-body, arms[=beside|on], metal[=stem|nail]; "
+        "whole-body, knee[=bent|crossed], arms[=beside|on], metal[=stem|nail]; "
         "without a value one is drawn per case (see documentation/thigh_synth.md)",
     )
     parser.add_argument("--start-index", type=int, default=0, help="index of the first case (default 0)")

@@ -5,6 +5,13 @@ femoral head centre towards the knee centre, ``u`` lateral and ``v`` anterior
 in the perpendicular plane. They are the neutral-pose anatomy; the pose
 (abduction, flexion, internal rotation) maps them to the world. Left legs are
 mirror images of right legs (``u`` points to the patient's left).
+
+A knee pose (``knee_flexion``, ``knee_adduction``) turns the shin, everything
+beyond the plane ``w = femur_length``, about an axis through the knee pivot.
+Points on the thigh's side of that plane keep their leg coordinates exactly,
+so the thigh is unchanged; points beyond it are mapped back through the
+inverse turn, and the wedge that opens between the two planes (in front of a
+flexed knee) takes the knee's cross-section swept about the axis.
 """
 
 from __future__ import annotations
@@ -26,6 +33,19 @@ def _rotation(axis: int, angle_deg: float) -> np.ndarray:
     matrix[i, i], matrix[i, j], matrix[j, i], matrix[j, j] = c, -s, s, c
     return matrix
 
+
+def _axis_rotation(vector: np.ndarray) -> np.ndarray:
+    """Rotation matrix of a rotation vector (axis times angle in radians; Rodrigues' formula)."""
+    angle = float(np.linalg.norm(vector))
+    if angle == 0.0:
+        return np.eye(3)
+    k = np.array(vector, dtype=float) / angle
+    cross = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+    return np.eye(3) + np.sin(angle) * cross + (1.0 - np.cos(angle)) * cross @ cross
+
+
+KNEE_PIVOT_V = -6.0
+"""Anterior offset (mm x bone scale) of the knee's turning axis: through the femoral condyle centres."""
 
 COMPARTMENT_EXPONENT = 0.4
 """The compartment scales as ``(bone_scale * muscle_scale) ** COMPARTMENT_EXPONENT``."""
@@ -49,6 +69,9 @@ class LegFrame:
         knee_centre_world: Knee centre in world mm.
         shaft_top: Point of the femoral shaft axis at ``w = 0`` in leg coordinates.
         shaft_dir: Unit direction of the femoral shaft axis (towards the knee) in leg coordinates.
+        knee_pivot: Point of the knee's turning axis in leg coordinates.
+        shin_rotation: ``(3, 3)`` turn of the shin about the pivot in leg coordinates (identity by default).
+        shin_world_rotation: The same turn as a rotation of world vectors.
     """
 
     def __init__(self, params: LegParams):
@@ -78,18 +101,58 @@ class LegFrame:
         self.shaft_dir = direction / np.linalg.norm(direction)
         self.shaft_top = self.neck_base - self.shaft_dir * (self.neck_base[2] / self.shaft_dir[2])
         self.shaft_length = float(np.linalg.norm(knee - self.shaft_top))
+        self._pose_shin()
         self._build_tables()
+
+    def _pose_shin(self) -> None:
+        """Turn of the shin: flexion about ``u`` (ankle posterior), adduction about ``-v`` (ankle medial)."""
+        p = self.params
+        self.knee_pivot = np.array([0.0, KNEE_PIVOT_V * p.bone_scale, p.femur_length])
+        vector = np.deg2rad(np.array([p.knee_flexion, -p.knee_adduction, 0.0]))
+        self.knee_bent = bool(np.any(vector != 0.0))
+        self.shin_rotation = _axis_rotation(vector)
+        self.shin_world_rotation = (
+            self.leg_to_world @ self.shin_rotation @ self.to_leg if self.knee_bent else np.eye(3)
+        )
+        axis = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        self._knee_axis = axis
+        self._knee_towards = np.cross(axis, np.array([0.0, 0.0, 1.0]))  # where the shin turns to
 
     def world_to_leg(self, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, ...]:
         """Map world coordinates (arrays) to leg coordinates ``(u, v, w)`` (float32)."""
         h = self.params.hip_centre
         m = self.to_leg.astype(np.float32)
         dx, dy, dz = (x - np.float32(h[0])), (y - np.float32(h[1])), (z - np.float32(h[2]))
-        return tuple(m[i, 0] * dx + m[i, 1] * dy + m[i, 2] * dz for i in range(3))
+        u, v, w = (m[i, 0] * dx + m[i, 1] * dy + m[i, 2] * dz for i in range(3))
+        if self.knee_bent:
+            u, v, w = self._unbend(u, v, w)
+        return u, v, w
+
+    def _unbend(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Leg coordinates of the unturned shin for points beyond the knee plane (thigh points kept)."""
+        pivot = self.knee_pivot.astype(np.float32)
+        shin = np.flatnonzero(w > pivot[2])
+        if shin.size == 0:
+            return u, v, w
+        d = np.stack([u[shin] - pivot[0], v[shin] - pivot[1], w[shin] - pivot[2]])
+        back = self.shin_rotation.T.astype(np.float32) @ d
+        wedge = back[2] < 0.0  # between the thigh's end plane and the shin's start plane
+        if np.any(wedge):
+            dw = d[:, wedge]
+            along = self._knee_axis.astype(np.float32) @ dw
+            towards = self._knee_towards.astype(np.float32) @ dw
+            swept = -np.hypot(towards, dw[2])  # the wedge opens on the side away from the turn
+            back[:, wedge] = np.outer(self._knee_axis, along) + np.outer(self._knee_towards, swept)
+        u, v, w = u.copy(), v.copy(), w.copy()
+        u[shin], v[shin], w[shin] = back + pivot[:, None]
+        return u, v, w
 
     def leg_to_world_point(self, point: np.ndarray) -> np.ndarray:
-        """Map one point in leg coordinates to world mm."""
-        return self.params.hip_centre + self.leg_to_world @ np.asarray(point, dtype=float)
+        """Map one point in leg coordinates to world mm (a point below the knee follows the shin's turn)."""
+        point = np.asarray(point, dtype=float)
+        if self.knee_bent and point[2] > self.knee_pivot[2]:
+            point = self.knee_pivot + self.shin_rotation @ (point - self.knee_pivot)
+        return self.params.hip_centre + self.leg_to_world @ point
 
     def shaft_offset(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """In-plane position ``(u, v)`` of the femoral shaft axis at level ``t`` (the tibia below the knee)."""

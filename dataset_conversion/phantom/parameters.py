@@ -49,6 +49,9 @@ class LegParams:
         artery_radius: Femoral artery radius.
         vein_radius: Femoral vein radius.
         pocket_mm: Size of the intermuscular fat pockets where three muscles meet.
+        knee_flexion: Flexion of the shin at the knee (+ moves the ankle posteriorly; 0 = the shin
+            continues the mechanical axis, the default). Only the shin below the knee turns.
+        knee_adduction: Turn of the shin at the knee towards the midline (+ moves the ankle medially).
     """
 
     side: str
@@ -76,6 +79,8 @@ class LegParams:
     artery_radius: float
     vein_radius: float
     pocket_mm: float = 2.0
+    knee_flexion: float = 0.0
+    knee_adduction: float = 0.0
 
     @property
     def sign(self) -> int:
@@ -111,6 +116,8 @@ class SubjectParams:
         noise_sigma: Standard deviation of the image noise (HU).
         psf_mm: Gaussian sigma of the in-plane point spread function.
         legs: The legs in the field of view.
+        table_end_z: World z where the table ends (no table below it); ``-inf`` (default) for a
+            table under the whole field of view.
     """
 
     scale: float
@@ -135,6 +142,7 @@ class SubjectParams:
     noise_sigma: float
     psf_mm: float
     legs: tuple[LegParams, ...] = field(default_factory=tuple)
+    table_end_z: float = float("-inf")
 
 
 def _sample_waves(rng: np.random.Generator, count: int = 12) -> np.ndarray:

@@ -98,6 +98,13 @@ class Scene:
         y = np.broadcast_to(g.axis(1)[None, :, None], (nz, ny, nx)).ravel()
         zz = np.broadcast_to(z[:, None, None], (nz, ny, nx)).ravel()
         hu = np.broadcast_to(self.table[None], (nz, ny, nx)).ravel().copy()
+        table_top = np.broadcast_to(self.table_top, (nz, ny, nx)).ravel()
+        past_end = z < np.float32(s.table_end_z)
+        if past_end.any():
+            # No table below its end (a knee bent over it): air, and nothing to flatten against.
+            beyond = np.broadcast_to(past_end[:, None, None], (nz, ny, nx)).ravel()
+            hu[beyond] = -1000.0
+            table_top = np.where(beyond, np.float32(np.inf), table_top)
         labels = np.zeros(hu.shape, np.uint8)
         bone = np.zeros(hu.shape, bool)
         nolabel = np.zeros(hu.shape, bool)
@@ -112,7 +119,7 @@ class Scene:
             envelope = part.envelope(px_, py_, pz_)
             if envelope is not None:
                 body[idx] = sdf.smooth_min(body[idx], envelope, part.fillet)
-        body = np.maximum(body, y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel())
+        body = np.maximum(body, y - table_top)
         f_body = sdf.fraction(body, h)
         f_fat = sdf.fraction(body + s.skin_thickness, h)
         hu = hu * (1 - f_body) + s.skin_hu * (f_body - f_fat) + s.fat_hu * f_fat
@@ -130,7 +137,7 @@ class Scene:
             for distance, value in part.tissues(px_, py_, pz_):
                 f = sdf.fraction(distance, h)
                 hu[idx] = hu[idx] * (1 - f) + value * f
-        table_gap = y - np.broadcast_to(self.table_top, (nz, ny, nx)).ravel()
+        table_gap = y - table_top
         for frame, (idx, u, v, w) in zip(self.frames, legs, strict=True):
             self._paint_leg(frame, idx, u, v, w, table_gap[idx], hu, labels, nolabel)
         if pelvic.size:

@@ -2,7 +2,8 @@
 
 Stages, in the order a case is built (see :func:`dataset_conversion.phantom.case.generate_case`):
 
-1. ``subject``: change the sampled subject (pose, noise level) before the legs are placed;
+1. ``subject``: change the sampled subject (knee pose, noise level) after the legs are separated
+   and before the table is placed;
 2. ``field_of_view``: widen or narrow the world z/y range the grid must cover;
 3. ``grid``: change the voxel grid (slice spacing, cropping);
 4. ``parts``: add scene parts (arms, implants, trunk, lower legs) to the renderer;
@@ -55,7 +56,7 @@ class Condition:
         return {}
 
     def subject(self, subject: SubjectParams, params: Params) -> SubjectParams:
-        """Stage 1: the subject before the legs are separated and the table placed."""
+        """Stage 1: the subject after the legs are separated, before the table is placed."""
         return subject
 
     def field_of_view(

@@ -4,7 +4,8 @@ In the leg's frame (so it follows the pose): the calf from 40 % of the femur
 length below the knee (where the regular leg still renders) to the ankle as a
 tapered capsule of skin, fat and muscle, with the tibia and fibula shafts and
 the malleoli as bone; the supine foot points anteriorly (world -y) from the
-ankle, with a calcaneus/talus block and a metatarsal block as bone.
+ankle, with a calcaneus/talus block and a metatarsal block as bone. A knee pose
+(:mod:`~dataset_conversion.phantom.conditions.knee`) turns calf and foot with the shin.
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ class LowerLegPart(Part):
             np.array([frame.comp_u[i], frame.comp_v[i], CALF_START_T * length])
         )
         self.ankle = frame.leg_to_world_point(np.array([0.0, 2.0 * b, length + shin_mm]))
-        self.heel = self.ankle + np.array([0.0, 30.0 * b, -45.0 * b])
-        self.toes = self.ankle + np.array([0.0, -foot_mm, -35.0 * b])
+        turn = frame.shin_world_rotation  # the foot follows a turned shin (identity by default)
+        self.heel = self.ankle + turn @ np.array([0.0, 30.0 * b, -45.0 * b])
+        self.toes = self.ankle + turn @ np.array([0.0, -foot_mm, -35.0 * b])
+        self.hindfoot = self.heel + turn @ (np.array([0.0, -6.0, 8.0]) * b)
         self.tibia = (
             frame.leg_to_world_point(np.array([0.0, 2.0 * b, (CALF_START_T - 0.05) * length])),
             self.ankle,
@@ -79,7 +82,7 @@ class LowerLegPart(Part):
             sdf.capsule(pts, *self.tibia, 14.0 * b, 12.0 * b),
             sdf.capsule(pts, *self.fibula, 7.0 * b, 8.0 * b),
             sdf.sphere(pts, self.ankle, 19.0 * b),
-            sdf.capsule(pts, self.heel + np.array([0.0, -6.0, 8.0]) * b, self.ankle, 17.0 * b, 15.0 * b),
+            sdf.capsule(pts, self.hindfoot, self.ankle, 17.0 * b, 15.0 * b),
             sdf.capsule(pts, self.ankle, self.ankle + 0.8 * (self.toes - self.ankle), 14.0 * b, 8.0 * b),
         ]
         distance = np.minimum.reduce(pieces).astype(np.float32)

@@ -11,6 +11,7 @@ import numpy as np
 from dataset_conversion.phantom.conditions.arms import Arms
 from dataset_conversion.phantom.conditions.base import Condition, Params, Range
 from dataset_conversion.phantom.conditions.circle import ReconstructionCircle
+from dataset_conversion.phantom.conditions.knee import Knee
 from dataset_conversion.phantom.conditions.low_dose import LowDose
 from dataset_conversion.phantom.conditions.metal import Metal
 from dataset_conversion.phantom.conditions.thick_slices import ThickSlices
@@ -30,13 +31,15 @@ CONDITIONS: dict[str, Condition] = {
         ThickSlices(),
         LowDose(),
         WholeBody(),
+        Knee(),
         Truncation(),
         Arms(),
         Metal(),
         ReconstructionCircle(),
     )
 }
-"""All conditions by name, in the order their hooks run within a stage (thick slices before truncation)."""
+"""All conditions by name, in the order their hooks run within a stage (thick slices before truncation,
+whole body before the knee pose, which grows the field of view around the shins that whole body adds)."""
 
 
 def parse_conditions(specs: Sequence[str]) -> tuple[str, ...]:

@@ -25,7 +25,8 @@ class PreprocessedLeg(NamedTuple):
         image: Normalised float32 crop ``(z, y, x)``.
         labels: uint8 labels on the crop (None without labels).
         air: Boolean ``(z, y, x)``: crop voxels below ``AIR_THRESHOLD_HU`` before windowing
-            (air, and outside the scan or beyond the midline), which can never be muscle.
+            (air, and beyond the midline), which can never be muscle. Voxels outside the scan
+            repeat the nearest scan voxel (see :func:`image_to_frame`).
     """
 
     record: LegRecord

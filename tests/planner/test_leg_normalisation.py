@@ -112,6 +112,24 @@ def test_image_is_masked_on_the_other_side():
     assert crop.min() == pytest.approx(-1024.0)
 
 
+def test_a_scan_cut_by_the_field_of_view_continues_its_edge_into_the_crop():
+    """Outside the scan the crop repeats the nearest scan voxel: no wall of air where the scan ends."""
+    ct, _ = _scan()
+    frames, _ = _frames()
+    cut = ct[:, :, ct.GetSize()[2] // 2 :]  # the proximal half only: the crop reaches below the scan
+    crop = image_to_frame(cut, frames["right"], None)
+    assert crop.min() == pytest.approx(-100.0), "no air fill (-1024 HU) below the cut"
+    below = crop[:10]  # the crop's distal end lies outside the cut scan
+    assert np.count_nonzero(below == 50.0) > 0, "the leg (50 HU) continues below the cut"
+    whole = image_to_frame(ct, frames["right"], None)
+    inside = crop[-20:]  # the proximal end lies inside both scans
+    np.testing.assert_allclose(inside, whole[-20:], atol=1e-3)
+    outside = image_to_frame(
+        cut, build_leg_frame("right", (-30.0, 0, -500.0), (0, 0, 1.0), (40, 40, 40), (2, 2, 2))
+    )
+    assert np.all(outside == -1024.0), "a crop that misses the scan entirely is air"
+
+
 def test_normalise_hu_modes_and_errors():
     values = np.array([-500.0, 0.0, 500.0])
     assert np.allclose(normalise_hu(values, (-100, 300), "zscore", mean_hu=100, std_hu=200), [-1, -0.5, 1])

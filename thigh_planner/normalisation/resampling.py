@@ -60,11 +60,19 @@ def image_to_frame(
 ) -> np.ndarray:
     """Resample a CT scan onto a leg's crop grid.
 
+    Crop voxels outside the scan take the value of the nearest scan voxel (SimpleITK's
+    nearest-neighbour extrapolation). A thigh cut by the field of view then continues to
+    the crop's end instead of stopping at a wall of air, which the coronal and sagittal
+    networks (trained on whole thighs) never saw: with an air fill they left the muscles
+    next to the cut unlabelled (held-out Dice 0.32 on the distal half of phantom thighs,
+    ``benchmarks/bench_robustness.py``). Labels predicted there lie outside the scan and
+    are never mapped back. A crop that misses the scan entirely is all ``fill_hu``.
+
     Args:
         image: The scan in HU.
         frame: The leg's crop frame.
         plane: The midline; voxels on the other leg's side are set to ``fill_hu``.
-        fill_hu: Value outside the scan and on the other leg's side.
+        fill_hu: Value on the other leg's side (and of a crop outside the scan).
 
     Returns:
         float32 array ``(z, y, x)`` of ``frame.shape_zyx``.
@@ -76,7 +84,13 @@ def image_to_frame(
     cropped = sitk.Cast(extract_region(image, region), sitk.sitkFloat32)
     cropped = _anti_alias(cropped, np.asarray(frame.spacing_mm))
     resampled = sitk.Resample(
-        cropped, reference, sitk.Transform(), sitk.sitkLinear, fill_hu, sitk.sitkFloat32
+        cropped,
+        reference,
+        sitk.Transform(),
+        sitk.sitkLinear,
+        fill_hu,
+        sitk.sitkFloat32,
+        useNearestNeighborExtrapolator=True,
     )
     array = sitk.GetArrayFromImage(resampled)
     mask = _other_side_mask(reference, None, plane, frame.side)

@@ -3,23 +3,14 @@
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.condition_cases import INDEX, SEED
+from support.condition_cases import condition_case as case
 
 from dataset_conversion.phantom.case import generate_case
 from dataset_conversion.phantom.conditions.metal_streaks import METAL_THRESHOLD
 from dataset_conversion.phantom.conditions.registry import CONDITIONS, parse_conditions
 from dataset_conversion.phantom.imaging import HU_MAX
 from thigh_common.errors import InvalidInputError
-
-SEED, INDEX = 0, 0
-_CACHE: dict[str, object] = {}
-
-
-def case(conditions: str = ""):
-    """Tiny case (SEED, INDEX) with the comma-separated ``conditions``, cached per test session."""
-    if conditions not in _CACHE:
-        specs = [conditions] if conditions else []
-        _CACHE[conditions] = generate_case(SEED, INDEX, "tiny", keep_arrays=True, conditions=specs)
-    return _CACHE[conditions]
 
 
 def arrays(c):

@@ -3,21 +3,12 @@
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.condition_cases import INDEX, SEED
+from support.condition_cases import condition_case as case
 
 from dataset_conversion.phantom.case import generate_case
 from dataset_conversion.phantom.conditions.registry import parse_conditions
 from thigh_common.errors import InvalidInputError
-
-SEED, INDEX = 0, 0
-_CACHE: dict[str, object] = {}
-
-
-def case(conditions: str = ""):
-    """Tiny case (SEED, INDEX) with the comma-separated ``conditions``, cached per test session."""
-    if conditions not in _CACHE:
-        specs = [conditions] if conditions else []
-        _CACHE[conditions] = generate_case(SEED, INDEX, "tiny", keep_arrays=True, conditions=specs)
-    return _CACHE[conditions]
 
 
 def labels(c) -> np.ndarray:

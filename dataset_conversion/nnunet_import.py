@@ -108,14 +108,23 @@ def _read_scalar_3d(path: Path) -> sitk.Image:
     return image
 
 
-def _convert_case(case: ImportCase, stage: Path, resolve: MappingResolver) -> list[str]:
-    """Write one case into ``stage``; return its problems (nothing written for a case with problems)."""
+def convert_case(
+    case: ImportCase, stage: Path, resolve: MappingResolver, file_ending: str = OUTPUT_ENDING
+) -> list[str]:
+    """Write one case into ``stage``; return its problems (nothing written for a case with problems).
+
+    Args:
+        case: The case and its source files.
+        stage: Dataset-shaped folder that receives ``imagesTr``/``labelsTr`` (or ``imagesTs``) files.
+        resolve: Gives the case's value mapping from its label values (raises InvalidInputError).
+        file_ending: Extension of the written files.
+    """
     try:
         image = _read_scalar_3d(case.image)
     except InvalidInputError as error:
         return [f"image {error}"]
     if case.label is None:
-        write_image(cast_integral_to_int16(image), stage / "imagesTs" / image_file_name(case.case_id))
+        write_image(cast_integral_to_int16(image), stage / "imagesTs" / image_file_name(case.case_id, file_ending))
         return []
     try:
         label = _read_scalar_3d(case.label)
@@ -131,8 +140,8 @@ def _convert_case(case: ImportCase, stage: Path, resolve: MappingResolver) -> li
         mapped = apply_mapping(label, resolve(label_values(label)))
     except InvalidInputError as error:
         return [f"label {case.label.name}: {error}"]
-    write_image(cast_integral_to_int16(image), stage / "imagesTr" / image_file_name(case.case_id))
-    write_image(mapped, stage / "labelsTr" / label_file_name(case.case_id))
+    write_image(cast_integral_to_int16(image), stage / "imagesTr" / image_file_name(case.case_id, file_ending))
+    write_image(mapped, stage / "labelsTr" / label_file_name(case.case_id, file_ending))
     return []
 
 
@@ -176,7 +185,7 @@ def write_raw_dataset(
     stage = Path(tempfile.mkdtemp(prefix=f".{output.name}.partial-", dir=output.parent))
     try:
         for case in tqdm(cases, desc="cases", unit="case", disable=len(cases) < 2):
-            case_problems = _convert_case(case, stage, resolve)
+            case_problems = convert_case(case, stage, resolve)
             if case_problems:
                 all_problems.setdefault(case.case_id, []).extend(case_problems)
         if all_problems:

@@ -124,7 +124,9 @@ def convert_case(
     except InvalidInputError as error:
         return [f"image {error}"]
     if case.label is None:
-        write_image(cast_integral_to_int16(image), stage / "imagesTs" / image_file_name(case.case_id, file_ending))
+        write_image(
+            cast_integral_to_int16(image), stage / "imagesTs" / image_file_name(case.case_id, file_ending)
+        )
         return []
     try:
         label = _read_scalar_3d(case.label)
@@ -140,7 +142,9 @@ def convert_case(
         mapped = apply_mapping(label, resolve(label_values(label)))
     except InvalidInputError as error:
         return [f"label {case.label.name}: {error}"]
-    write_image(cast_integral_to_int16(image), stage / "imagesTr" / image_file_name(case.case_id, file_ending))
+    write_image(
+        cast_integral_to_int16(image), stage / "imagesTr" / image_file_name(case.case_id, file_ending)
+    )
     write_image(mapped, stage / "labelsTr" / label_file_name(case.case_id, file_ending))
     return []
 

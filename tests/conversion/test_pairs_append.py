@@ -67,7 +67,7 @@ def test_colour_table_files_beside_the_labels_are_ignored(tmp_path, synth):
     dataset = _dataset(tmp_path, synth)
     images, labels = _write_pairs(tmp_path / "new", synth, ("b1",), seed=5)
     (labels / "thighseg_colours.ctbl").write_text("0 background 0 0 0 0\n")
-    (labels / "thighseg_itksnap_labels.txt").write_text("0 0 0 0 0 0 0 \"Clear Label\"\n")
+    (labels / "thighseg_itksnap_labels.txt").write_text('0 0 0 0 0 0 0 "Clear Label"\n')
     assert append_pairs(images, labels, dataset)["numTraining"] == 3
 
 

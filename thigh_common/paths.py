@@ -1,4 +1,4 @@
-"""Working folders: ``THIGH_RAW``, ``THIGH_PREPROCESSED`` and ``THIGH_RESULTS``.
+"""Working folders: ``THIGH_RAW``, ``THIGH_PREPROCESSED``, ``THIGH_RESULTS`` and ``THIGH_MODELS``.
 
 Each comes from its environment variable, else from a default under
 ``~/thighseg_data``; every command also takes a flag that overrides it.
@@ -16,6 +16,7 @@ FOLDER_VARIABLES: dict[str, str] = {
     "THIGH_RAW": "raw",
     "THIGH_PREPROCESSED": "preprocessed",
     "THIGH_RESULTS": "results",
+    "THIGH_MODELS": "models",
 }
 
 
@@ -23,7 +24,7 @@ def working_folder(variable: str, override: str | os.PathLike[str] | None = None
     """Return the working folder named by ``variable``.
 
     Args:
-        variable: One of ``THIGH_RAW``, ``THIGH_PREPROCESSED``, ``THIGH_RESULTS``.
+        variable: One of ``THIGH_RAW``, ``THIGH_PREPROCESSED``, ``THIGH_RESULTS``, ``THIGH_MODELS``.
         override: A folder given on the command line; wins over the environment.
 
     Returns:

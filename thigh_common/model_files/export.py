@@ -30,11 +30,11 @@ from thigh_common import __version__
 from thigh_common.atomic import atomic_path
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import dataset_json_labels
-from thigh_inference.model_manifest import LABELS_FILE, MANIFEST, SCHEMA, sha256_of_stream
+from thigh_common.model_files.locate import FOLD_PREFIX
+from thigh_common.model_files.manifest import LABELS_FILE, MANIFEST, SCHEMA, sha256_of_stream
 
 logger = logging.getLogger(__name__)
 
-FOLD_PREFIX = "fold_"
 CHECKPOINT_FILES = {"final": "checkpoint_final.pt", "best": "checkpoint_best.pt"}
 ARCHIVE_CHECKPOINT = CHECKPOINT_FILES["final"]
 """Name of every network's weights in the archive (the file ``thigh_predict`` loads)."""

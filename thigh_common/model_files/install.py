@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from thigh_common.errors import InvalidInputError
+from thigh_common.model_files.manifest import MANIFEST, read_manifest, sha256_of_stream, verify_member
 from thigh_common.paths import working_folder
-from thigh_inference.model_manifest import MANIFEST, read_manifest, sha256_of_stream, verify_member
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,10 @@ from support.prediction_models import tiny_model_results
 from support.training_datasets import DATASET
 
 from thigh_common.errors import InvalidInputError
-from thigh_inference.model_export import export_model
-from thigh_inference.model_install import install_model, installed_model, unpack_for_prediction
-from thigh_inference.model_manifest import MANIFEST, SCHEMA
+from thigh_common.model_files.export import export_model
+from thigh_common.model_files.install import install_model, installed_model, unpack_for_prediction
+from thigh_common.model_files.locate import locate_model
+from thigh_common.model_files.manifest import MANIFEST, SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +191,23 @@ def test_export_refuses_a_folder_without_folds_and_an_unknown_fold(model_folder,
 def test_unpacking_for_one_run_verifies_the_archive(archive, tmp_path):
     folder = unpack_for_prediction(archive, tmp_path)
     assert (folder / "fold_0" / "axial" / "checkpoint_final.pt").is_file()
+
+
+def test_a_model_is_found_by_folder_fold_folder_archive_or_installed_name(archive, model_folder, tmp_path):
+    assert locate_model(model_folder).folds is None
+    fold = locate_model(model_folder / "fold_0")
+    assert fold.folder == model_folder and fold.folds == ["0"]
+    assert [p.name for p in fold.fold_folders()] == ["fold_0"]
+    unpacked = locate_model(archive, unpack_folder=tmp_path / "run")
+    assert (unpacked.folder / "fold_0" / "plans.json").is_file()
+    install_model(archive, root=tmp_path / "models", name="Tiny")
+    assert locate_model("Tiny", root=tmp_path / "models").folder == tmp_path / "models" / "Tiny"
+
+
+def test_an_unknown_model_says_what_was_looked_at(tmp_path):
+    with pytest.raises(
+        InvalidInputError, match="no such model folder, fold folder or archive, and not the name"
+    ):
+        locate_model(str(tmp_path / "nowhere" / "x"), root=tmp_path)
+    with pytest.raises(InvalidInputError, match="not a model folder"):
+        locate_model(tmp_path)

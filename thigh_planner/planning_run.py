@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,12 @@ from thigh_common.atomic import write_json_atomic, write_text_atomic
 from thigh_common.dataset_json import read_dataset_json
 from thigh_common.errors import ThighSegError
 from thigh_common.image_io import image_file_name, label_file_name
+from thigh_common.model_files.locate import locate_model
 from thigh_planner.detection.thigh_detector import ThighDetection
 from thigh_planner.fingerprint import fingerprint_case, summarise_fingerprints
 from thigh_planner.parallel import map_with_progress
 from thigh_planner.plans import FingerprintSummary, Plans, build_plans, save_plans
+from thigh_planner.plans_from_model import model_plans, plans_mismatches
 from thigh_planner.preprocess_case import preprocess_case
 from thigh_planner.preprocessed_leg import leg_id
 from thigh_planner.splits import make_splits, save_splits
@@ -50,6 +53,8 @@ class PlanningOptions:
     seed: int = 0
     n_folds: int = 5
     preprocess: bool = True
+    plans_from: str | None = None
+    """A trained model (folder, fold folder, archive or installed name) whose plans are used unchanged."""
 
 
 def _case_files(raw_dataset: Path, case_ids: list[str]) -> dict[str, tuple[Path, Path]]:
@@ -156,6 +161,18 @@ def preprocess_dataset(
     return legs
 
 
+def plans_of_model(spec: str, summary: dict[str, Any]) -> tuple[Plans, list[str]]:
+    """The plans of the model ``spec``, and where the new data lie outside them (each logged as a warning)."""
+    with tempfile.TemporaryDirectory(prefix="thighseg-model-") as unpack:
+        plans = model_plans(locate_model(spec, unpack_folder=unpack))
+    mismatches = plans_mismatches(plans, summary)
+    for line in mismatches:
+        logger.warning("the new data lie outside the plans of %s: %s", spec, line)
+    source = f"preset {plans.preset}, dataset {plans.dataset_name}"
+    logger.info("using the plans of model %s unchanged (%s; %d mismatch(es))", spec, source, len(mismatches))
+    return plans, mismatches
+
+
 def plan_dataset(options: PlanningOptions) -> Path:
     """Run the whole planning of a raw dataset; return the output folder."""
     from dataset_conversion.validation import ensure_valid_dataset
@@ -167,13 +184,15 @@ def plan_dataset(options: PlanningOptions) -> Path:
     fingerprints, summary = fingerprint_dataset(files, options.workers, options.seed)
     output = options.output_folder
     output.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(
-        {"dataset": options.raw_dataset.name, "summary": summary, "cases": fingerprints},
-        output / FINGERPRINT_FILE,
-    )
-    plans = build_plans(
-        summary_for_plans(summary), options.raw_dataset.name, options.preset, options.gpu_memory_gb
-    )
+    record: dict[str, Any] = {"dataset": options.raw_dataset.name, "summary": summary, "cases": fingerprints}
+    if options.plans_from:
+        plans, mismatches = plans_of_model(options.plans_from, summary)
+        record["plans_from"] = {"model": options.plans_from, "mismatches": mismatches}
+    else:
+        plans = build_plans(
+            summary_for_plans(summary), options.raw_dataset.name, options.preset, options.gpu_memory_gb
+        )
+    write_json_atomic(record, output / FINGERPRINT_FILE)
     save_plans(plans, output / "plans.json")
     save_splits(make_splits(case_ids, options.n_folds, options.seed), output / SPLITS_FILE)
     logger.info("wrote fingerprint, plans and splits to %s", output)

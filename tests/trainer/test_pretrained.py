@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 
 import pytest
 import torch
 from support.prediction_models import tiny_model_results
-from support.training_datasets import DATASET
+from support.training_datasets import DATASET, tiny_preprocessed_root
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.export import export_model
 from thigh_planner.plans import load_plans
 from thigh_trainer.networks import build_network
+from thigh_trainer.training import TrainingOptions, train_fold
 from thigh_trainer.training import checkpoint as ckpt
 from thigh_trainer.training.pretrained import find_pretrained, freeze_encoder, load_pretrained
 
@@ -109,3 +111,59 @@ def test_freezing_the_encoder_leaves_only_decoder_and_heads_trainable(plans):
     assert frozen == sum(p.numel() for p in network.encoder.parameters()) > 0
     trainable = [name for name, p in network.named_parameters() if p.requires_grad]
     assert trainable and all(not name.startswith("encoder.") for name in trainable)
+
+
+def _fine_tune(results, model, **changes):
+    settings = dict(
+        configuration="2d5",
+        fold=0,
+        preprocessed_root=tiny_preprocessed_root(),
+        results_root=results,
+        epochs=1,
+        iterations=1,
+        workers=0,
+        validation_batches=1,
+        final_validation=False,
+        pretrained=str(model),
+        orientation="axial",
+    )
+    settings.update(changes)
+    return train_fold(TrainingOptions(**settings)) / "axial"
+
+
+def _forward(state, plans):
+    network = build_network(plans.configuration("2d5").network)
+    network.load_state_dict(state)
+    network.eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        return network(torch.randn(1, 3, 64, 64))
+
+
+def test_a_fine_tuned_run_starts_from_the_source_weights_and_records_them(model, plans, tmp_path):
+    folder = _fine_tune(tmp_path / "results", model, learning_rate=1e-12)
+    source = ckpt.load_checkpoint(model / "fold_0" / "axial" / ckpt.FINAL, required=("network",))["network"]
+    tuned = ckpt.load_checkpoint(folder / ckpt.FINAL, required=("network",))["network"]
+    first, second = _forward(source, plans), _forward(tuned, plans)
+    torch.testing.assert_close(first, second, rtol=1e-4, atol=1e-4)  # one step of lr 1e-12 changes nothing
+    scratch = _fine_tune(tmp_path / "scratch", model, learning_rate=1e-12, pretrained=None)
+    fresh = ckpt.load_checkpoint(scratch / ckpt.FINAL, required=("network",))["network"]
+    assert not torch.allclose(_forward(fresh, plans), first, atol=1e-3)  # the check can fail
+    record = json.loads((folder / "training.json").read_text())
+    assert record["pretrained"]["model"] == str(model) and len(record["pretrained"]["sha256"]) == 64
+    assert record["freeze_encoder"] is False
+
+
+def test_a_frozen_encoder_keeps_the_source_weights(model, tmp_path):
+    folder = _fine_tune(tmp_path / "results", model, learning_rate=1e-2, iterations=2, freeze_encoder=True)
+    source = ckpt.load_checkpoint(model / "fold_0" / "axial" / ckpt.FINAL, required=("network",))["network"]
+    tuned = ckpt.load_checkpoint(folder / ckpt.FINAL, required=("network",))["network"]
+    encoder = [key for key in source if key.startswith("encoder.") and source[key].is_floating_point()]
+    decoder = [key for key in source if key.startswith("decoder.") and key.endswith("weight")]
+    assert encoder and all(torch.equal(source[key], tuned[key]) for key in encoder if "running" not in key)
+    assert any(not torch.equal(source[key], tuned[key]) for key in decoder)
+
+
+def test_freeze_encoder_without_pretrained_is_refused():
+    with pytest.raises(InvalidInputError, match="--freeze-encoder needs --pretrained MODEL"):
+        TrainingOptions(configuration="2d5", fold=0, freeze_encoder=True)

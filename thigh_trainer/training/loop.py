@@ -36,6 +36,7 @@ from thigh_trainer.training.distributed import (
     wrap_model,
 )
 from thigh_trainer.training.precision import Precision
+from thigh_trainer.training.pretrained import PretrainedWeights, freeze_encoder, load_pretrained
 from thigh_trainer.training.progress_log import EpochRecord, ProgressLog
 from thigh_trainer.training.schedule import BudgetProgress, build_optimizer, build_scheduler
 from thigh_trainer.training.steps import out_of_memory, score_batches, scores_to_metrics, train_step
@@ -70,6 +71,8 @@ class NetworkJob:
         resume: Continue from ``checkpoint_latest.pt``.
         deadline: ``time.monotonic()`` after which training stops at the end of the current
             iteration (None: no limit).
+        pretrained: Weights to start from (not when resuming: the latest checkpoint has them).
+        freeze_encoder: Keep the encoder's weights fixed.
     """
 
     name: str
@@ -87,6 +90,8 @@ class NetworkJob:
     validation_batches: int = 10
     resume: bool = False
     deadline: float | None = None
+    pretrained: PretrainedWeights | None = None
+    freeze_encoder: bool = False
 
     @property
     def orientation(self) -> str | None:
@@ -165,13 +170,19 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         return NetworkOutcome(epochs, math.nan, False, skipped=True)
     torch.manual_seed(job.seed)
     network = build_network(job.topology).to(device)
+    latest = job.folder / ckpt.LATEST
+    if job.pretrained is not None and not (job.resume and latest.is_file()):
+        load_pretrained(network, job.pretrained, job.name)
+    if job.freeze_encoder:
+        logger.info(
+            "%s: encoder frozen (%d weights); training decoder and heads", job.name, freeze_encoder(network)
+        )
     optimizer = build_optimizer(network.parameters(), job.training)
     total_iterations = job.training.epochs * job.training.iterations_per_epoch
     budget = BudgetProgress(job.deadline)
     scheduler = build_scheduler(optimizer, job.training.lr_schedule, total_iterations, budget)
     scaler = precision.scaler()
     start_epoch, best = 0, -math.inf
-    latest = job.folder / ckpt.LATEST
     if context.is_main:
         ckpt.remove_leftovers(job.folder)
     if job.resume and latest.is_file():

@@ -62,6 +62,9 @@ class TrainingOptions:
         workers: Data worker processes (0: load batches in the training process).
         validation_batches: Fixed validation batches scored after every epoch.
         final_validation: Predict the fold's validation legs at the end.
+        pretrained: Start every network from the weights of this model (folder, fold folder,
+            archive or installed name) with a fresh optimiser and schedule (None: random weights).
+        freeze_encoder: Keep the encoder's (pretrained) weights fixed; train decoder and heads only.
     """
 
     configuration: str
@@ -82,6 +85,8 @@ class TrainingOptions:
     workers: int = 0
     validation_batches: int = 10
     final_validation: bool = True
+    pretrained: str | None = None
+    freeze_encoder: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -107,6 +112,10 @@ class TrainingOptions:
             problems.append(f"--workers must be 0 or more, got {self.workers}")
         if self.validation_batches < 1:
             problems.append(f"validation_batches must be at least 1, got {self.validation_batches}")
+        if self.freeze_encoder and not self.pretrained:
+            problems.append(
+                "--freeze-encoder needs --pretrained MODEL (a frozen random encoder learns nothing)"
+            )
         if problems:
             raise InvalidInputError("; ".join(problems))
 

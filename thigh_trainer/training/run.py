@@ -9,8 +9,10 @@ configuration is trained.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,7 @@ from thigh_trainer.training.loop import NetworkJob, Runtime, train_network
 from thigh_trainer.training.options import VOLUME_NETWORK, TrainingOptions
 from thigh_trainer.training.planned_dataset import PlannedDataset, find_dataset, read_planned_dataset
 from thigh_trainer.training.precision import choose_precision, resolve_device
+from thigh_trainer.training.pretrained import find_pretrained
 from thigh_trainer.training.progress_log import EpochRecord
 
 logger = logging.getLogger(__name__)
@@ -81,6 +84,13 @@ def train_fold(options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], N
         ThighSegError: For every problem the user can fix (no plans, unknown configuration or
             fold, results of other plans, a missing device, a damaged checkpoint, GPU out of memory).
     """
+    with contextlib.ExitStack() as stack:  # holds an unpacked --pretrained archive while training
+        return _train_fold(options, on_epoch_end, stack)
+
+
+def _train_fold(
+    options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], None] | None, stack: contextlib.ExitStack
+) -> Path:
     from thigh_trainer.data.legs import load_legs
 
     started = time.monotonic()
@@ -98,6 +108,12 @@ def train_fold(options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], N
     if not train_names:
         raise ThighSegError(f"{options.fold_name} of {dataset.name} has no training legs; check splits.json")
     folder = fold_folder_of(options, dataset.name)
+    unpack = stack.enter_context(tempfile.TemporaryDirectory(prefix="thighseg-pretrained-"))
+    pretrained = (
+        find_pretrained(options.pretrained, plans, options.configuration, names, unpack)
+        if options.pretrained
+        else None
+    )
     context, device = setup_distributed(device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed patch sizes: let cuDNN pick the fastest kernels
@@ -129,6 +145,8 @@ def train_fold(options: TrainingOptions, on_epoch_end: Callable[[EpochRecord], N
                 validation_batches=options.validation_batches,
                 resume=options.resume,
                 deadline=_deadline(options, started, len(names) - index),
+                pretrained=pretrained,
+                freeze_encoder=options.freeze_encoder,
             )
             if context.is_main:
                 write_json_atomic(
@@ -205,4 +223,6 @@ def _training_record(options: TrainingOptions, plans: Plans, job: NetworkJob, wo
         "train_legs": [leg.name for leg in job.train_legs],
         "val_legs": [leg.name for leg in job.val_legs],
         "plans_sha1": job.plans_sha1,
+        "pretrained": None if job.pretrained is None else job.pretrained.record(job.name),
+        "freeze_encoder": job.freeze_encoder,
     }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import zipfile
 
 import pytest
+import torch
 from support.prediction_models import tiny_model_results
 from support.training_datasets import DATASET
 
@@ -43,19 +45,31 @@ def _rewrite(source, target, change):
     return target
 
 
+def _assert_same_weights(data, source):
+    exported = torch.load(io.BytesIO(data), weights_only=True)
+    original = torch.load(source, weights_only=True)
+    assert "optimizer" not in exported and "rng" not in exported
+    assert exported["network"].keys() == original["network"].keys()
+    for key, value in original["network"].items():
+        assert torch.equal(exported["network"][key], value), key
+
+
 def test_the_archive_holds_weights_plans_labels_and_a_manifest_with_checksums(archive, model_folder):
     with zipfile.ZipFile(archive) as content:
         names = set(content.namelist())
         manifest = json.loads(content.read(MANIFEST))
+        for name in names - {MANIFEST}:
+            assert manifest["files"][name]["sha256"] == hashlib.sha256(content.read(name)).hexdigest()
     assert manifest["schema"] == SCHEMA and manifest["configuration"] == "2d5"
     assert manifest["folds"] == ["0"] and manifest["checkpoint"] == "final"
     assert "validation_mean_dice" in manifest and manifest["thighseg_version"]
     for network in ("axial", "coronal", "sagittal"):
         name = f"fold_0/{network}/checkpoint_final.pt"
         assert name in names
-        assert manifest["files"][name]["sha256"] == _digest(
-            model_folder / "fold_0" / network / "checkpoint_final.pt"
-        )
+        with zipfile.ZipFile(archive) as content:
+            _assert_same_weights(
+                content.read(name), model_folder / "fold_0" / network / "checkpoint_final.pt"
+            )
         assert f"fold_0/{network}/training.json" in names
     assert {"fold_0/plans.json", "labels.json", MANIFEST} <= names
     assert not [
@@ -69,9 +83,11 @@ def test_the_archive_holds_weights_plans_labels_and_a_manifest_with_checksums(ar
 def test_install_unpacks_a_model_folder_identical_to_the_exported_one(archive, model_folder, tmp_path):
     target = install_model(archive, root=tmp_path / "models", name="Tiny")
     assert target == tmp_path / "models" / "Tiny" and installed_model("Tiny", tmp_path / "models") == target
-    for network in ("axial", "coronal", "sagittal"):
-        relative = f"fold_0/{network}/checkpoint_final.pt"
-        assert _digest(target / relative) == _digest(model_folder / relative)
+    with zipfile.ZipFile(archive) as content:
+        for network in ("axial", "coronal", "sagittal"):
+            relative = f"fold_0/{network}/checkpoint_final.pt"
+            assert _digest(target / relative) == hashlib.sha256(content.read(relative)).hexdigest()
+            _assert_same_weights((target / relative).read_bytes(), model_folder / relative)
     assert _digest(target / "fold_0" / "plans.json") == _digest(model_folder / "fold_0" / "plans.json")
     assert not [p for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]
 
@@ -95,8 +111,10 @@ def test_the_best_checkpoint_is_exported_under_the_name_predict_loads(model_fold
         )
     manifest = export_model(copy, tmp_path / "best.zip", checkpoint="best")
     assert manifest["checkpoint"] == "best"
-    record = manifest["files"]["fold_0/axial/checkpoint_final.pt"]
-    assert record["sha256"] == _digest(copy / "fold_0" / "axial" / "checkpoint_best.pt")
+    with zipfile.ZipFile(tmp_path / "best.zip") as content:
+        _assert_same_weights(
+            content.read("fold_0/axial/checkpoint_final.pt"), copy / "fold_0" / "axial" / "checkpoint_best.pt"
+        )
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 
 What goes in (paths relative to the model folder ``THIGH_RESULTS/DATASET/CONFIG``):
 per fold ``fold_F/plans.json`` (and ``splits.json``); per network
-``fold_F/NETWORK/checkpoint_final.pt`` holding the chosen checkpoint (final or best,
-as the manifest says), ``training.json``, ``progress.csv`` and ``calibration.npz``
+``fold_F/NETWORK/checkpoint_final.pt`` holding the weights of the chosen checkpoint (final
+or best, as the manifest says; the optimiser and other resume state are left out),
+``training.json``, ``progress.csv`` and ``calibration.npz``
 when present (the int8 path needs it); the fold's final validation
 (``fold_F/validation/summary.json`` and ``dice.csv``) when present. Per-leg
 probability files of the validation and the latest/resume checkpoints stay out.
@@ -40,6 +41,22 @@ ARCHIVE_CHECKPOINT = CHECKPOINT_FILES["final"]
 """Name of every network's weights in the archive (the file ``thigh_predict`` loads)."""
 FOLD_FILES = ("plans.json", "splits.json", "validation/summary.json", "validation/dice.csv")
 NETWORK_FILES = ("training.json", "progress.csv", "calibration.npz")
+TRAINING_STATE_KEYS = ("optimizer", "scheduler", "grad_scaler", "rng")
+"""Checkpoint entries only a resumed training needs; left out of the archive (twice the weights' size)."""
+
+
+def weights_only(path: Path) -> bytes:
+    """The checkpoint at ``path`` without its training state, serialised (weights and plain facts)."""
+    import torch  # only here: the rest of the package works without it
+
+    content = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(content, dict) or "network" not in content:
+        raise InvalidInputError(
+            f"{path}: not a thighseg checkpoint (no network weights); train the fold again"
+        )
+    buffer = io.BytesIO()
+    torch.save({key: value for key, value in content.items() if key not in TRAINING_STATE_KEYS}, buffer)
+    return buffer.getvalue()
 
 
 def _fold_folders(model: Path, folds: list[str] | None) -> list[Path]:
@@ -149,9 +166,9 @@ def export_model(
     }
     with atomic_path(output) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in sorted(members.items()):
-            with open(path, "rb") as stream:
-                digest, size = sha256_of_stream(stream)
-            archive.write(path, name)
+            data = weights_only(path) if name.endswith(ARCHIVE_CHECKPOINT) else path.read_bytes()
+            archive.writestr(name, data)
+            digest, size = sha256_of_stream(io.BytesIO(data))
             files[name] = {"size": size, "sha256": digest}
         archive.writestr(LABELS_FILE, labels)
         digest, size = sha256_of_stream(io.BytesIO(labels))

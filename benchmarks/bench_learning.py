@@ -30,10 +30,9 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from bench_commands import command, run
 
 logger = logging.getLogger("bench_learning")
 MUSCLES = (
@@ -49,29 +48,6 @@ MUSCLES = (
     "semimembranosus",
 )
 METRICS = ("dice", "asd_mm", "hd95_mm")
-
-
-def command(name: str) -> str:
-    """The path of a thighseg command beside this interpreter (the venv's ``bin``)."""
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
-def run(arguments: list[str], log: Path) -> float:
-    """Run a command with its output appended to ``log``; return its wall time in seconds.
-
-    Raises:
-        SystemExit: When the command fails (the log's tail is printed).
-    """
-    started = time.perf_counter()
-    with open(log, "a", encoding="utf-8") as handle:
-        handle.write(f"\n$ {' '.join(arguments)}\n")
-        handle.flush()
-        done = subprocess.run(arguments, stdout=handle, stderr=subprocess.STDOUT, check=False)
-    if done.returncode != 0:
-        tail = log.read_text(encoding="utf-8").splitlines()[-30:]
-        raise SystemExit(f"{arguments[0]} failed (exit {done.returncode}); end of {log}:\n" + "\n".join(tail))
-    return time.perf_counter() - started
 
 
 def synthesise(args: argparse.Namespace, raw: Path, log: Path) -> tuple[Path, Path]:
@@ -148,11 +124,11 @@ def evaluate_budget(
     log = work / f"log_{tag}.txt"
     for folder in (results, predictions, scores):
         shutil.rmtree(folder, ignore_errors=True)
-    seconds_training = run(train_arguments(args, work / "preprocessed", results, minutes), log)
+    seconds_training = run(train_arguments(args, work / "preprocessed", results, minutes), log).seconds
     model = results / "LearnTrain" / args.configuration
     predict = [command("thigh_predict"), "-i", str(evaluation_raw / "imagesTr"), "-o", str(predictions),
                "-m", str(model)]  # fmt: skip
-    seconds_predicting = run(predict, log)
+    seconds_predicting = run(predict, log).seconds
     run(
         [
             command("thigh_evaluate"),

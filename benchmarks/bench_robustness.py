@@ -36,14 +36,13 @@ import json
 import logging
 import re
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import SimpleITK as sitk
+from bench_commands import command, run
 
 from thigh_common.errors import ThighSegError
 from thigh_planner.detection.thigh_detector import detect_thighs
@@ -113,28 +112,6 @@ class CaseResult:
     outcome: str = "not run"
     dice: float | None = None
     asd_mm: float | None = None
-
-
-def command(name: str) -> str:
-    """The path of a thighseg command beside this interpreter (the venv's ``bin``)."""
-    candidate = Path(sys.executable).parent / name
-    return str(candidate) if candidate.exists() else name
-
-
-def run(arguments: list[str], log: Path, check: bool = True) -> int:
-    """Run a command with its output appended to ``log``; return its exit status.
-
-    Raises:
-        SystemExit: When ``check`` and the command fails (the log's tail is printed).
-    """
-    with open(log, "a", encoding="utf-8") as handle:
-        handle.write(f"\n$ {' '.join(arguments)}\n")
-        handle.flush()
-        done = subprocess.run(arguments, stdout=handle, stderr=subprocess.STDOUT, check=False)
-    if check and done.returncode != 0:
-        tail = log.read_text(encoding="utf-8").splitlines()[-30:]
-        raise SystemExit(f"{arguments[0]} failed (exit {done.returncode}); end of {log}:\n" + "\n".join(tail))
-    return done.returncode
 
 
 def distance_to_axis(point: np.ndarray, head: np.ndarray, knee: np.ndarray) -> float:
@@ -274,7 +251,7 @@ def evaluate_condition(
     results = [check_detection(image, truth_of(raw, image), condition, tolerances, clean) for image in images]
     predictions, evaluation = work / "predictions" / condition, work / "evaluation" / condition
     status = run([command("thigh_predict"), "-i", str(raw / "imagesTr"), "-o", str(predictions),
-                  "-m", str(model)], log, check=False)  # fmt: skip
+                  "-m", str(model)], log, check=False).returncode  # fmt: skip
     failures = read_failures(log)
     shutil.rmtree(evaluation, ignore_errors=True)
     if any((predictions / f"{r.case}.nii.gz").exists() for r in results):

@@ -12,6 +12,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_robustness.
 
 @pytest.fixture(scope="module")
 def bench():
+    sys.path.insert(0, str(SCRIPT.parent))  # the scripts import bench_commands from their folder
     spec = importlib.util.spec_from_file_location("bench_robustness", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     sys.modules["bench_robustness"] = module  # dataclasses look their module up by name

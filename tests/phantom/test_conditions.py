@@ -62,7 +62,8 @@ def test_condition_is_recorded_deterministic_and_changes_the_case(name):
     assert image.shape != default_image.shape or not np.array_equal(image, default_image)
     # Everything else in the truth is the default subject's (conditions draw from their own generator).
     assert first.truth["legs"].keys() == case().truth["legs"].keys()
-    assert first.truth["subject"] == case().truth["subject"] or name == "knee"
+    # The knee moves the table's end; thinner legs at follow-up (atrophy) rest lower on it.
+    assert first.truth["subject"] == case().truth["subject"] or name in ("knee", "atrophy")
 
 
 def test_other_seed_gives_other_draws():
@@ -194,3 +195,21 @@ def test_whole_body_holds_the_thighs_inside_a_long_scan():
     assert not label[(z < knee_z - 150) | (z > crest_z)].any()  # shins, feet and trunk are background
     assert c.bone[z < knee_z - 300].sum() > 100  # tibia and fibula down to the ankle
     assert (c.clean[z > crest_z + 150] < -800).sum() > 1000  # lung bases
+
+
+def test_atrophy_is_the_same_subject_with_less_muscle_in_each_leg():
+    baseline, followup = case(), case("atrophy=strong")
+    labels, later = sitk.GetArrayFromImage(baseline.label), sitk.GetArrayFromImage(followup.label)
+    assert labels.shape == later.shape
+    middle = labels.shape[2] // 2
+    for half in (slice(0, middle), slice(middle, None)):
+        before, after = np.count_nonzero(labels[..., half]), np.count_nonzero(later[..., half])
+        assert 0.55 * before < after < 0.95 * before, (before, after)  # 5-45 % fewer muscle voxels
+    for side, leg in baseline.truth["legs"].items():
+        change = followup.truth["conditions"]["atrophy"]["legs"][side]
+        assert followup.truth["legs"][side]["femur_length_mm"] == leg["femur_length_mm"]
+        assert followup.truth["legs"][side]["atrophy"]["muscle_scale"] == pytest.approx(
+            leg["atrophy"]["muscle_scale"] * change["muscle_scale_factor"], abs=2e-3
+        )
+    bone = baseline.truth["legs"]["right"]["femoral_head_centre_mm"]
+    assert followup.truth["legs"]["right"]["femoral_head_centre_mm"] == bone

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dataset_conversion.phantom.conditions.arms import Arms
+from dataset_conversion.phantom.conditions.atrophy import Atrophy
 from dataset_conversion.phantom.conditions.base import Condition, Params, Range
 from dataset_conversion.phantom.conditions.circle import ReconstructionCircle
 from dataset_conversion.phantom.conditions.knee import Knee
@@ -36,6 +37,7 @@ CONDITIONS: dict[str, Condition] = {
         Arms(),
         Metal(),
         ReconstructionCircle(),
+        Atrophy(),
     )
 }
 """All conditions by name, in the order their hooks run within a stage (thick slices before truncation,

@@ -3,7 +3,14 @@ import numpy as np
 import pytest
 import SimpleITK as sitk
 
-from thigh_inference.overlay import _label_position, write_overlay
+from thigh_inference.overlay import (
+    _label_position,
+    axial_levels,
+    display_name,
+    femur_x,
+    leg_columns,
+    write_overlay,
+)
 
 
 def _pair():
@@ -46,10 +53,40 @@ def test_grids_must_match(tmp_path):
         write_overlay(image, sitk.Image(5, 5, 5, sitk.sitkUInt8), tmp_path / "x.png")
 
 
-def test_sagittal_slice_goes_through_the_right_leg_when_the_centroid_is_between_the_legs():
+def test_legs_are_told_apart_by_the_empty_columns_between_them():
     labels = np.zeros((10, 10, 40), np.uint8)
     labels[2:8, 4:6, 5:9] = 3  # patient right (low x in LPS)
     labels[2:8, 4:6, 30:34] = 3  # patient left
-    z, y, x = _label_position(labels)
-    assert (z, y) == (4, 4) or (z, y) == (5, 4)
-    assert 5 <= x <= 8
+    labels[5, 5, 20] = 1  # a stray voxel between them is no third leg
+    assert leg_columns(labels) == [("right", slice(5, 9)), ("left", slice(30, 34))]
+    labels[:] = 0
+    labels[2:8, 4:6, 5:9] = 3
+    assert leg_columns(labels) == [("leg", slice(5, 9))]
+    assert leg_columns(np.zeros((3, 3, 3), np.uint8)) == []
+
+
+def test_the_sagittal_plane_goes_through_the_femur_not_the_muscle_centroid():
+    hu = np.zeros((10, 10, 40), np.int16)
+    labels = np.zeros(hu.shape, np.uint8)
+    labels[2:8, 2:8, 5:20] = 3
+    hu[:, 4:6, 16:18] = 1200  # femur near the lateral edge of the muscles
+    assert femur_x(hu, labels, slice(5, 20)) in (16, 17)
+    assert femur_x(np.zeros_like(hu), labels, slice(5, 20)) == 12  # no bone: label centroid
+
+
+def test_axial_slices_at_three_levels_of_the_labelled_range():
+    labels = np.zeros((50, 4, 4), np.uint8)
+    labels[10:41] = 2
+    assert axial_levels(labels) == [("distal", 16), ("middle", 25), ("proximal", 34)]
+    assert axial_levels(np.zeros((6, 2, 2), np.uint8)) == [("middle", 3)]
+
+
+def test_flagged_muscles_are_outlined_and_named_in_the_legend(tmp_path):
+    image, labels = _pair()
+    write_overlay(image, labels, tmp_path / "plain.png", "c")
+    write_overlay(image, labels, tmp_path / "flagged.png", "c", flags={"sartorius": "orientations disagree"})
+    plain = matplotlib.image.imread(tmp_path / "plain.png")[..., :3]
+    flagged = matplotlib.image.imread(tmp_path / "flagged.png")[..., :3]
+    white = lambda rgb: (rgb > 0.95).all(axis=-1)  # noqa: E731
+    assert white(flagged).sum() > white(plain).sum() + 50
+    assert display_name("rectus_femoris") == "rectus femoris"

@@ -1,0 +1,68 @@
+"""A subject's follow-up figure: relative volume change per muscle and group, both legs as bars.
+
+Left: the ten muscles; right: the groups and all muscles together. Right leg and left
+leg side by side per structure; a structure left out of the comparison (cut by the
+field of view, not segmented) is marked ``n/a`` instead of a bar.
+
+Example:
+    >>> write_change_figure(rows, out / "p01_change.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from thigh_common.atomic import atomic_path
+from thigh_inference.muscle_groups import KIND_MUSCLE
+
+SIDE_COLOURS = {"right": "#1f77b4", "left": "#ff7f0e"}
+BAR_WIDTH = 0.38
+
+
+def _panel(axis, rows: pd.DataFrame, title: str) -> None:
+    names = list(dict.fromkeys(rows["structure"]))
+    positions = np.arange(len(names))
+    for offset, side in ((-BAR_WIDTH / 2, "right"), (BAR_WIDTH / 2, "left")):
+        values = rows[rows["side"] == side].set_index("structure").reindex(names)
+        change = values["volume_change_percent"].to_numpy(dtype=float)
+        axis.bar(
+            positions + offset,
+            np.nan_to_num(change),
+            BAR_WIDTH,
+            color=SIDE_COLOURS[side],
+            label=f"{side} leg",
+        )
+        for position, value in zip(positions + offset, change, strict=True):
+            if np.isnan(value):
+                axis.text(position, 0, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color="grey")
+    axis.axhline(0, color="black", linewidth=0.8)
+    axis.set_xticks(
+        positions, [name.replace("_", " ") for name in names], rotation=45, ha="right", fontsize=8
+    )
+    axis.set_ylabel("volume change (%)", fontsize=9)
+    axis.set_title(title, fontsize=10)
+
+
+def write_change_figure(rows: pd.DataFrame, path: str | os.PathLike[str], title: str = "") -> None:
+    """Write a subject's bar chart of relative volume change (rows from ``subject_changes``), atomically."""
+    figure = Figure(figsize=(11, 4.2), dpi=100)
+    FigureCanvasAgg(figure)
+    muscles_axis, groups_axis = figure.subplots(1, 2, gridspec_kw={"width_ratios": [10, 5]}, sharey=True)
+    _panel(muscles_axis, rows[rows["kind"] == KIND_MUSCLE], "muscles")
+    _panel(groups_axis, rows[rows["kind"] != KIND_MUSCLE], "groups")
+    muscles_axis.legend(fontsize=8, frameon=False)
+    interval = rows["interval_days"].dropna()
+    when = f", {int(interval.iloc[0])} days apart" if len(interval) else ""
+    figure.suptitle(
+        f"{title or rows['subject'].iloc[0]}: baseline {rows['baseline'].iloc[0]} -> follow-up "
+        f"{rows['followup'].iloc[0]}{when}",
+        fontsize=10,
+    )
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png")

@@ -23,10 +23,13 @@ Example:
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import shutil
 from pathlib import Path
+
+import markdown
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
@@ -38,12 +41,10 @@ from thigh_evaluation.report.contents import (
     RawFile,
     ReportContent,
     compose,
+    targets,
 )
-from thigh_evaluation.report.document import Document, targets
 from thigh_evaluation.report.evaluation import CLASS_KIND, read_metrics, read_summary
-from thigh_evaluation.report.html import render_html
 from thigh_evaluation.report.inputs import ReportInputs, find_inputs
-from thigh_evaluation.report.markdown import render_markdown
 from thigh_evaluation.report.statistics import case_statistics, structure_statistics
 from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
 
@@ -59,6 +60,21 @@ MANAGED_FILES: dict[str, tuple[str, ...]] = {
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
 }
 """Per subfolder, the names a report writes there (an earlier run's leftovers are removed)."""
+STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #4C72B0; padding-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.15em; margin-top: 1.8em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+th { background: #f0f3f8; }
+td[style] { font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafafa; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+code { background: #f4f4f4; padding: 0 0.25em; border-radius: 3px; }
+blockquote { border-left: 5px solid #C44E52; background: #fdf2f2; padding: 0.6em 1em; margin: 1em 0; }
+blockquote p { margin: 0; }
+""".strip()
 
 
 class _Copier:
@@ -158,8 +174,21 @@ def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...
     )
 
 
-def _check_links(document: Document, output: Path) -> None:
-    missing = [target for target in targets(document) if not (output / target).is_file()]
+def render_html(page: str, title: str) -> str:
+    """``index.md`` as one self-contained HTML page (Python-Markdown with tables; inline style, no scripts)."""
+    converter = markdown.Markdown(extensions=["tables"], output_format="html")
+    converter.ESCAPED_CHARS.append("<")  # compose() escapes "<" in text, so that it is never read as a tag
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
+        f"{converter.convert(page)}\n</body>\n</html>\n"
+    )
+
+
+def _check_links(page: str, output: Path) -> None:
+    missing = [target for target in targets(page) if not (output / target).is_file()]
     if missing:  # a bug, not a user error
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
@@ -234,10 +263,10 @@ def build_report(
         progress, output / TRAINING_CURVE_FILE, title=f"{model.dataset} {model.configuration} {model.fold}"
     )
     copier.remove_leftovers()
-    document = compose(content)
-    _check_links(document, output)
-    write_text_atomic(render_markdown(document), output / INDEX_MD)
+    page = compose(content)
+    _check_links(page, output)
+    write_text_atomic(page, output / INDEX_MD)
     index = output / INDEX_HTML
-    write_text_atomic(render_html(document), index)
+    write_text_atomic(render_html(page, content.title), index)
     logger.info("wrote the report %s (and %s)", index, INDEX_MD)
     return index

@@ -1,4 +1,8 @@
-"""Dice and ASD statistics of the report: per class and group, over all classes, and per case.
+"""Dice and ASD statistics of the report (per class and group, over all classes, per case) and their inputs.
+
+``metrics.csv`` is read by :func:`~thigh_evaluation.metrics_table.read_metrics_csv`; ``summary.json`` is
+read defensively: a file that is not a JSON object gives a warning and the statistics are computed
+from ``metrics.csv`` instead.
 
 The statistics follow ``thigh_evaluate``'s ``summary.json``: over the legs where a metric is
 defined, mean, SD (ddof 1), median and count; "all classes" first averages each metric over
@@ -14,21 +18,27 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_BY_NAME
 from thigh_evaluation.comparison.names import ALL_CLASSES, ordered_structures
-from thigh_evaluation.report.evaluation import CLASS_KIND, GROUP_KIND, REPORTED_METRICS
+from thigh_evaluation.metrics_table import read_metrics_csv
 from thigh_evaluation.statistics import describe
 
 logger = logging.getLogger(__name__)
 
+REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
+CLASS_KIND = "class"
+GROUP_KIND = "group"
 ALL_KIND = "all"
 ABSENT_IN_BOTH = "absent_in_both"
 REPORTED_STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "n")
@@ -56,6 +66,38 @@ class StructureStatistics:
     label: int | None
     metrics: dict[str, Statistics]
     source: str
+
+
+def read_metrics(path: Path) -> pd.DataFrame:
+    """Read a ``metrics.csv`` (:func:`~thigh_evaluation.metrics_table.read_metrics_csv`) that has class rows.
+
+    Raises:
+        InvalidInputError: As ``read_metrics_csv``, or if no row is of kind ``class``.
+    """
+    frame = read_metrics_csv(path, REPORTED_METRICS)
+    if not (frame["kind"] == CLASS_KIND).any():
+        raise InvalidInputError(
+            f"{path} has no row of kind '{CLASS_KIND}' (one per case, leg and muscle): run thigh_evaluate again"
+        )
+    legs = frame[["case", "leg"]].drop_duplicates()
+    logger.info("%s: %d case(s), %d leg(s), %d row(s)", path, legs["case"].nunique(), len(legs), len(frame))
+    return frame
+
+
+def read_summary(path: Path | None) -> dict[str, Any] | None:
+    """Read ``summary.json``; None (with a warning) when absent, not JSON or not an object."""
+    if path is None:
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        logger.warning("%s cannot be read (%s); statistics are computed from metrics.csv", path, error)
+        return None
+    if not isinstance(summary, dict):
+        logger.warning("%s is not a JSON object; statistics are computed from metrics.csv", path)
+        return None
+    logger.debug("%s: keys %s", path, ", ".join(summary))
+    return summary
 
 
 def _scored(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +180,7 @@ def structure_statistics(frame: pd.DataFrame, summary: Mapping[str, Any] | None)
     """Statistics of every class and group of ``metrics.csv``, then of "all classes".
 
     Args:
-        frame: Rows of ``metrics.csv`` (:func:`~thigh_evaluation.report.evaluation.read_metrics`).
+        frame: Rows of ``metrics.csv`` (:func:`read_metrics`).
         summary: ``summary.json`` of the same evaluation, or None.
 
     Returns:

@@ -26,7 +26,7 @@ from thigh_common.labels import LABELS
 from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
 from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
 from thigh_evaluation.presence import ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE, STATUSES
-from thigh_evaluation.statistics import STATISTICS, describe
+from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means
 from thigh_evaluation.structures import CLASS_KIND, CLASSES, GROUP_KIND, GROUPS, Structure
 
 SUMMARY_JSON = "summary.json"
@@ -105,9 +105,7 @@ def per_leg_overall(frame: pd.DataFrame) -> pd.DataFrame:
     Returns:
         One row per case and leg, columns ``case``, ``leg`` and :data:`METRIC_COLUMNS`.
     """
-    classes = frame[(frame["kind"] == CLASS_KIND) & (frame["status"] != ABSENT_IN_BOTH)]
-    means = classes.groupby(["case", "leg"], sort=False)[list(METRIC_COLUMNS)].mean()
-    return means.reset_index()
+    return per_leg_means(frame, METRIC_COLUMNS)
 
 
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from thigh_evaluation.report.statistics import (
+from thigh_evaluation.report.evaluation import (
     case_statistics,
     read_metrics,
     read_summary,

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from thigh_common.cli import run_command, setup_logging
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
+from thigh_evaluation.comparison.tables import DEFAULT_METRICS, METRICS
 
 logger = logging.getLogger("thighseg.compare")
 
@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(arguments.verbose)
 
     def body() -> None:
-        from thigh_evaluation.comparison.loading import parse_configurations
         from thigh_evaluation.comparison.pipeline import compare
+        from thigh_evaluation.comparison.loading import parse_configurations
 
         evaluations = parse_configurations(arguments.evaluations)
         result = compare(evaluations, Path(arguments.output), arguments.reference, arguments.metrics)

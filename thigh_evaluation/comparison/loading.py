@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS
+from thigh_evaluation.comparison.tables import DEFAULT_METRICS
 from thigh_evaluation.metrics_table import KEY_COLUMNS, METRICS_FILE, read_metrics_csv
 
 logger = logging.getLogger(__name__)

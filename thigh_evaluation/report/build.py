@@ -43,14 +43,14 @@ from thigh_evaluation.report.contents import (
     compose,
     targets,
 )
-from thigh_evaluation.report.inputs import ReportInputs, find_inputs
-from thigh_evaluation.report.statistics import (
+from thigh_evaluation.report.evaluation import (
     CLASS_KIND,
     case_statistics,
     read_metrics,
     read_summary,
     structure_statistics,
 )
+from thigh_evaluation.report.inputs import ReportInputs, find_inputs
 from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
 
 logger = logging.getLogger(__name__)

@@ -22,9 +22,8 @@ from urllib.parse import quote, unquote
 
 import pandas as pd
 
-from thigh_evaluation.comparison.metric_specs import METRICS
-from thigh_evaluation.comparison.names import display_name
-from thigh_evaluation.report.statistics import ALL_KIND, StructureStatistics
+from thigh_evaluation.comparison.tables import METRICS, display_name
+from thigh_evaluation.report.evaluation import ALL_KIND, StructureStatistics
 from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
 
 DEMO_NOTE = (

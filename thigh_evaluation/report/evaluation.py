@@ -30,9 +30,9 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_BY_NAME
-from thigh_evaluation.comparison.names import ALL_CLASSES, ordered_structures
+from thigh_evaluation.comparison.tables import ALL_CLASSES, ordered_structures
 from thigh_evaluation.metrics_table import read_metrics_csv
-from thigh_evaluation.statistics import describe
+from thigh_evaluation.statistics import describe, per_leg_means
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +103,6 @@ def read_summary(path: Path | None) -> dict[str, Any] | None:
 def _scored(frame: pd.DataFrame) -> pd.DataFrame:
     """The rows that count: without those of structures absent from both maps (if ``status`` says so)."""
     return frame[frame["status"] != ABSENT_IN_BOTH] if "status" in frame.columns else frame
-
-
-def per_leg_means(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each reported metric averaged over the classes of each leg (undefined values left out).
-
-    Returns:
-        Columns ``case``, ``leg``, ``dice``, ``asd_mm``; one row per leg, in order of appearance.
-    """
-    classes = _scored(frame[frame["kind"] == CLASS_KIND])
-    return classes.groupby(["case", "leg"], sort=False)[list(REPORTED_METRICS)].mean().reset_index()
 
 
 def _computed(values: pd.DataFrame) -> dict[str, Statistics]:
@@ -192,7 +182,7 @@ def structure_statistics(frame: pd.DataFrame, summary: Mapping[str, Any] | None)
     mismatched = []
     for kind, structure in ordered_structures(present):
         if kind == ALL_KIND:
-            computed = _computed(per_leg_means(frame))
+            computed = _computed(per_leg_means(frame, REPORTED_METRICS))
         else:
             computed = _computed(_scored(rows[(rows["kind"] == kind) & (rows["structure"] == structure)]))
         stored = _from_summary(summary, kind, structure)
@@ -224,7 +214,7 @@ def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
         Columns ``case``, ``legs``, ``dice``, ``asd_mm``, ``missing_in_prediction`` (class rows
         with that status; 0 without a ``status`` column), one row per case in order of appearance.
     """
-    legs = per_leg_means(frame)
+    legs = per_leg_means(frame, REPORTED_METRICS)
     cases = legs.groupby("case", sort=False).agg(
         legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
     )

@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(arguments.verbose)
 
     def body() -> None:
-        from thigh_evaluation.comparison.pipeline import compare
         from thigh_evaluation.comparison.loading import parse_configurations
+        from thigh_evaluation.comparison.pipeline import compare
 
         evaluations = parse_configurations(arguments.evaluations)
         result = compare(evaluations, Path(arguments.output), arguments.reference, arguments.metrics)

@@ -25,9 +25,18 @@ from thigh_common.atomic import atomic_path, write_json_atomic
 from thigh_common.labels import LABELS
 from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
 from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
-from thigh_evaluation.presence import ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE, STATUSES
 from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means
-from thigh_evaluation.structures import CLASS_KIND, CLASSES, GROUP_KIND, GROUPS, Structure
+from thigh_evaluation.structures import (
+    ABSENT_IN_BOTH,
+    CLASS_KIND,
+    CLASSES,
+    GROUP_KIND,
+    GROUPS,
+    MISSING_IN_PREDICTION,
+    MISSING_IN_REFERENCE,
+    STATUSES,
+    Structure,
+)
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"

@@ -108,15 +108,6 @@ def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any
     return entry
 
 
-def per_leg_overall(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each metric averaged over the ten classes of each leg (NaN and absent classes left out).
-
-    Returns:
-        One row per case and leg, columns ``case``, ``leg`` and :data:`METRIC_COLUMNS`.
-    """
-    return per_leg_means(frame, METRIC_COLUMNS)
-
-
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
     """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
     listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
@@ -131,7 +122,7 @@ def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]
 
 def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
     """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summary_json`)."""
-    overall = per_leg_overall(frame)
+    overall = per_leg_means(frame, METRIC_COLUMNS)
     return {
         "tool": "thigh_evaluate",
         "reference_folder": str(context.reference_folder),

@@ -31,7 +31,7 @@ from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import image_file_name, label_file_name
 from thigh_evaluation.experiment.steps import ExperimentFolders, ExperimentOptions, experiment_steps, run_step
 from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
-from thigh_evaluation.summary import per_leg_overall
+from thigh_evaluation.statistics import per_leg_means
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +135,10 @@ def configuration_means(evaluation: Path) -> dict[str, float]:
     """Mean and SD over legs of the per-leg mean over the ten classes, for Dice and ASD.
 
     Reads ``metrics.csv`` of a ``thigh_evaluate`` folder; the per-leg means are
-    :func:`thigh_evaluation.summary.per_leg_overall`'s (the "overall" of ``summary.json``):
+    :func:`thigh_evaluation.statistics.per_leg_means`'s (the "overall" of ``summary.json``):
     a class undefined in a leg (absent from both maps, or ASD with one map empty) is left out.
     """
-    per_leg = per_leg_overall(read_metrics_csv(evaluation / METRICS_FILE))
+    per_leg = per_leg_means(read_metrics_csv(evaluation / METRICS_FILE), METRICS)
     result: dict[str, float] = {"legs": float(len(per_leg))}
     for metric in METRICS:
         result[f"{metric}_mean"] = float(per_leg[metric].mean())

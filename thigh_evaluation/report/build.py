@@ -226,7 +226,7 @@ def build_report(
             (a label map, ``metrics.csv``, a network's ``progress.csv``), or ``output`` is an input folder.
     """
     from thigh_evaluation.comparison import plot_boxes
-    from thigh_evaluation.report.training_curve import plot_training_curve
+    from thigh_evaluation.report.training import plot_training_curve
 
     inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
     output = Path(output)

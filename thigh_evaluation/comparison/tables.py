@@ -36,7 +36,7 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
-from thigh_evaluation.statistics import better_configuration, describe, paired_t_test
+from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +154,7 @@ def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> p
     """
     columns = [*LEG_KEY, "kind", "structure", *metric_columns]
     rows = metrics.loc[metrics["kind"].isin(["class", "group"]), columns]
-    classes = rows[rows["kind"] == "class"]
-    means = classes.groupby(LEG_KEY, sort=False)[list(metric_columns)].mean().reset_index()
+    means = per_leg_means(rows, metric_columns)
     means.insert(2, "kind", "all")
     means.insert(3, "structure", ALL_CLASSES)
     return pd.concat([rows, means[columns]], ignore_index=True)

@@ -2,7 +2,7 @@
 
 Layout of ``REPORT_DIR``::
 
-    index.html, index.md      the report (same content), written last
+    index.html, index.md      the report (index.html rendered from index.md), written last
     boxplot.png               Dice and ASD per class (thigh_evaluation.comparison.plot_boxes)
     training_curve.png        losses and validation Dice per epoch and network
     overlays/CASE_overlay.png copies of thigh_predict's overlays

@@ -35,6 +35,8 @@ setup(
         "tqdm>=4.60",
         "pandas>=2.0",
         "matplotlib>=3.7",
+        # thigh_report: index.html rendered from index.md.
+        "markdown>=3.4",
         # CPU inference: OpenVINO runs the networks 1.6-2.2x faster than PyTorch there,
         # fed through torch's ONNX exporter (which needs onnx).
         "openvino>=2024.0",

@@ -10,7 +10,7 @@ the groups of :mod:`thigh_evaluation.structures`):
 - ``volume_ref_ml``, ``volume_pred_ml``: voxel count x voxel volume (mL);
 - ``volume_diff_ml``: predicted minus reference volume; ``volume_diff_pct``: the same in
   percent of the reference volume (NaN when the reference is empty);
-- ``status``: :mod:`thigh_evaluation.presence`. A structure absent from both masks
+- ``status``: :mod:`thigh_evaluation.structures`. A structure absent from both masks
   (``absent_in_both``) has every metric NaN, including the volume differences; its two
   volumes are 0.
 
@@ -35,10 +35,9 @@ import numpy as np
 from scipy.ndimage import find_objects
 
 from thigh_common.metrics import dice_per_class
-from thigh_evaluation.label_maps import MAX_LABEL, CaseLabels, read_case_labels
+from thigh_evaluation.case_inputs import MAX_LABEL, CaseLabels, read_case_labels
 from thigh_evaluation.leg_split import LEFT_CODE_OFFSET, LegSplit, encode_legs, find_leg_split
-from thigh_evaluation.presence import ABSENT_IN_BOTH, PRESENT, presence_status
-from thigh_evaluation.structures import STRUCTURES
+from thigh_evaluation.structures import ABSENT_IN_BOTH, PRESENT, STRUCTURES, presence_status
 from thigh_evaluation.surface_metrics import surface_distances
 
 NAN = float("nan")

@@ -22,8 +22,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from thigh_common.errors import InvalidInputError
+from thigh_evaluation.case_inputs import CasePair, match_cases
 from thigh_evaluation.case_metrics import CaseResult, evaluate_case
-from thigh_evaluation.case_pairs import CasePair, match_cases
 from thigh_evaluation.metrics_table import METRICS_FILE, metrics_frame, write_metrics_csv
 from thigh_evaluation.summary import (
     SUMMARY_CSV,

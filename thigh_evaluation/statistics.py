@@ -1,16 +1,31 @@
-"""Descriptive statistics of a metric over legs, ignoring undefined (NaN) values.
+"""The statistics of the evaluation tools: descriptive statistics over legs, per-leg means, paired t-tests.
+
+- :func:`describe`: mean, SD, median, quartiles and count of a metric, NaN left out
+  (``summary.json``, the report's tables, ``comparison.csv``).
+- :func:`per_leg_means`: each metric averaged over the ten classes of each leg ("all classes",
+  the "overall" of ``summary.json``).
+- :func:`paired_t_test`: the paper's paired Student t-test, with its significance marks.
 
 Example:
     >>> describe([0.8, 0.9, float("nan"), 1.0])["n"], round(describe([0.8, 0.9, 1.0])["sd"], 3)
     (3, 0.1)
+    >>> reference = np.array([0.80, 0.82, 0.79, 0.85, 0.81])
+    >>> test = paired_t_test(reference, np.array([0.85, 0.86, 0.86, 0.88, 0.85]))
+    >>> test.n, round(test.mean_difference, 3), round(test.p, 4), test.mark
+    (5, 0.046, 0.0025, '**')
+    >>> paired_t_test(np.array([0.8]), np.array([0.9])).note
+    'only 1 pair: a t-test needs at least 2'
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+from scipy import stats
 
 STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "q25", "q75", "iqr", "n")
 """``sd``: sample standard deviation (``ddof=1``, NaN for fewer than two values); ``q25``, ``q75``:
@@ -41,3 +56,100 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
         "iqr": q75 - q25,
         "n": n,
     }
+
+
+def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Each metric averaged over the classes of each leg, undefined values (NaN) left out.
+
+    Rows of a class absent from both label maps (``status`` ``absent_in_both``, where the frame has a
+    ``status`` column) do not count.
+
+    Args:
+        frame: Rows of ``metrics.csv`` (columns ``case, leg, kind`` and ``metrics``).
+        metrics: The metric columns to average.
+
+    Returns:
+        Columns ``case``, ``leg`` and ``metrics``; one row per leg, in order of appearance.
+    """
+    classes = frame[frame["kind"] == "class"]
+    if "status" in classes.columns:
+        classes = classes[classes["status"] != "absent_in_both"]
+    return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
+
+
+SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))
+"""``(level, mark)`` pairs, strictest first: ``p < level`` earns the mark."""
+
+ZERO_VARIANCE_NOTE = "the differences are all equal (zero variance): no t-test"
+
+
+def significance_mark(p: float) -> str:
+    """``"**"`` for p < 0.01, ``"*"`` for p < 0.05, ``""`` otherwise (NaN included)."""
+    for level, mark in SIGNIFICANCE_LEVELS:
+        if p < level:  # False for NaN
+            return mark
+    return ""
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    """A paired two-sided Student t-test of ``other - reference``.
+
+    Attributes:
+        n: Number of pairs.
+        mean_difference: Mean of ``other - reference`` (NaN without pairs).
+        t: t statistic of ``other - reference`` (NaN when not tested).
+        p: Two-sided p-value (NaN when not tested).
+        note: Why no test was done, or "".
+    """
+
+    n: int
+    mean_difference: float
+    t: float
+    p: float
+    note: str = ""
+
+    @property
+    def mark(self) -> str:
+        """The significance mark of ``p``."""
+        return significance_mark(self.p)
+
+
+def paired_t_test(reference: np.ndarray, other: np.ndarray) -> PairedTest:
+    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``.
+
+    Fewer than two pairs, or differences that are all equal, leave ``t`` and ``p`` NaN with a note.
+
+    Args:
+        reference: Values of the reference configuration, shape ``(n,)``.
+        other: Values of the other configuration for the same legs, shape ``(n,)``.
+
+    Returns:
+        The test.
+
+    Raises:
+        ValueError: If the arrays differ in length.
+    """
+    reference, other = np.asarray(reference, float), np.asarray(other, float)
+    if reference.shape != other.shape:
+        raise ValueError(f"paired arrays differ in shape: {reference.shape} and {other.shape}")
+    differences = other - reference
+    n = differences.size
+    mean = float(differences.mean()) if n else math.nan
+    if n < 2:
+        return PairedTest(
+            n, mean, math.nan, math.nan, f"only {n} pair{'' if n == 1 else 's'}: a t-test needs at least 2"
+        )
+    scale = max(1.0, float(np.abs(differences).max()))
+    if float(differences.std(ddof=1)) <= 1e-12 * scale:
+        return PairedTest(n, mean, math.nan, math.nan, ZERO_VARIANCE_NOTE)
+    result = stats.ttest_rel(other, reference)
+    return PairedTest(n, mean, float(result.statistic), float(result.pvalue))
+
+
+def better_configuration(test: PairedTest, reference: str, other: str, higher_is_better: bool) -> str:
+    """The configuration with the better mean over the pairs, or "" for a tie or no pairs."""
+    if math.isnan(test.mean_difference) or test.mean_difference == 0:
+        return ""
+    other_higher = test.mean_difference > 0
+    return other if other_higher == higher_is_better else reference

@@ -1,11 +1,18 @@
-"""The structures that are scored: the ten muscles (classes) and the muscle groups.
+"""The structures that are scored, and whether each is in the reference, the prediction, both or neither.
 
-A group is scored on the union mask of its labels (quadriceps = 2-5, medial compartment
-= 6-7, posterior compartment = 8-10, sartorius = 1), as other tools report them.
+The structures are the ten muscles (classes) and the muscle groups. A group is scored on the
+union mask of its labels (quadriceps = 2-5, medial compartment = 6-7, posterior compartment =
+8-10, sartorius = 1), as other tools report them.
+
+The status decides which metrics are defined: surface distances need both masks, Dice
+needs at least one, and a structure absent from both has no metric at all (it is
+reported as absent, never as a perfect or a failed score).
 
 Example:
     >>> [s.name for s in STRUCTURES][:2], STRUCTURES[-1].labels
     (['sartorius', 'rectus_femoris'], (1,))
+    >>> presence_status(reference_voxels=120, predicted_voxels=0)
+    'missing_in_prediction'
 """
 
 from __future__ import annotations
@@ -42,3 +49,29 @@ GROUPS: tuple[Structure, ...] = tuple(
     Structure(GROUP_KIND, name, tuple(labels), None) for name, labels in LABEL_GROUPS.items()
 )
 STRUCTURES: tuple[Structure, ...] = CLASSES + GROUPS
+
+
+PRESENT = "present"
+ABSENT_IN_BOTH = "absent_in_both"
+MISSING_IN_PREDICTION = "missing_in_prediction"
+MISSING_IN_REFERENCE = "missing_in_reference"
+STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
+
+
+def presence_status(reference_voxels: int, predicted_voxels: int) -> str:
+    """The status of a structure from its voxel counts in the reference and the prediction.
+
+    Args:
+        reference_voxels: Voxels of the structure in the reference mask.
+        predicted_voxels: Voxels of the structure in the predicted mask.
+
+    Returns:
+        One of :data:`STATUSES`.
+    """
+    if reference_voxels > 0 and predicted_voxels > 0:
+        return PRESENT
+    if reference_voxels > 0:
+        return MISSING_IN_PREDICTION
+    if predicted_voxels > 0:
+        return MISSING_IN_REFERENCE
+    return ABSENT_IN_BOTH

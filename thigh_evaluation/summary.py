@@ -25,9 +25,18 @@ from thigh_common.atomic import atomic_path, write_json_atomic
 from thigh_common.labels import LABELS
 from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
 from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
-from thigh_evaluation.presence import ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE, STATUSES
-from thigh_evaluation.statistics import STATISTICS, describe
-from thigh_evaluation.structures import CLASS_KIND, CLASSES, GROUP_KIND, GROUPS, Structure
+from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means
+from thigh_evaluation.structures import (
+    ABSENT_IN_BOTH,
+    CLASS_KIND,
+    CLASSES,
+    GROUP_KIND,
+    GROUPS,
+    MISSING_IN_PREDICTION,
+    MISSING_IN_REFERENCE,
+    STATUSES,
+    Structure,
+)
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
@@ -99,17 +108,6 @@ def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any
     return entry
 
 
-def per_leg_overall(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each metric averaged over the ten classes of each leg (NaN and absent classes left out).
-
-    Returns:
-        One row per case and leg, columns ``case``, ``leg`` and :data:`METRIC_COLUMNS`.
-    """
-    classes = frame[(frame["kind"] == CLASS_KIND) & (frame["status"] != ABSENT_IN_BOTH)]
-    means = classes.groupby(["case", "leg"], sort=False)[list(METRIC_COLUMNS)].mean()
-    return means.reset_index()
-
-
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
     """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
     listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
@@ -124,7 +122,7 @@ def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]
 
 def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
     """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summary_json`)."""
-    overall = per_leg_overall(frame)
+    overall = per_leg_means(frame, METRIC_COLUMNS)
     return {
         "tool": "thigh_evaluate",
         "reference_folder": str(context.reference_folder),

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import binary_erosion, distance_transform_edt, generate_binary_structure
 
-from thigh_evaluation.presence import PRESENT, presence_status
+from thigh_evaluation.structures import PRESENT, presence_status
 
 SURFACE_STRUCTURE = generate_binary_structure(3, 1)
 """Face connectivity (6 neighbours): what medpy uses with ``connectivity=1``."""
@@ -55,7 +55,7 @@ class SurfaceDistances:
     Attributes:
         asd_mm: Average symmetric surface distance (mm); NaN unless both masks are non-empty.
         hd95_mm: 95th percentile Hausdorff distance (mm); NaN unless both masks are non-empty.
-        status: :func:`thigh_evaluation.presence.presence_status` of the two masks.
+        status: :func:`thigh_evaluation.structures.presence_status` of the two masks.
     """
 
     asd_mm: float

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_COLUMNS
-from thigh_evaluation.statistics import describe
+from thigh_evaluation.statistics import describe, per_leg_means
 from thigh_evaluation.structures import STRUCTURES
-from thigh_evaluation.summary import SummaryContext, per_leg_overall, summarise, summary_table
+from thigh_evaluation.summary import SummaryContext, summarise, summary_table
 
 NAN = float("nan")
 
@@ -68,7 +68,7 @@ def test_summary_counts_absent_legs_and_leaves_them_out_of_the_statistics():
 
 def test_overall_averages_the_classes_of_each_leg_first():
     frame = _frame()
-    per_leg = per_leg_overall(frame).set_index("leg")
+    per_leg = per_leg_means(frame, METRIC_COLUMNS).set_index("leg")
     assert per_leg.loc["left", "dice"] == pytest.approx(np.mean([0.1 * k for k in range(1, 11)]))
     assert per_leg.loc["right", "dice"] == pytest.approx(0.5)  # nine classes, the absent one left out
     summary = summarise(frame, SummaryContext(Path("ref"), Path("pred"), 2, (), {}))

@@ -12,7 +12,7 @@ from scipy import stats
 
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_evaluation.comparison import compare, observation_frame
-from thigh_evaluation.comparison.pairing import check_overlap
+from thigh_evaluation.comparison.tables import check_overlap
 
 SUMMARY_COLUMNS = ["metric", "structure", "kind", "configuration", "mean", "sd", "median", "q25", "q75", "n"]
 TTEST_COLUMNS = ["metric", "structure", "kind", "reference", "other", "n", "mean_difference", "t", "p",

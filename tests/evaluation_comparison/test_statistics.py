@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from thigh_evaluation.comparison.statistics import (
+from thigh_evaluation.statistics import (
     ZERO_VARIANCE_NOTE,
     better_configuration,
+    describe,
     paired_t_test,
     significance_mark,
 )
-from thigh_evaluation.statistics import describe
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thigh_evaluation.experiment.execution import StepFailedError, run_step
-from thigh_evaluation.experiment.options import ExperimentOptions
-from thigh_evaluation.experiment.results import configuration_means
-from thigh_evaluation.experiment.steps import Step, experiment_steps
+from thigh_evaluation.experiment.run import configuration_means
+from thigh_evaluation.experiment.steps import (
+    ExperimentOptions,
+    Step,
+    StepFailedError,
+    experiment_steps,
+    run_step,
+)
 
 
 def test_same_training_cases_and_budget_for_every_configuration(tmp_path):

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.experiment.split import choose_split
-from thigh_evaluation.experiment.subsets import dataset_cases, link_subset
+from thigh_evaluation.experiment.run import choose_split, dataset_cases, link_subset
 
 CASES = [f"case_{i:02d}" for i in range(24)]
 

@@ -110,7 +110,10 @@ def test_both_pages_carry_the_note_and_show_the_pictures(built_report):
         assert NOTE in page
         for picture in ("boxplot.png", "training_curve.png", "overlays/case_a_overlay.png"):
             assert picture in page
-    assert '<img src="boxplot.png"' in (report / "index.html").read_text()
+    assert (
+        '<img alt="Dice (top) and ASD (bottom) per muscle and over all muscles" src="boxplot.png"'
+        in (report / "index.html").read_text()
+    )
     assert "![" in (report / "index.md").read_text()
 
 

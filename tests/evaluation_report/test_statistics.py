@@ -9,8 +9,12 @@ import math
 import pandas as pd
 import pytest
 
-from thigh_evaluation.report.evaluation import read_metrics, read_summary
-from thigh_evaluation.report.statistics import case_statistics, structure_statistics
+from thigh_evaluation.report.evaluation import (
+    case_statistics,
+    read_metrics,
+    read_summary,
+    structure_statistics,
+)
 
 
 @pytest.fixture

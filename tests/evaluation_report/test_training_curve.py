@@ -9,8 +9,7 @@ import pytest
 from evaluation_report.fake_inputs import progress_frame
 from matplotlib import image
 
-from thigh_evaluation.report.training import network_summary, read_progress
-from thigh_evaluation.report.training_curve import plot_training_curve
+from thigh_evaluation.report.training import network_summary, plot_training_curve, read_progress
 
 
 def _write(tmp_path, frames: dict[str, pd.DataFrame]) -> dict:

@@ -1,10 +1,12 @@
 """Compare configurations (2D, 2.5D, 3D U-Net) on their evaluations, as in the paper's Figure 5.
 
-- ``loading.load_metrics``: one ``metrics.csv`` of ``thigh_evaluate``, checked.
-- ``observations.observation_frame``: per-leg values of each class, group and the mean over classes.
-- ``statistics.paired_t_test``: the paired Student t-test of one structure and its mark.
+- ``loading``: the ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``, checked.
+- ``tables``: per-leg observations of each class, group and the mean over classes, their
+  statistics (``summary_table``) and paired t-tests (``ttest_table``).
 - ``figure.plot_boxes``: box plots per class and over all classes (one or more configurations).
-- ``pipeline.compare``: the whole comparison, writing figure, markdown and CSV tables.
+- ``pipeline.compare``: the whole comparison, writing figure, ``comparison.md`` and CSV tables.
+
+The t-test itself is :func:`thigh_evaluation.statistics.paired_t_test`.
 
 The names above are importable from this package directly; they are loaded on first use so that
 ``thigh_compare --help`` does not import pandas or matplotlib.
@@ -23,17 +25,14 @@ from thigh_common.imports import lazy_exports
 _EXPORTS: dict[str, str] = {
     "ComparisonResult": "pipeline",
     "compare": "pipeline",
+    "markdown_report": "pipeline",
     "load_metrics": "loading",
     "load_evaluations": "loading",
     "parse_configurations": "loading",
-    "observation_frame": "observations",
-    "PairedTest": "statistics",
-    "paired_t_test": "statistics",
-    "significance_mark": "statistics",
+    "observation_frame": "tables",
+    "summary_table": "tables",
+    "ttest_table": "tables",
     "plot_boxes": "figure",
-    "summary_table": "descriptive",
-    "ttest_table": "paired_tests",
-    "markdown_report": "markdown",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from thigh_common.cli import run_command, setup_logging
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
+from thigh_evaluation.comparison.tables import DEFAULT_METRICS, METRICS
 
 logger = logging.getLogger("thighseg.compare")
 

@@ -26,10 +26,15 @@ import numpy as np
 import pandas as pd
 
 from thigh_common.atomic import atomic_path
-from thigh_evaluation.comparison.descriptive import compared_structures
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
-from thigh_evaluation.comparison.names import Structure, short_name
-from thigh_evaluation.comparison.observations import observation_frame, values_of
+from thigh_evaluation.comparison.tables import (
+    DEFAULT_METRICS,
+    METRICS,
+    Structure,
+    compared_structures,
+    observation_frame,
+    short_name,
+    values_of,
+)
 from thigh_evaluation.statistics import describe
 
 if TYPE_CHECKING:

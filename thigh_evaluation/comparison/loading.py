@@ -1,6 +1,7 @@
 """Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``.
 
-``metrics.csv`` is written by ``thigh_evaluate``: long format, one row per case, leg and
+``metrics.csv`` is written by ``thigh_evaluate`` and read by
+:func:`~thigh_evaluation.metrics_table.read_metrics_csv`: long format, one row per case, leg and
 structure. The comparison needs the columns ``case, leg, kind, structure`` and the compared
 metrics; undefined metrics are empty cells or ``nan``.
 
@@ -19,12 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS
+from thigh_evaluation.comparison.tables import DEFAULT_METRICS
+from thigh_evaluation.metrics_table import KEY_COLUMNS, METRICS_FILE, read_metrics_csv
 
 logger = logging.getLogger(__name__)
 
-METRICS_FILE = "metrics.csv"
-KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")
 COMPARED_KINDS: tuple[str, ...] = ("class", "group")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
@@ -83,20 +83,7 @@ def load_metrics(folder: Path, metrics: Sequence[str] = DEFAULT_METRICS, name: s
         raise InvalidInputError(
             f"{folder} has no {METRICS_FILE}: expected the output folder of thigh_evaluate ({label})"
         )
-    try:
-        frame = pd.read_csv(path, dtype={column: str for column in KEY_COLUMNS})
-    except pd.errors.EmptyDataError:
-        raise InvalidInputError(f"{path} is empty: run thigh_evaluate again") from None
-    required = [*KEY_COLUMNS, *metrics]
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise InvalidInputError(
-            f"{path} lacks the column(s) {', '.join(missing)}: expected at least {', '.join(required)} "
-            "(the metrics.csv of thigh_evaluate)"
-        )
-    for column in metrics:
-        frame[column] = _numeric(frame[column], path, column)
-    return _checked_rows(frame, path, list(metrics))
+    return _checked_rows(read_metrics_csv(path, metrics), path, list(metrics))
 
 
 def load_evaluations(
@@ -112,24 +99,7 @@ def load_evaluations(
     return frames
 
 
-def _numeric(values: pd.Series, path: Path, column: str) -> pd.Series:
-    converted = pd.to_numeric(values, errors="coerce")
-    bad = values[converted.isna() & values.notna()]
-    if len(bad):
-        raise InvalidInputError(
-            f"{path}: column {column} has {len(bad)} non-numeric value(s), e.g. {bad.iloc[0]!r}; "
-            "expected numbers, or empty / nan where undefined"
-        )
-    return converted.astype(float)
-
-
 def _checked_rows(frame: pd.DataFrame, path: Path, metrics: list[str]) -> pd.DataFrame:
-    incomplete = frame[list(KEY_COLUMNS)].isna().any(axis=1)
-    if incomplete.any():
-        row = int(incomplete.to_numpy().argmax()) + 2  # header is line 1
-        raise InvalidInputError(
-            f"{path}: {int(incomplete.sum())} row(s) lack a case, leg, kind or structure (first on line {row})"
-        )
     other_kinds = sorted(set(frame["kind"]) - set(COMPARED_KINDS))
     if other_kinds:
         logger.debug("%s: ignoring rows of kind %s", path, ", ".join(other_kinds))

@@ -1,4 +1,8 @@
-"""Compare configurations on their evaluations: tables, paired t-tests, figure and report.
+"""Compare configurations on their evaluations: the whole comparison, and its ``comparison.md``.
+
+``comparison.md`` has a header, the figure, and one table per metric: rows are the classes, the
+groups and "all classes"; columns are mean ± SD per configuration, then the p-value and mark of
+each other configuration against the reference.
 
 Example:
     >>> from pathlib import Path
@@ -7,11 +11,14 @@ Example:
     ... )  # doctest: +SKIP
     >>> result.reference, result.markdown_path.name  # doctest: +SKIP
     ('2d5', 'comparison.md')
+    >>> format_p(0.0123), format_p(0.00021), format_p(float("nan"))
+    ('0.012', '2.1e-04', 'n/a')
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +27,22 @@ import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.comparison.descriptive import summary_table
 from thigh_evaluation.comparison.figure import plot_boxes
 from thigh_evaluation.comparison.loading import load_evaluations
-from thigh_evaluation.comparison.markdown import markdown_report
-from thigh_evaluation.comparison.metric_specs import DEFAULT_METRICS, METRICS
-from thigh_evaluation.comparison.observations import leg_count, observation_frame
-from thigh_evaluation.comparison.paired_tests import ttest_table
-from thigh_evaluation.comparison.pairing import check_overlap
+from thigh_evaluation.comparison.tables import (
+    DEFAULT_METRICS,
+    METRICS,
+    check_overlap,
+    display_name,
+    leg_count,
+    observation_frame,
+    ordered_structures,
+    summary_table,
+    ttest_table,
+)
 
 logger = logging.getLogger(__name__)
+
 
 FIGURE_FILE = "comparison.png"
 MARKDOWN_FILE = "comparison.md"
@@ -167,3 +180,107 @@ def _log_findings(tests: pd.DataFrame) -> None:
             f"{test['mark']} " if test["mark"] else "",
             test["better"] or "tie",
         )
+
+
+MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"
+
+
+def format_p(p: float) -> str:
+    """A p-value for a table: three decimals, or scientific below 0.001; NaN as "n/a".
+
+    Example:
+        >>> format_p(0.0123), format_p(0.00021), format_p(float("nan"))
+        ('0.012', '2.1e-04', 'n/a')
+    """
+    if math.isnan(p):
+        return "n/a"
+    return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
+
+
+def markdown_report(
+    summary: pd.DataFrame,
+    tests: pd.DataFrame,
+    reference: str,
+    legs: Mapping[str, int],
+    metrics: Sequence[str],
+    figure_name: str | None,
+) -> str:
+    """The whole ``comparison.md``.
+
+    Args:
+        summary: The table of ``summary_table``.
+        tests: The table of ``ttest_table``.
+        reference: Name of the reference configuration.
+        legs: Number of legs evaluated per configuration, in column order.
+        metrics: Metric columns, one table each.
+        figure_name: File name of the figure beside the report, or None for none.
+
+    Returns:
+        Markdown text ending in a newline.
+    """
+    configurations = ", ".join(f"{name} ({count} legs)" for name, count in legs.items())
+    lines = [
+        "# Comparison of configurations",
+        "",
+        f"- Reference: **{reference}**. Configurations: {configurations}.",
+        f"- Test: paired two-sided Student t-test (`scipy.stats.ttest_rel`) of each configuration against "
+        f"{reference}, over the legs (case and side) where both define the value; p-values are not "
+        "corrected for multiple comparisons.",
+        f"- Marks: {MARK_LEGEND}; the configuration with the better mean follows in brackets.",
+        "- *all classes*: per leg, the mean over the ten muscle classes (those where the metric is defined).",
+        "- Values: mean ± SD over each configuration's own legs.",
+    ]
+    if figure_name:
+        lines += ["", f"![Box plots per class and over all classes]({figure_name})"]
+    for metric in metrics:
+        lines += ["", *_metric_section(summary, tests, reference, list(legs), metric)]
+    return "\n".join(lines) + "\n"
+
+
+def _metric_section(
+    summary: pd.DataFrame, tests: pd.DataFrame, reference: str, names: list[str], metric: str
+) -> list[str]:
+    spec = METRICS[metric]
+    others = [name for name in names if name != reference]
+    summary = summary[summary["metric"] == metric]
+    tests = tests[tests["metric"] == metric]
+    header = ["structure", *names, *(f"p {other} vs {reference}" for other in others)]
+    lines = [
+        f"## {spec.axis_label}",
+        "",
+        f"{'Higher' if spec.higher_is_better else 'Lower'} is better.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + " --- |" * len(header),
+    ]
+    notes = []
+    structures = ordered_structures(zip(summary["kind"], summary["structure"], strict=True))
+    for kind, structure in structures:
+        rows = summary[(summary["kind"] == kind) & (summary["structure"] == structure)].set_index(
+            "configuration"
+        )
+        cells = [display_name(kind, structure)]
+        for name in names:
+            cells.append(
+                f"{spec.format(rows.at[name, 'mean'])} ± {spec.format(rows.at[name, 'sd'])}"
+                if name in rows.index
+                else "n/a"
+            )
+        for other in others:
+            test = tests[
+                (tests["kind"] == kind) & (tests["structure"] == structure) & (tests["other"] == other)
+            ]
+            if test.empty:
+                cells.append("n/a")
+                continue
+            test = test.iloc[0]
+            cell = format_p(float(test["p"]))
+            if test["mark"]:
+                cell += f" {test['mark']} ({test['better']})"
+            if test["note"]:
+                notes.append(f"- {display_name(kind, structure)}, {other} vs {reference}: {test['note']}.")
+            cells.append(cell)
+        lines.append("| " + " | ".join(cells) + " |")
+    if notes:
+        lines += ["", "Not tested:", "", *notes]
+    return lines

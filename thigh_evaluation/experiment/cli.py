@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from thigh_common.errors import InvalidInputError
         from thigh_common.paths import resolve_raw_dataset
-        from thigh_evaluation.experiment.options import ExperimentOptions
         from thigh_evaluation.experiment.run import run_experiment
+        from thigh_evaluation.experiment.steps import ExperimentOptions
 
         if arguments.minutes <= 0:
             raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")

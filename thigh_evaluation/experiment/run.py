@@ -1,21 +1,191 @@
-"""Run the whole experiment: split, plan, then per configuration train, predict and evaluate; compare."""
+"""Run the whole experiment: split, plan, then per configuration train, predict and evaluate; compare.
+
+The held-out test cases are a seeded choice; cases are whole scans (both thighs of one patient),
+so no patient is on both sides. The training and test datasets are raw datasets of linked files.
+The results are ``experiment.json`` and its ``README.md``.
+
+Example:
+    >>> choose_split([f"case_{i:02d}" for i in range(24)], train=19, test=5, seed=0).test  # doctest: +SKIP
+    ('case_03', ...)
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import random
+import shutil
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
-from thigh_evaluation.experiment.execution import run_step
-from thigh_evaluation.experiment.options import ExperimentOptions
-from thigh_evaluation.experiment.results import configuration_means, write_results
-from thigh_evaluation.experiment.split import choose_split
-from thigh_evaluation.experiment.steps import ExperimentFolders, experiment_steps
-from thigh_evaluation.experiment.subsets import dataset_cases, link_subset
+from thigh_common.atomic import write_json_atomic, write_text_atomic
+from thigh_common.dataset_json import read_dataset_json, write_dataset_json
+from thigh_common.errors import InvalidInputError
+from thigh_common.image_io import image_file_name, label_file_name
+from thigh_evaluation.experiment.steps import ExperimentFolders, ExperimentOptions, experiment_steps, run_step
+from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
+from thigh_evaluation.statistics import per_leg_means
 
 logger = logging.getLogger(__name__)
+
+
+MIN_TRAINING_CASES = 2
+"""The planner needs two cases for its cross-validation splits."""
+
+
+@dataclass(frozen=True)
+class ExperimentSplit:
+    """The cases that train and the cases held out for testing (each sorted)."""
+
+    train: tuple[str, ...]
+    test: tuple[str, ...]
+
+
+def choose_split(cases: Sequence[str], train: int | None, test: int, seed: int = 0) -> ExperimentSplit:
+    """Pick ``test`` held-out cases at random (seeded) and ``train`` of the others.
+
+    Args:
+        cases: The dataset's case ids.
+        train: Number of training cases; None for every case not held out.
+        test: Number of held-out test cases.
+        seed: Seed of the choice.
+
+    Raises:
+        InvalidInputError: If the numbers are below the minimum or exceed the cases available.
+    """
+    if test < 1:
+        raise InvalidInputError(f"--test must be at least 1 case, found {test}")
+    if train is not None and train < MIN_TRAINING_CASES:
+        raise InvalidInputError(f"--train must be at least {MIN_TRAINING_CASES} cases, found {train}")
+    available = len(cases)
+    wanted = test + (train if train is not None else MIN_TRAINING_CASES)
+    if wanted > available:
+        raise InvalidInputError(
+            f"the dataset has {available} cases, too few for --train {train if train is not None else 'rest'} "
+            f"and --test {test} ({wanted} needed); lower them or add cases"
+        )
+    shuffled = sorted(cases)
+    random.Random(seed).shuffle(shuffled)
+    held_out = shuffled[:test]
+    rest = shuffled[test:]
+    training = rest if train is None else rest[:train]
+    return ExperimentSplit(train=tuple(sorted(training)), test=tuple(sorted(held_out)))
+
+
+def dataset_cases(raw: Path) -> list[str]:
+    """Case ids of a raw dataset that have both an image and a label file.
+
+    Raises:
+        InvalidInputError: If the dataset has no ``dataset.json`` or no complete case.
+    """
+    if not (raw / "dataset.json").is_file():
+        raise InvalidInputError(
+            f"{raw} has no dataset.json; is it a raw thighseg dataset (see thigh_validate)?"
+        )
+    ending = read_dataset_json(raw).get("file_ending", ".nii.gz")
+    cases = []
+    for label in sorted((raw / "labelsTr").glob(f"*{ending}")):
+        case = label.name[: -len(ending)]
+        if (raw / "imagesTr" / image_file_name(case, ending)).is_file():
+            cases.append(case)
+    if not cases:
+        raise InvalidInputError(
+            f"{raw} has no case with both imagesTr/CASE_0000{ending} and labelsTr/CASE{ending}"
+        )
+    return cases
+
+
+def link_subset(raw: Path, cases: Sequence[str], target: Path) -> Path:
+    """Make ``target`` a raw dataset holding ``cases`` of ``raw`` (symbolic links; copies where links fail).
+
+    An existing ``target`` is replaced.
+
+    Returns:
+        ``target``.
+    """
+    content = read_dataset_json(raw)
+    ending = content.get("file_ending", ".nii.gz")
+    if target.exists():
+        shutil.rmtree(target)
+    for folder, name in (("imagesTr", image_file_name), ("labelsTr", label_file_name)):
+        (target / folder).mkdir(parents=True)
+        for case in cases:
+            source = (raw / folder / name(case, ending)).resolve()
+            destination = target / folder / name(case, ending)
+            try:
+                os.symlink(source, destination)
+            except OSError:
+                shutil.copy2(source, destination)
+    write_dataset_json(target, {**content, "numTraining": len(cases), "name": target.name})
+    logger.info("%s: %d cases of %s", target, len(cases), raw)
+    return target
+
+
+METRICS: tuple[str, ...] = ("dice", "asd_mm")
+
+
+def configuration_means(evaluation: Path) -> dict[str, float]:
+    """Mean and SD over legs of the per-leg mean over the ten classes, for Dice and ASD.
+
+    Reads ``metrics.csv`` of a ``thigh_evaluate`` folder; the per-leg means are
+    :func:`thigh_evaluation.statistics.per_leg_means`'s (the "overall" of ``summary.json``):
+    a class undefined in a leg (absent from both maps, or ASD with one map empty) is left out.
+    """
+    per_leg = per_leg_means(read_metrics_csv(evaluation / METRICS_FILE), METRICS)
+    result: dict[str, float] = {"legs": float(len(per_leg))}
+    for metric in METRICS:
+        result[f"{metric}_mean"] = float(per_leg[metric].mean())
+        result[f"{metric}_sd"] = float(per_leg[metric].std(ddof=1)) if len(per_leg) > 1 else math.nan
+    return result
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def write_results(output: Path, record: dict[str, Any]) -> None:
+    """Write ``experiment.json`` (NaN as null) and a ``README.md`` summary of the experiment."""
+    clean = {
+        **record,
+        "results": {c: {k: _number(v) for k, v in r.items()} for c, r in record["results"].items()},
+    }
+    write_json_atomic(clean, output / "experiment.json")
+    write_text_atomic(_markdown(record), output / "README.md")
+
+
+def _markdown(record: dict[str, Any]) -> str:
+    lines = [
+        f"# Experiment: 2D / 2.5D / 3D U-Net on {record['dataset']}",
+        "",
+        f"- training cases: {len(record['split']['train'])} ({2 * len(record['split']['train'])} thighs); "
+        f"test cases: {len(record['split']['test'])}: {', '.join(record['split']['test'])}",
+        f"- budget: {record['minutes_per_configuration']:g} min of training per configuration; "
+        f"plans preset `{record['preset']}`; seed {record['seed']}",
+        f"- training flags: `{' '.join(record['training_overrides']) or '(plans defaults)'}`",
+        "",
+        "| configuration | legs | Dice (mean ± SD) | ASD mm (mean ± SD) | training min |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for configuration, values in record["results"].items():
+        minutes = record["seconds"].get(f"train {configuration}", np.nan) / 60
+        lines.append(
+            f"| {configuration} | {values['legs']:.0f} | {values['dice_mean']:.3f} ± {values['dice_sd']:.3f} "
+            f"| {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} | {minutes:.1f} |"
+        )
+    lines += ["", "Per-leg means over the ten muscles. Steps and their wall time:", ""]
+    lines += [f"- {name}: {seconds:.0f} s" for name, seconds in record["seconds"].items()]
+    if (Path(record["output"]) / "comparison" / "comparison.md").exists():
+        lines += ["", "The comparison (box plots, paired t-tests): [comparison/comparison.md](comparison/comparison.md)",
+                  "", "![comparison](comparison/comparison.png)"]  # fmt: skip
+    lines += ["", "Logs of every step are in `logs/`."]
+    return "\n".join(lines) + "\n"
 
 
 def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, Any]:

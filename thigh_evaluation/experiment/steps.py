@@ -1,16 +1,59 @@
-"""The commands an experiment runs, one ``thighseg`` command per step, in its own process.
+"""What an experiment is asked to do, and the commands it runs, one ``thighseg`` command per step.
 
-Each step is a real command line (``python -m MODULE ...``), so the experiment does
-exactly what a user typing the commands would, and its log says which.
+Each step is a real command line (``python -m MODULE ...``) run in its own process, so the
+experiment does exactly what a user typing the commands would; its output goes to the console
+and to the step's log file as it comes, and the log says which command it was.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from thigh_evaluation.experiment.options import ExperimentOptions
+from thigh_common.errors import ThighSegError
+
+CONFIGURATIONS: tuple[str, ...] = ("2d", "2d5", "3d")
+
+
+@dataclass(frozen=True)
+class ExperimentOptions:
+    """The experiment: data, split, the configurations and their common training budget.
+
+    Attributes:
+        raw: The raw dataset folder.
+        output: The experiment folder (everything is written under it).
+        train: Training cases (None: every case not held out).
+        test: Held-out test cases.
+        configurations: Which of 2d, 2d5, 3d to train and compare.
+        minutes: Training time budget of each configuration (``thigh_train --max-minutes``).
+        preset: Plans preset (``default`` or ``paper``).
+        seed: Seed of the split and of training.
+        training_overrides: Extra ``thigh_train`` flags, the same for every configuration
+            (``--epochs``, ``--iterations``, ``--batch-size``, ``--lr``, ``--precision``, ``--device``).
+        prediction_flags: Extra ``thigh_predict`` flags (``--device``, ``--amp``).
+        workers: Worker processes for planning and for training data.
+    """
+
+    raw: Path
+    output: Path
+    train: int | None = 19
+    test: int = 5
+    configurations: tuple[str, ...] = CONFIGURATIONS
+    minutes: float = 60.0
+    preset: str = "default"
+    seed: int = 0
+    training_overrides: tuple[str, ...] = field(default_factory=tuple)
+    prediction_flags: tuple[str, ...] = field(default_factory=tuple)
+    workers: int = 2
+
+    @property
+    def name(self) -> str:
+        """Name of the training dataset (the raw dataset's name with ``_train``)."""
+        return f"{self.raw.name}_train"
 
 
 @dataclass(frozen=True)
@@ -120,3 +163,46 @@ def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: P
             Step("compare", "thigh_evaluation.comparison.cli", (*pairs, "-o", str(folders.comparison)))
         )
     return steps
+
+
+TAIL_LINES = 5
+
+
+class StepFailedError(ThighSegError):
+    """A command of the experiment exited with an error; the message names it and its log."""
+
+
+def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
+    """Run ``step``, copying its output (stdout and stderr) to ``log_path`` and, if ``echo``, to stderr.
+
+    Returns:
+        Wall time in seconds.
+
+    Raises:
+        StepFailedError: If the command exits with a non-zero status.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        log.write(f"$ {step.shown}\n".encode())
+        log.flush()
+        # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
+        environment = dict(os.environ, PYTHONUNBUFFERED="1")
+        process = subprocess.Popen(
+            step.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment
+        )
+        assert process.stdout is not None
+        while chunk := os.read(process.stdout.fileno(), 1 << 14):
+            log.write(chunk)
+            log.flush()
+            if echo:
+                sys.stderr.buffer.write(chunk)
+                sys.stderr.flush()
+        status = process.wait()
+    if status != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-TAIL_LINES:]
+        raise StepFailedError(
+            f"step '{step.name}' failed with exit status {status}; its log is {log_path}. Last lines:\n  "
+            + "\n  ".join(tail)
+        )
+    return time.perf_counter() - started

@@ -2,7 +2,7 @@
 
 Layout of ``REPORT_DIR``::
 
-    index.html, index.md      the report (same content), written last
+    index.html, index.md      the report (index.html rendered from index.md), written last
     boxplot.png               Dice and ASD per class (thigh_evaluation.comparison.plot_boxes)
     training_curve.png        losses and validation Dice per epoch and network
     overlays/CASE_overlay.png copies of thigh_predict's overlays
@@ -23,10 +23,13 @@ Example:
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import shutil
 from pathlib import Path
+
+import markdown
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
@@ -38,13 +41,16 @@ from thigh_evaluation.report.contents import (
     RawFile,
     ReportContent,
     compose,
+    targets,
 )
-from thigh_evaluation.report.document import Document, targets
-from thigh_evaluation.report.evaluation import CLASS_KIND, read_metrics, read_summary
-from thigh_evaluation.report.html import render_html
+from thigh_evaluation.report.evaluation import (
+    CLASS_KIND,
+    case_statistics,
+    read_metrics,
+    read_summary,
+    structure_statistics,
+)
 from thigh_evaluation.report.inputs import ReportInputs, find_inputs
-from thigh_evaluation.report.markdown import render_markdown
-from thigh_evaluation.report.statistics import case_statistics, structure_statistics
 from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
 
 logger = logging.getLogger(__name__)
@@ -59,6 +65,21 @@ MANAGED_FILES: dict[str, tuple[str, ...]] = {
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
 }
 """Per subfolder, the names a report writes there (an earlier run's leftovers are removed)."""
+STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #4C72B0; padding-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.15em; margin-top: 1.8em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+th { background: #f0f3f8; }
+td[style] { font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafafa; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+code { background: #f4f4f4; padding: 0 0.25em; border-radius: 3px; }
+blockquote { border-left: 5px solid #C44E52; background: #fdf2f2; padding: 0.6em 1em; margin: 1em 0; }
+blockquote p { margin: 0; }
+""".strip()
 
 
 class _Copier:
@@ -158,8 +179,21 @@ def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...
     )
 
 
-def _check_links(document: Document, output: Path) -> None:
-    missing = [target for target in targets(document) if not (output / target).is_file()]
+def render_html(page: str, title: str) -> str:
+    """``index.md`` as one self-contained HTML page (Python-Markdown with tables; inline style, no scripts)."""
+    converter = markdown.Markdown(extensions=["tables"], output_format="html")
+    converter.ESCAPED_CHARS.append("<")  # compose() escapes "<" in text, so that it is never read as a tag
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
+        f"{converter.convert(page)}\n</body>\n</html>\n"
+    )
+
+
+def _check_links(page: str, output: Path) -> None:
+    missing = [target for target in targets(page) if not (output / target).is_file()]
     if missing:  # a bug, not a user error
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
@@ -192,7 +226,7 @@ def build_report(
             (a label map, ``metrics.csv``, a network's ``progress.csv``), or ``output`` is an input folder.
     """
     from thigh_evaluation.comparison import plot_boxes
-    from thigh_evaluation.report.training_curve import plot_training_curve
+    from thigh_evaluation.report.training import plot_training_curve
 
     inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
     output = Path(output)
@@ -234,10 +268,10 @@ def build_report(
         progress, output / TRAINING_CURVE_FILE, title=f"{model.dataset} {model.configuration} {model.fold}"
     )
     copier.remove_leftovers()
-    document = compose(content)
-    _check_links(document, output)
-    write_text_atomic(render_markdown(document), output / INDEX_MD)
+    page = compose(content)
+    _check_links(page, output)
+    write_text_atomic(page, output / INDEX_MD)
     index = output / INDEX_HTML
-    write_text_atomic(render_html(document), index)
+    write_text_atomic(render_html(page, content.title), index)
     logger.info("wrote the report %s (and %s)", index, INDEX_MD)
     return index

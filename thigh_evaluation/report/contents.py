@@ -1,39 +1,29 @@
-"""Compose the report's :class:`~thigh_evaluation.report.document.Document` from what was gathered.
+"""Compose the report as Markdown (``index.md``), the one source that ``index.html`` is rendered from.
 
 Sections, in order: the not-for-clinical-use note and a summary; Dice and ASD per muscle and
 group; per case; the box plot; training; each case's overlay and files; the raw files.
-Every link points into the report folder; paths outside it (the label maps, the input
-folders) are shown as text.
+Every link points into the report folder, written relative, ``/``-separated and percent-encoded,
+so the page renders the same in a repository browser and in a local Markdown viewer; paths
+outside it (the label maps, the input folders) are shown as code.
 
 Example:
-    >>> document = compose(content)  # doctest: +SKIP
-    >>> render_markdown(document)  # doctest: +SKIP
+    >>> markdown = compose(content)  # doctest: +SKIP
+    >>> markdown.splitlines()[0]  # doctest: +SKIP
+    '# thighseg report: Demo 2d5 fold_0'
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import quote, unquote
 
 import pandas as pd
 
-from thigh_evaluation.comparison.metric_specs import METRICS
-from thigh_evaluation.comparison.names import display_name
-from thigh_evaluation.report.document import (
-    Block,
-    BulletList,
-    Code,
-    Document,
-    Heading,
-    Image,
-    Inline,
-    Link,
-    Note,
-    Paragraph,
-    Table,
-)
-from thigh_evaluation.report.statistics import ALL_KIND, StructureStatistics
+from thigh_evaluation.comparison.tables import METRICS, display_name
+from thigh_evaluation.report.evaluation import ALL_KIND, StructureStatistics
 from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
 
 DEMO_NOTE = (
@@ -105,6 +95,49 @@ class ReportContent:
     sources: tuple[str, str, str]
 
 
+_ESCAPED = str.maketrans({character: "\\" + character for character in "\\`*[]|<"})
+_TARGET = re.compile(r"(?<!\\)\]\(([^)\s]*)\)")
+
+
+def escape(text: str) -> str:
+    """``text`` with the characters that Markdown (or its tables) would read as markup backslash-escaped."""
+    return text.translate(_ESCAPED)
+
+
+def link(text: str, target: str) -> str:
+    """A link to ``target``, a path relative to the report folder (``/``-separated, not yet quoted)."""
+    return f"[{escape(text)}]({quote(target, safe='/')})"
+
+
+def code(text: str) -> str:
+    """``text`` as a code span (such as a path outside the report folder)."""
+    return f"`{text.replace('`', '')}`"
+
+
+def image(target: str, alt: str) -> str:
+    """A picture inside the report folder."""
+    return f"![{escape(alt)}]({quote(target, safe='/')})"
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: tuple[bool, ...]) -> str:
+    """A table; ``rows`` hold Markdown cells, ``numeric`` columns are right-aligned."""
+    lines = [
+        "| " + " | ".join(escape(title) for title in header) + " |",
+        "| " + " | ".join("---:" if right else "---" for right in numeric) + " |",
+    ]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def bullets(items: list[str]) -> str:
+    """A list of Markdown items."""
+    return "\n".join(f"- {item}" for item in items)
+
+
+def targets(markdown: str) -> Iterator[str]:
+    """Every link and image target of ``markdown`` (unquoted), in order."""
+    return (unquote(target) for target in _TARGET.findall(markdown))
+
+
 def _dice(value: float) -> str:
     return MISSING if math.isnan(value) else METRICS["dice"].format(value)
 
@@ -120,15 +153,11 @@ def _mean_sd(statistics: dict[str, float], format_value: Callable[[float], str])
     return format_value(mean) if math.isnan(sd) else f"{format_value(mean)} ± {format_value(sd)}"
 
 
-def _paragraph(*parts: Inline) -> Paragraph:
-    return Paragraph(parts)
-
-
 def _names(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(names) if names else "none"
 
 
-def _summary(content: ReportContent) -> Paragraph:
+def _summary(content: ReportContent) -> str:
     overall = next(row for row in content.structures if row.kind == ALL_KIND).metrics
     evaluated = list(content.case_statistics["case"])
     networks = [network.network for network in content.networks]
@@ -152,10 +181,10 @@ def _summary(content: ReportContent) -> Paragraph:
         text += f" Evaluated but not in the predictions folder: {_names(not_predicted)}."
     if content.missing_predictions:
         text += f" Reference cases without a prediction: {_names(content.missing_predictions)}."
-    return _paragraph(text)
+    return escape(text)
 
 
-def _structure_table(content: ReportContent) -> Table:
+def _structure_table(content: ReportContent) -> str:
     rows = []
     for row in content.structures:
         dice, asd = row.metrics["dice"], row.metrics["asd_mm"]
@@ -164,7 +193,7 @@ def _structure_table(content: ReportContent) -> Table:
         if asd["n"] != dice["n"] and not math.isnan(asd["mean"]):
             asd_cell += f" (n={int(asd['n'])})"
         rows.append((
-            name,
+            escape(name),
             MISSING if row.label is None else str(row.label),
             str(int(dice["n"])),
             _mean_sd(dice, _dice),
@@ -181,29 +210,29 @@ def _structure_table(content: ReportContent) -> Table:
         "ASD (mm) mean ± SD",
         "ASD median (mm)",
     )
-    return Table(header, tuple(rows), (False, True, True, True, True, True, True))
+    return table(header, rows, (False, True, True, True, True, True, True))
 
 
-def _case_table(content: ReportContent) -> Table:
+def _case_table(content: ReportContent) -> str:
     entries = {case.case: case for case in content.cases}
     rows = []
     for record in content.case_statistics.itertuples(index=False):
         entry = entries.get(str(record.case))
-        table: Inline = Link("muscles", entry.table) if entry and entry.table else MISSING
-        overlay: Inline = Link("overlay", entry.overlay) if entry and entry.overlay else MISSING
-        cells: list[Inline] = [str(record.case), str(record.legs), _dice(record.dice), _asd(record.asd_mm)]
+        muscles = link("muscles", entry.table) if entry and entry.table else MISSING
+        overlay = link("overlay", entry.overlay) if entry and entry.overlay else MISSING
+        cells = [escape(str(record.case)), str(record.legs), _dice(record.dice), _asd(record.asd_mm)]
         if content.has_status:
             cells.append(str(record.missing_in_prediction))
-        rows.append((*cells, table, overlay))
+        rows.append((*cells, muscles, overlay))
     header = ["case", "legs", "mean Dice", "mean ASD (mm)"]
     numeric = [False, True, True, True]
     if content.has_status:
         header.append("muscles missed (leg × muscle)")
         numeric.append(True)
-    return Table((*header, "muscle table", "overlay"), tuple(rows), (*numeric, False, False))
+    return table((*header, "muscle table", "overlay"), rows, (*numeric, False, False))
 
 
-def _training(content: ReportContent) -> list[Block]:
+def _training(content: ReportContent) -> list[str]:
     rows = []
     for network in content.networks:
         best = (
@@ -216,7 +245,7 @@ def _training(content: ReportContent) -> list[Block]:
             MISSING if math.isnan(value) else f"{value:.4f}"
             for value in (network.train_loss, network.val_loss)
         )
-        rows.append((network.network, str(network.epochs), *loss, best, minutes))
+        rows.append((escape(network.network), str(network.epochs), *loss, best, minutes))
     header = (
         "network",
         "epochs",
@@ -225,83 +254,71 @@ def _training(content: ReportContent) -> list[Block]:
         "best validation Dice",
         "minutes",
     )
-    blocks: list[Block] = [
-        Heading(2, "Training"),
-        Table(header, tuple(rows), (False, True, True, True, True, True)),
-        Image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
+    blocks = [
+        "## Training",
+        table(header, rows, (False, True, True, True, True, True)),
+        image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
     ]
     if content.validation is not None:
         legs = "" if content.validation.legs is None else f" ({content.validation.legs} legs)"
         blocks.append(
-            _paragraph(
+            escape(
                 f"Validation of {content.model.fold} after training{legs}, the networks combined and "
                 f"postprocessed: mean Dice {_dice(content.validation.mean_dice)}."
             )
         )
     else:
-        blocks.append(
-            _paragraph("The fold has no validation summary (a model trained on every case, fold all).")
-        )
+        blocks.append("The fold has no validation summary (a model trained on every case, fold all).")
     return blocks
 
 
-def _cases(content: ReportContent) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Cases")]
+def _cases(content: ReportContent) -> list[str]:
+    blocks = ["## Cases"]
     for case in content.cases:
-        blocks.append(Heading(3, case.case))
+        blocks.append(f"### {escape(case.case)}")
         if case.overlay:
-            blocks.append(Image(case.overlay, f"overlay of the predicted labels on {case.case}"))
+            blocks.append(image(case.overlay, f"overlay of the predicted labels on {case.case}"))
         else:
-            blocks.append(_paragraph("No overlay was found for this case."))
-        table: tuple[Inline, ...] = (
-            ("muscle table: ", Link(case.table.rsplit("/", 1)[-1], case.table))
+            blocks.append("No overlay was found for this case.")
+        muscles = (
+            "muscle table: " + link(case.table.rsplit("/", 1)[-1], case.table)
             if case.table
-            else ("no muscle table",)
+            else "no muscle table"
         )
-        blocks.append(BulletList((table, ("label map (not copied): ", Code(case.label_map)))))
+        blocks.append(bullets([muscles, "label map (not copied): " + code(case.label_map)]))
     return blocks
 
 
-def _files(content: ReportContent) -> list[Block]:
-    items = tuple((Link(raw.target, raw.target), f": {raw.description}") for raw in content.raw_files)
-    maps = tuple((Code(case.label_map),) for case in content.cases)
+def _files(content: ReportContent) -> list[str]:
     predictions, evaluation, model = content.sources
     return [
-        Heading(2, "Files"),
-        BulletList(items),
-        _paragraph("The label maps are not copied; their paths relative to this folder:"),
-        BulletList(maps),
-        _paragraph(
-            "Made by thigh_report from the predictions ",
-            Code(predictions),
-            ", the evaluation ",
-            Code(evaluation),
-            " and the model ",
-            Code(model),
-            ".",
-        ),
+        "## Files",
+        bullets([link(raw.target, raw.target) + escape(f": {raw.description}") for raw in content.raw_files]),
+        "The label maps are not copied; their paths relative to this folder:",
+        bullets([code(case.label_map) for case in content.cases]),
+        f"Made by thigh_report from the predictions {code(predictions)}, the evaluation {code(evaluation)} "
+        f"and the model {code(model)}.",
     ]
 
 
-def compose(content: ReportContent) -> Document:
-    """The report as a document: its sections in order."""
-    blocks: list[Block] = [
-        Note((content.note,)),
+def compose(content: ReportContent) -> str:
+    """The report as Markdown: the title, then its sections in order, separated by blank lines."""
+    blocks = [
+        f"# {escape(content.title)}",
+        f"> **{escape(content.note)}**",
         _summary(content),
-        Heading(2, "Dice and ASD per muscle"),
-        _paragraph(
-            "Over the legs where a metric is defined: a muscle absent from both label maps is left out; one "
-            "missing from either counts with a Dice of 0 and has no ASD. Groups are scored on the union of "
-            "their muscles. The last row averages the ten muscles of each leg first."
-        ),
+        "## Dice and ASD per muscle",
+        "Over the legs where a metric is defined: a muscle absent from both label maps is left out; one "
+        "missing from either counts with a Dice of 0 and has no ASD. Groups are scored on the union of "
+        "their muscles. The last row averages the ten muscles of each leg first.",
         _structure_table(content),
-        Heading(2, "Per case"),
-        _paragraph("Means over the legs of each case of the per-leg mean over the ten muscles."),
+        "## Per case",
+        "Means over the legs of each case of the per-leg mean over the ten muscles.",
         _case_table(content),
-        Heading(2, "Box plot"),
-        Image(BOXPLOT_FILE, "Dice (top) and ASD (bottom) per muscle and over all muscles"),
+        "## Box plot",
+        image(BOXPLOT_FILE, "Dice (top) and ASD (bottom) per muscle and over all muscles"),
         *_training(content),
         *_cases(content),
         *_files(content),
     ]
-    return Document(content.title, tuple(blocks))
+    return "\n\n".join(blocks) + "\n"

@@ -207,8 +207,11 @@ def _side_notes(notes: pd.DataFrame) -> pd.Series:
             return left
         return " | ".join(f"{side}: {note}" for side, note in (("left", left), ("right", right)) if note)
 
-    return pd.Series([join(left, right) for left, right in zip(notes["left"], notes["right"], strict=True)],
-                     index=notes.index, dtype=object)  # fmt: skip
+    return pd.Series(
+        [join(left, right) for left, right in zip(notes["left"], notes["right"], strict=True)],
+        index=notes.index,
+        dtype=object,
+    )
 
 
 def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:

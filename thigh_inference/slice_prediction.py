@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -25,28 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from thigh_planner.plans.geometry import ORIENTATIONS
+from thigh_networks.precision import prediction_autocast
+from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX, ORIENTATIONS
 
 logger = logging.getLogger(__name__)
-
-NORMAL_AXIS_ZYX: dict[str, int] = {"axial": 0, "coronal": 1, "sagittal": 2}
-"""The axis of a ``(z, y, x)`` volume that an orientation's slices are taken along."""
-
-
-def autocast_context(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
-    """Mixed precision for inference: float16 on CUDA, bfloat16 elsewhere (CPU), or nothing.
-
-    Args:
-        device: The device the network runs on.
-        enabled: Whether to use mixed precision at all.
-
-    Returns:
-        A context manager to wrap the forward pass in.
-    """
-    if not enabled:
-        return contextlib.nullcontext()
-    dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
-    return torch.autocast(device.type, dtype=dtype)
 
 
 def network_probabilities(network: nn.Module, batch: torch.Tensor) -> torch.Tensor:
@@ -141,9 +122,17 @@ def predict_leg_2d(
             an image that is not 3D, or a patch smaller than the slice.
     """
     return predict_slices(
-        [network], image, orientation, offset, patch_size, batch_size, device, amp, air_mask,
+        [network],
+        image,
+        orientation,
+        offset,
+        patch_size,
+        batch_size=batch_size,
+        device=device,
+        amp=amp,
+        air_mask=air_mask,
         out_dtype=out_dtype,
-    )  # fmt: skip
+    )
 
 
 def predict_slices(
@@ -269,7 +258,7 @@ def _summed_probabilities(
     """
     total: torch.Tensor | None = None
     for network in networks:
-        with autocast_context(device, amp):
+        with prediction_autocast(device, amp):
             probabilities = network_probabilities(network, inputs)
         if total is None:
             total = probabilities

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from thigh_common.atomic import write_json_atomic
 from thigh_planner.plans.errors import PlansError
+from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.schema import Plans
 
 PLANS_FILE = "plans.json"
@@ -51,4 +52,4 @@ def load_plans(path: str | os.PathLike[str]) -> Plans:
             f"{path}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); "
             "fix the file or re-run thigh_plan"
         ) from error
-    return Plans.from_dict(data, source=str(path))
+    return plans_from_dict(data, source=str(path))

@@ -28,8 +28,8 @@ import torch
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.locate import FOLD_PREFIX, locate_model
+from thigh_networks import checkpoint as ckpt
 from thigh_planner.plans import Plans, load_plans
-from thigh_trainer.training import checkpoint as ckpt
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,10 @@ from pathlib import Path
 import torch
 
 from thigh_common.errors import InvalidInputError
-from thigh_networks.checkpoint import FINAL as FINAL_CHECKPOINT
+from thigh_common.model_files.layout import FINAL_CHECKPOINT, FOLD_PREFIX, PLANS_FILE
 from thigh_planner.plans import CONFIGURATION_NAMES, Configuration, Plans, load_plans
 
 logger = logging.getLogger(__name__)
-
-FOLD_PREFIX = "fold_"
 
 
 @dataclass
@@ -146,7 +144,7 @@ def load_model(
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInputError(f"model folder {folder} does not exist")
-    if folder.name.startswith(FOLD_PREFIX) and (folder / "plans.json").exists():
+    if folder.name.startswith(FOLD_PREFIX) and (folder / PLANS_FILE).exists():
         folder, folds = folder.parent, [folder.name[len(FOLD_PREFIX) :]]
     present = sorted(p.name[len(FOLD_PREFIX) :] for p in folder.glob(f"{FOLD_PREFIX}*") if p.is_dir())
     if not present:
@@ -159,10 +157,10 @@ def load_model(
         )
     fold_folders = [folder / f"{FOLD_PREFIX}{fold}" for fold in wanted]
     configuration_name = _configuration_of(folder, fold_folders)
-    plans = load_plans(fold_folders[0] / "plans.json")
+    plans = load_plans(fold_folders[0] / PLANS_FILE)
     model = TrainedModel(folder, configuration_name, plans, backend=backend)
     for fold, fold_folder in zip(wanted, fold_folders, strict=True):
-        if load_plans(fold_folder / "plans.json") != plans:
+        if load_plans(fold_folder / PLANS_FILE) != plans:
             raise InvalidInputError(
                 f"{fold_folder} was trained with other plans than {fold_folders[0]}; "
                 "predict with folds of one planning only (-f)"

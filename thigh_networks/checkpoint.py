@@ -30,12 +30,13 @@ import torch
 
 from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.errors import ThighSegError
+from thigh_common.model_files.layout import BEST_CHECKPOINT, FINAL_CHECKPOINT, LATEST_CHECKPOINT
 
 logger = logging.getLogger(__name__)
 
-LATEST = "checkpoint_latest.pt"
-BEST = "checkpoint_best.pt"
-FINAL = "checkpoint_final.pt"
+LATEST = LATEST_CHECKPOINT
+BEST = BEST_CHECKPOINT
+FINAL = FINAL_CHECKPOINT
 TRAINING_KEYS: tuple[str, ...] = (
     "network",
     "optimizer",

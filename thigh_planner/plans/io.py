@@ -17,11 +17,10 @@ import os
 from pathlib import Path
 
 from thigh_common.atomic import write_json_atomic
+from thigh_common.model_files.layout import PLANS_FILE
 from thigh_planner.plans.errors import PlansError
 from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.schema import Plans
-
-PLANS_FILE = "plans.json"
 
 
 def save_plans(plans: Plans, path: str | os.PathLike[str]) -> None:

@@ -30,6 +30,7 @@ from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table, partial_muscles
 from thigh_inference.failures import FailureLog
 from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
+from thigh_inference.muscle_groups import with_group_rows
 from thigh_inference.output_guard import check_outputs_apart_from_inputs
 from thigh_inference.overlay import write_overlay
 from thigh_inference.predict_options import PredictOptions
@@ -81,7 +82,7 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
         reading_note(image),
     )
     cuts = partial_muscles.cut_muscles(prediction.labels, image, side_of, set(detection.legs))
-    table = partial_muscles.mark_partial(table, cuts, detection.legs)
+    table = with_group_rows(partial_muscles.mark_partial(table, cuts, detection.legs))
     for message in partial_muscles.leg_warnings(cuts, detection.legs):
         logger.warning("%s: %s", scan.case_id, message)
     muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")

@@ -17,12 +17,13 @@ and the trainer's final validation (:mod:`thigh_trainer.training.validation`) bo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from thigh_inference.postprocessing import postprocess_leg
+from thigh_inference.quality import LegQuality, leg_quality
 from thigh_inference.settings import PredictionSettings
 from thigh_inference.slice_prediction import predict_slices
 from thigh_inference.trained_model import TrainedModel
@@ -50,6 +51,7 @@ class LegPrediction:
             (float16), or None when not asked for.
         seconds_networks: Time spent in the networks.
         seconds_voting: Time spent voting and postprocessing.
+        quality: The muscles' quality scores, when asked for (``settings.quality``).
     """
 
     labels: np.ndarray
@@ -57,6 +59,7 @@ class LegPrediction:
     seconds_networks: float
     seconds_voting: float
     voted: np.ndarray | None = None
+    quality: LegQuality | None = None
 
 
 def predict_leg(
@@ -85,25 +88,44 @@ def predict_leg(
     # All-air slices need no network when air is cleared from the labels afterwards.
     skip_air = air_mask if settings.postprocess else None
     per_network: list[np.ndarray] = []
+    orientation_maps: list[np.ndarray] = []
+    fold_maps: list[list[np.ndarray]] = []
     summed: np.ndarray | None = None
     for name in model.network_names:
-        if settings.voting == "sum":  # the orientations' fold means add up in one volume
+        maps = [np.zeros(image.shape, np.uint8) for _ in model.networks] if settings.quality else None
+        if settings.voting == "sum" and not settings.quality:  # the fold means add up in one volume
             summed = predict_fold_mean(model, name, image, settings, skip_air, into=summed)
+            continue
+        mean = predict_fold_mean(model, name, image, settings, skip_air, fold_labels=maps)
+        if settings.quality:
+            orientation_maps.append(winner_takes_all(mean))
+            fold_maps.append(maps)
+        if settings.voting == "sum":
+            summed = mean if summed is None else np.add(summed, mean, out=summed)
         else:
-            per_network.append(predict_fold_mean(model, name, image, settings, skip_air))
+            per_network.append(mean)
     networks_done = clock()
     if summed is not None:
         labels = winner_takes_all(summed)
     else:
         labels = combine_orientations(per_network, mode=settings.voting)
     voted = labels.copy() if keep_voted else None
+    cleared = labels  # the air step works in place: after it, the vote without air
     if settings.postprocess:
         labels = postprocess_leg(labels, air_mask)
+    total = summed if summed is not None else None
+    if settings.keep_probabilities or settings.quality:
+        total = summed if summed is not None else np.sum(per_network, axis=0, dtype=np.float32)
     probabilities = None
     if settings.keep_probabilities:
-        total = summed if summed is not None else np.sum(per_network, axis=0, dtype=np.float32)
         probabilities = (total / len(model.network_names)).astype(np.float16)
-    return LegPrediction(labels, probabilities, networks_done - started, clock() - networks_done, voted)
+    quality = None
+    if settings.quality:
+        mean_probabilities = total / np.float32(len(model.network_names))
+        quality = leg_quality(orientation_maps, fold_maps, mean_probabilities, cleared, labels)
+    return LegPrediction(
+        labels, probabilities, networks_done - started, clock() - networks_done, voted, quality
+    )
 
 
 def predict_fold_mean(
@@ -113,6 +135,7 @@ def predict_fold_mean(
     settings: PredictionSettings,
     air_mask: np.ndarray | None = None,
     into: np.ndarray | None = None,
+    fold_labels: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """The mean over the model's folds of network ``name``'s probabilities ``(C, z, y, x)`` for a leg crop.
 
@@ -127,6 +150,8 @@ def predict_fold_mean(
         settings: Device and mixed precision.
         air_mask: True for air; lets 2D networks skip all-air slices.
         into: A volume to add the mean to, in place; None for a new volume.
+        fold_labels: One uint8 volume per fold, filled in place with that fold's own argmax
+            labels (for the quality scores); None: not computed.
 
     Returns:
         ``into``, or a new float32 volume of the mean probabilities.
@@ -134,17 +159,22 @@ def predict_fold_mean(
     networks = [networks_of_fold[name] for networks_of_fold in model.networks.values()]
     configuration = model.configuration
     if name == VOLUME_NETWORK:
-        mean = average_folds(
-            predict_leg_3d(
-                network,
-                image,
-                configuration.patch_size[VOLUME_NETWORK],
-                step_fraction=STEP_FRACTION,
-                device=settings.device,
-                amp=settings.amp,
-            )
-            for network in networks
-        )
+
+        def fold_outputs() -> Iterator[np.ndarray]:  # one fold in memory at a time
+            for index, network in enumerate(networks):
+                fold = predict_leg_3d(
+                    network,
+                    image,
+                    configuration.patch_size[VOLUME_NETWORK],
+                    step_fraction=STEP_FRACTION,
+                    device=settings.device,
+                    amp=settings.amp,
+                )
+                if fold_labels is not None:
+                    fold_labels[index][...] = winner_takes_all(fold)
+                yield fold
+
+        mean = average_folds(fold_outputs())
         if into is None:
             return mean
         into += mean
@@ -161,4 +191,5 @@ def predict_fold_mean(
         amp=settings.amp,
         air_mask=air_mask,
         into=into,
+        network_labels=fold_labels,
     )

@@ -52,6 +52,10 @@ def _combine(members: pd.DataFrame) -> dict[str, object]:
     notes = sorted({str(note) for note in members["note"] if isinstance(note, str) and note})
     partial = members["partial"] if "partial" in members else pd.Series(False, index=members.index)
     values["partial"] = bool(partial.eq(True).any())
+    if "qc" in members:  # a group is worth checking when one of its muscles is
+        flagged = members.loc[members["qc"].eq("check"), "muscle"].tolist()
+        values["qc"] = "check" if flagged else "ok"
+        values["qc_reason"] = f"check {', '.join(flagged)}" if flagged else ""
     values["note"] = "; ".join(notes)
     return values
 

@@ -59,7 +59,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "note",
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
-SUMMARY_FLAGS: tuple[str, ...] = ("partial_left", "partial_right")
+SUMMARY_FLAGS: tuple[str, ...] = ("qc_left", "qc_right", "partial_left", "partial_right")
 
 SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
 """Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
@@ -288,8 +288,13 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     wide.loc[(right + left) == 0, "volume_asymmetry_percent"] = np.nan
     flags = combined.pivot(index=index, columns="side", values="partial").reindex(columns=["left", "right"])
     notes = combined.pivot(index=index, columns="side", values="note").reindex(columns=["left", "right"])
+    if "qc" not in combined:
+        combined["qc"] = ""
+    checks = combined.pivot(index=index, columns="side", values="qc").reindex(columns=["left", "right"])
     extra = pd.DataFrame(
         {
+            "qc_left": checks["left"].fillna(""),
+            "qc_right": checks["right"].fillna(""),
             "partial_left": flags["left"].eq(True),
             "partial_right": flags["right"].eq(True),
             "note": _side_notes(notes.fillna("")),

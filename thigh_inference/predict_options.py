@@ -31,5 +31,5 @@ class PredictOptions:
     def prediction_settings(self) -> PredictionSettings:
         """The options that reach the networks, the vote and the postprocessing."""
         return PredictionSettings(
-            self.device, self.amp, self.voting, self.postprocess, self.save_probabilities
+            self.device, self.amp, self.voting, self.postprocess, self.save_probabilities, quality=True
         )

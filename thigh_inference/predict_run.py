@@ -27,7 +27,7 @@ from tqdm import tqdm
 from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.image_io import reading_note
 from thigh_common.output_paths import check_output_folder
-from thigh_inference import label_export, muscle_table, partial_muscles
+from thigh_inference import label_export, muscle_table, partial_muscles, quality
 from thigh_inference.failures import FailureLog
 from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
 from thigh_inference.muscle_groups import with_group_rows
@@ -82,17 +82,29 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
         reading_note(image),
     )
     cuts = partial_muscles.cut_muscles(prediction.labels, image, side_of, set(detection.legs))
-    table = with_group_rows(partial_muscles.mark_partial(table, cuts, detection.legs))
+    table = partial_muscles.mark_partial(table, cuts, detection.legs)
+    table = with_group_rows(quality.add_quality(table, prediction.quality, model_volume_ranges(model)))
+    flags = quality.flags_of(table)
+    if flags:
+        listing = "; ".join(f"{muscle} ({reason})" for muscle, reason in flags.items())
+        logger.warning("%s: %d muscle(s) to check: %s", scan.case_id, len(flags), listing)
     for message in partial_muscles.leg_warnings(cuts, detection.legs):
         logger.warning("%s: %s", scan.case_id, message)
     muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")
     label_image = label_export.labels_to_image(prediction.labels, image)
-    write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id)
+    write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id, flags=flags)
     if options.save_probabilities:
         _save_probabilities(out / f"{scan.case_id}_probabilities.npz", prediction.leg_probabilities)
     label_export.write_labels(label_image, out / f"{scan.case_id}.nii.gz")
     seconds["export"] = time.perf_counter() - export_started
     return seconds
+
+
+def model_volume_ranges(model: TrainedModel | None) -> dict[str, tuple[float, float]] | None:
+    """The training volume range per muscle of a loaded model (None without ``label_volumes.json``)."""
+    if not isinstance(model, TrainedModel):
+        return None
+    return quality.training_volume_ranges(model.folder, model.networks.keys())
 
 
 def write_cohort_files(output_folder: Path) -> None:

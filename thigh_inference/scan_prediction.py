@@ -15,6 +15,7 @@ import SimpleITK as sitk
 from thigh_common.labels import NUM_CLASSES
 from thigh_inference.leg_ensemble import predict_leg
 from thigh_inference.postprocessing import clear_labels_in_air
+from thigh_inference.quality import LegQuality
 from thigh_inference.settings import PredictionSettings
 from thigh_inference.trained_model import TrainedModel
 from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
@@ -33,6 +34,7 @@ class ScanPrediction:
         seconds: Time per step: ``preprocessing``, ``networks``, ``voting``, ``mapping``.
         left: Boolean ``(z, y, x)``, True where a label came from the left leg (the side of each
             labelled voxel, for the muscle tables); None when fewer than two legs were segmented.
+        quality: Per side, the muscles' quality scores (when ``settings.quality``).
     """
 
     labels: np.ndarray
@@ -40,6 +42,7 @@ class ScanPrediction:
     leg_probabilities: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     left: np.ndarray | None = None
+    quality: dict[str, LegQuality] = field(default_factory=dict)
 
 
 def predict_scan(
@@ -80,6 +83,8 @@ def predict_scan(
         seconds["mapping"] += time.perf_counter() - mapping_started
         if leg.probabilities is not None:
             prediction.leg_probabilities[record.side] = leg.probabilities
+        if leg.quality is not None:
+            prediction.quality[record.side] = leg.quality
     if settings.postprocess:
         clear_labels_in_air(labels, sitk.GetArrayViewFromImage(image))
     return prediction

@@ -25,6 +25,8 @@ class PredictionSettings:
         postprocess: Clear labels in air and keep only the largest 3D component of each muscle,
             see :mod:`thigh_inference.postprocessing`.
         keep_probabilities: Also keep each leg's mean probabilities (float16).
+        quality: Also compute the quality scores of each leg's muscles
+            (:mod:`thigh_inference.quality`).
     """
 
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
@@ -32,3 +34,4 @@ class PredictionSettings:
     voting: str = "sum"
     postprocess: bool = True
     keep_probabilities: bool = False
+    quality: bool = False

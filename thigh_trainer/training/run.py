@@ -29,6 +29,7 @@ from thigh_planner.plans import PLANS_FILE, VOLUME_NETWORK, Plans, load_plans, s
 from thigh_planner.splits import SPLITS_FILE
 from thigh_trainer.training.distributed import barrier, cleanup_distributed, setup_distributed
 from thigh_trainer.training.jobs import NetworkJob, Runtime
+from thigh_trainer.training.label_volumes import write_label_volumes
 from thigh_trainer.training.loop import train_network
 from thigh_trainer.training.options import TrainingOptions
 from thigh_trainer.training.planned_dataset import PlannedDataset, find_dataset, read_planned_dataset
@@ -133,6 +134,8 @@ def _train_fold(
         )
         train_legs = load_legs(dataset.legs_folder, train_names)
         val_legs = load_legs(dataset.legs_folder, val_names) if val_names else []
+        if context.is_main:
+            write_label_volumes(folder, [leg.labels for leg in train_legs], plans.target_spacing_mm)
         runtime = Runtime(device, precision, context, on_epoch_end)
         for index, name in enumerate(names):
             job = NetworkJob(

@@ -34,8 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         "on the scans' grids, per-muscle tables (volume, HU, fat fraction), a cohort summary and overlays.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument("-i", "--input", dest="input_path", type=Path, required=True, metavar="IN", help="a CT file, a folder of them, a DICOM series folder "
-                        "or a folder of series folders")  # fmt: skip
+    parser.add_argument("-i", "--input", dest="input_path", type=Path, required=True, metavar="IN",
+                        help="a CT file, a folder of them, a DICOM series folder or a folder of series folders")  # fmt: skip
     parser.add_argument("-o", "--output", dest="output_folder", type=Path, required=True, metavar="OUT",
                         help="output folder")  # fmt: skip
     parser.add_argument("--series-uid", metavar="UID",

@@ -88,6 +88,10 @@ def test_verbose_and_configuration() -> None:
     add_configuration(parser)
     assert vars(parser.parse_args([])) == {"verbose": False, "configuration": "2d5"}
     assert vars(parser.parse_args(["-v", "-c", "3d"])) == {"verbose": True, "configuration": "3d"}
+    noted = argparse.ArgumentParser()
+    add_configuration(noted, default=None, dest="chosen", note="with --cv")
+    assert noted.parse_args([]).chosen is None
+    assert "or 3d; with --cv" in " ".join(noted.format_help().split())
 
 
 def test_folder_flags_override_the_environment(monkeypatch, tmp_path: Path) -> None:

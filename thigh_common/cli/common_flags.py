@@ -121,9 +121,16 @@ def add_workers(parser: argparse.ArgumentParser, minimum: int = 1, what: str = "
 
 
 def add_configuration(
-    parser: argparse.ArgumentParser, default: str | None = "2d5", dest: str = "configuration"
+    parser: argparse.ArgumentParser, default: str | None = "2d5", dest: str = "configuration", note: str = ""
 ) -> None:
-    """Add ``-c/--configuration CONFIG``; its value is checked where the model is looked up."""
+    """Add ``-c/--configuration CONFIG``; its value is checked where the model is looked up.
+
+    Args:
+        parser: The command's parser.
+        default: The configuration without ``-c`` (None: no default).
+        dest: Where the value goes (``thigh_train`` merges it with its positional CONFIG).
+        note: When or how the command uses it, for the help (``"with --cv"``).
+    """
     shown = f" (default {default})" if default else ""
     parser.add_argument(
         "-c",
@@ -131,5 +138,5 @@ def add_configuration(
         dest=dest,
         default=default,
         metavar="CONFIG",
-        help=CONFIGURATION_HELP + shown,
+        help=CONFIGURATION_HELP + shown + (f"; {note}" if note else ""),
     )

@@ -42,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("configuration", nargs="?", metavar="CONFIG", help=CONFIGURATION_HELP)
     parser.add_argument("fold", nargs="?", metavar="FOLD",
                         help="fold number (0-4 with five folds), or 'all' to train on every case")  # fmt: skip
-    add_configuration(parser, default=None, dest="configuration_option")
+    add_configuration(
+        parser, default=None, dest="configuration_option", note="instead of the positional CONFIG"
+    )
     parser.add_argument("-d", "--dataset", help="planned dataset name (needed when several are planned)")
     parser.add_argument(
         "--orientation",
@@ -52,7 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--iterations", type=int, help="iterations per epoch (overrides the plans)")
     parser.add_argument("--batch-size", type=int, help="batch size (overrides the plans)")
     parser.add_argument(
-        "--lr", dest="learning_rate", type=float, help="initial learning rate (overrides the plans)"
+        "--lr",
+        dest="learning_rate",
+        type=float,
+        metavar="LR",
+        help="initial learning rate (overrides the plans)",
     )
     parser.add_argument(
         "--max-minutes",

@@ -46,7 +46,13 @@ def _parsers(name: str) -> list[argparse.ArgumentParser]:
 
 
 def _shared_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    return {flag: action for action in parser._actions for flag in action.option_strings if flag in SHARED}
+    """The parser's shared flags; ``-c`` counts only as ``-c/--configuration`` (one configuration)."""
+    return {
+        flag: action
+        for action in parser._actions
+        for flag in action.option_strings
+        if flag in SHARED and (flag != "-c" or "--configuration" in action.option_strings)
+    }
 
 
 @pytest.mark.parametrize("name", [*COMMANDS, "thigh_convert"])

@@ -15,8 +15,8 @@ networks for OpenVINO (about 0.3 s each; with ``--int8`` also quantises them, ab
 
 Usage:
     python benchmarks/bench_predict.py --size clinical --folds 5
-    python benchmarks/bench_predict.py --size clinical --folds 5 --amp --int8
-    python benchmarks/bench_predict.py --size clinical --folds 1 --amp --backend torch
+    python benchmarks/bench_predict.py --size clinical --folds 5 --precision bf16 --int8
+    python benchmarks/bench_predict.py --size clinical --folds 1 --precision bf16 --backend torch
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def main() -> None:
     parser.add_argument("--size", choices=("tiny", "small", "clinical"), default="clinical")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--preset", choices=("default", "paper"), default="default")
-    parser.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                        help="bf16 on the CPU (default: thigh_predict's, on for CPUs with native bf16)")  # fmt: skip
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="thigh_predict --precision (default auto: bf16 on CPUs with native bf16)")  # fmt: skip
     parser.add_argument("--int8", action="store_true", help="int8 convolutions (OpenVINO, NNCF)")
     parser.add_argument("--backend", choices=("auto", "torch", "openvino"), default="auto")
     arguments = parser.parse_args()
@@ -91,11 +91,13 @@ def main() -> None:
         scan = raw / "imagesTr" / "phantom_000_0000.nii.gz"
         command = [sys.executable, "-m", "thigh_inference.cli", "-i", str(scan), "-o", str(root / "out"),
                    "--results", str(root / "results"), "-d", "Bench", "--backend", arguments.backend,
-                   "--overwrite"] + ({True: ["--amp"], False: ["--no-amp"], None: []}[arguments.amp]) + (["--int8"] if arguments.int8 else [])  # fmt: skip
+                   "--overwrite", "--precision", arguments.precision] + (["--int8"] if arguments.int8 else [])  # fmt: skip
         environment = dict(os.environ, THIGH_CACHE=str(root / "cache"))
-        precision = (", int8" if arguments.int8 else "") + {True: ", bf16", False: ", float32", None: ""}[
-            arguments.amp
-        ]
+        precision = (", int8" if arguments.int8 else "") + {
+            "bf16": ", bf16",
+            "fp32": ", float32",
+            "auto": "",
+        }[arguments.precision]
         print(f"thigh_predict, one {arguments.size} scan, {arguments.folds} fold(s) of 2d5 ({arguments.preset} "
               f"preset), backend {arguments.backend}{precision}:")  # fmt: skip
         for run_name in ("first run", "second run"):

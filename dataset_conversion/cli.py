@@ -13,7 +13,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-EPILOG = "See documentation/thigh_convert.md for examples, the label mapping rules and the checks."
+from thigh_common.cli import add_verbose, parse_arguments, run_command
+
+EPILOG = (
+    "See documentation/thigh_convert.md for examples, the label mapping rules and the checks, "
+    "and documentation/common_flags.md for the shared flags."
+)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +26,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite", action="store_true", help="write into a non-empty output, replacing what it holds"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_verbose(parser)
 
 
 def _add_mapping(parser: argparse.ArgumentParser, source_kind: str) -> None:
@@ -114,12 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(arguments: argparse.Namespace) -> int:
-    """Run the chosen subcommand with logging set up (log lines do not break the progress bars)."""
+    """Run the chosen subcommand (log lines do not break the progress bars)."""
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    from thigh_common.cli import setup_logging
-
-    setup_logging(arguments.verbose)
     with logging_redirect_tqdm():
         return _run_command(arguments)
 
@@ -167,9 +169,7 @@ def _run_command(arguments: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``thigh_convert``; return the exit code."""
-    arguments = build_parser().parse_args(argv)
-    from thigh_common.cli import run_command
-
+    arguments = parse_arguments(build_parser(), argv)
     return run_command(lambda: _run(arguments))
 
 

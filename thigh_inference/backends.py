@@ -64,7 +64,7 @@ def check_int8(int8: bool, backend: str) -> None:
     if backend != "openvino":
         raise InvalidInputError(
             "--int8 runs the networks through OpenVINO on the CPU, but the backend is torch "
-            "(a GPU, or --backend torch); drop --int8 (use --amp on a GPU), or use --backend openvino"
+            "(a GPU, or --backend torch); drop --int8 (use --precision fp16 on a GPU), or use --backend openvino"
         )
     from thigh_inference.quantisation import nncf_available
 

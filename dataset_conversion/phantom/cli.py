@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from thigh_common.cli import run_command, setup_logging
+from thigh_common.cli import add_verbose, options_from_arguments, parse_arguments, run_command
 
 SIZE_CHOICES = ("tiny", "small", "clinical")
 DIRECTION_CHOICES = ("identity", "flip", "permute", "mixed")
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="thigh_synth",
         description="Generate a synthetic lower-body CT dataset (pelvis to upper shin) with ten thigh muscle "
         "labels per leg, in the raw dataset layout (dataset.json, imagesTr, labelsTr) plus phantom_truth/.",
+        epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument("-o", "--output", required=True, type=Path, help="dataset folder to write")
     parser.add_argument("-n", "--num-cases", type=int, default=4, help="number of cases (default 4)")
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--legs", choices=LEG_CHOICES, default="both", help="legs in the field of view")
     parser.add_argument(
         "--condition",
+        dest="conditions",
         action="append",
         default=[],
         metavar="NAME[=VALUE][,...]",
@@ -53,30 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--start-index", type=int, default=0, help="index of the first case (default 0)")
     parser.add_argument("--overwrite", action="store_true", help="replace cases already in the folder")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_verbose(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_synth``."""
-    args = build_parser().parse_args(argv)
-    setup_logging(args.verbose)
+    args = parse_arguments(build_parser(), argv)
 
     def body() -> int:
         from dataset_conversion.phantom.writer import PhantomRequest, write_dataset
 
-        request = PhantomRequest(
-            output=args.output,
-            num_cases=args.num_cases,
-            seed=args.seed,
-            size=args.size,
-            directions=args.directions,
-            legs=args.legs,
-            start_index=args.start_index,
-            preview=args.preview,
-            overwrite=args.overwrite,
-            conditions=tuple(args.condition),
-        )
+        request = options_from_arguments(PhantomRequest, args, conditions=tuple(args.conditions))
         start = time.perf_counter()
         names = write_dataset(request)
         logging.getLogger("thighseg").debug("generated %d cases", len(names))

@@ -11,6 +11,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from thigh_common.cli import add_folder_flags, add_verbose, add_workers, parse_arguments, run_command
+
 INVALID_EXIT_CODE = 1
 
 
@@ -20,35 +22,25 @@ def build_parser() -> argparse.ArgumentParser:
         prog="thigh_validate",
         description="Check a raw thighseg dataset (dataset.json, imagesTr, labelsTr, imagesTs) and list "
         "every problem, grouped per case. Exit code 0: valid; 1: problems found; 2: usage error.",
+        epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument("dataset", help="dataset folder, or the name of a dataset under THIGH_RAW")
-    parser.add_argument("--raw", default=None, help="raw data folder (overrides THIGH_RAW)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=None,
-        help="processes that read cases in parallel (default: min(4, number of CPUs))",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_folder_flags(parser, "raw")
+    add_workers(parser, what="read the cases")
+    add_verbose(parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``thigh_validate``; return the exit code."""
-    arguments = build_parser().parse_args(argv)
+    arguments = parse_arguments(build_parser(), argv)
 
     def body() -> int:
-        from dataset_conversion.validation.validate import default_workers, validate_dataset
-        from thigh_common.cli import setup_logging
-        from thigh_common.errors import InvalidInputError
+        from dataset_conversion.validation.validate import validate_dataset
         from thigh_common.paths import resolve_raw_dataset
 
-        setup_logging(arguments.verbose)
-        workers = default_workers() if arguments.workers is None else arguments.workers
-        if workers < 1:
-            raise InvalidInputError(f"--workers must be at least 1; got {workers}")
         folder = resolve_raw_dataset(arguments.dataset, arguments.raw)
-        report = validate_dataset(folder, workers=workers)
+        report = validate_dataset(folder, workers=arguments.workers)
         print(report.format())
         if report.ok:
             return 0
@@ -56,8 +48,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "%s: %d problem(s); fix them and run thigh_validate again", folder, len(report.problems)
         )
         return INVALID_EXIT_CODE
-
-    from thigh_common.cli import run_command
 
     return run_command(body)
 

@@ -7,23 +7,21 @@ non-identity direction, so a lost or transposed geometry shows up.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.commands import CommandRun, run_main
 
+from dataset_conversion.cli import main
 from thigh_common.image_io import write_image
 
 SHAPE_ZYX = (12, 20, 16)
 SPACING = (0.8, 0.9, 2.5)
 ORIGIN = (-100.0, 50.0, 300.0)
 RESCALE_INTERCEPT = -1024
-REPO = Path(__file__).resolve().parents[2]
 
 
 def rotation_direction(degrees: float = 30.0) -> tuple[float, ...]:
@@ -146,20 +144,9 @@ def write_nnunet_dataset(
     return folder
 
 
-def run_cli(*arguments: str) -> subprocess.CompletedProcess:
-    """Run ``thigh_convert`` in a subprocess (as a user would) and return the completed process."""
-    environment = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run(
-        [sys.executable, "-m", "dataset_conversion.cli", *arguments],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=REPO,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+def run_cli(*arguments: str) -> CommandRun:
+    """Run ``thigh_convert`` in this process (``main(argv)``) and return its exit code and output."""
+    return run_main(main, *arguments)
 
 
 @pytest.fixture

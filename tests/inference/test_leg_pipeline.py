@@ -1,13 +1,12 @@
 """Prediction, voting, postprocessing and Dice on a real preprocessed phantom leg and its plans."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from support.commands import run_main
 from support.phantom_datasets import synthesise
 from torch import nn
 
@@ -15,6 +14,7 @@ from thigh_common.metrics import dice_per_class
 from thigh_inference.postprocessing import keep_largest_component
 from thigh_inference.slice_prediction import predict_leg_2d
 from thigh_inference.voting import combine_orientations
+from thigh_planner.cli import main as plan
 from thigh_planner.plans import load_plans
 from thigh_planner.preprocessed_leg import load_leg
 
@@ -24,8 +24,8 @@ def planned(tmp_path_factory) -> Path:
     """A planned and preprocessed tiny phantom dataset (3 cases); returns its preprocessed folder."""
     root = tmp_path_factory.mktemp("inference_leg")
     raw = synthesise(root / "raw" / "Tiny", "-n", "3", "--size", "tiny", "--seed", "1")
-    command = [sys.executable, "-m", "thigh_planner.cli", str(raw), "--preprocessed", str(root / "pre")]
-    subprocess.run([*command, "--folds", "3", "--workers", "1"], check=True, capture_output=True)
+    done = run_main(plan, raw, "--preprocessed", root / "pre", "--folds", "3", "--workers", "1")
+    assert done.returncode == 0, done.stderr
     return root / "pre" / "Tiny"
 
 

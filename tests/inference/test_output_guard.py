@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.commands import run_main
 from support.dicom_series import write_ct_series
 
 from thigh_common.errors import InvalidInputError
@@ -134,11 +133,8 @@ def test_the_issue_command_is_refused_and_the_scan_kept(scans: Path, tmp_path: P
     before = _contents(scans)
     results = tmp_path / "results"
     results.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "thigh_inference.cli", "-i", str(scans), "-o", str(scans), "--overwrite",
-         "--results", str(results), "-d", "Missing", "--device", "cpu"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = run_main(main, "-i", scans, "-o", scans, "--overwrite", "--results", results, "-d", "Missing",
+                    "--device", "cpu")  # fmt: skip
     assert done.returncode == 2, done.stderr
     errors = [line for line in done.stderr.splitlines() if " ERROR " in line]
     assert len(errors) == 1 and f"{scans}: the output folder is the input folder; {HOLDS_INPUTS}" in errors[0]

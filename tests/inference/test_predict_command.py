@@ -1,7 +1,11 @@
-"""``thigh_predict`` end to end through the real command, with a tiny model trained for two iterations."""
+"""``thigh_predict`` end to end through the real command, with a tiny model trained for two iterations.
+
+The predictions run in a subprocess, as users run them; the refusals and the flags run in process.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
 import subprocess
@@ -12,8 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import SimpleITK as sitk
+from support.commands import run_main
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
+from thigh_common.errors import ThighSegError
+from thigh_inference.cli import main
 from thigh_inference.openvino_network import openvino_available
 from thigh_inference.quantisation import nncf_available
 
@@ -42,6 +49,10 @@ def trained_results() -> Path:
 
 def predict(*arguments: str) -> subprocess.CompletedProcess:
     return run("thigh_inference.cli", "--results", str(trained_results()), "-d", DATASET, *arguments)
+
+
+def predict_in_process(*arguments: str, results: Path | None = None):
+    return run_main(main, "--results", results or trained_results(), "-d", DATASET, *arguments)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +106,9 @@ def test_openvino_and_pytorch_give_the_same_labels(scans, tmp_path):
     labels = {}
     for backend in ("torch", "openvino"):
         out = tmp_path / backend
-        done = predict("-i", str(scans / "plain.nii.gz"), "-o", str(out), "--backend", backend, "--no-amp")
+        done = predict(
+            "-i", str(scans / "plain.nii.gz"), "-o", str(out), "--backend", backend, "--precision", "fp32"
+        )
         assert done.returncode == 0, done.stderr
         assert f"run by {backend}" in done.stderr
         labels[backend] = sitk.GetArrayFromImage(sitk.ReadImage(str(out / "plain.nii.gz")))
@@ -191,7 +204,7 @@ def test_bad_requests_stop_before_predicting(scans, tmp_path, arguments, message
 
         if torch.cuda.device_count() > 7:
             pytest.skip("this machine has 8 GPUs")
-    done = predict("-i", str(scans), "-o", str(tmp_path / "out"), *arguments)
+    done = predict_in_process("-i", str(scans), "-o", str(tmp_path / "out"), *arguments)
     assert done.returncode == 2
     assert message in done.stderr
 
@@ -200,7 +213,88 @@ def test_unfinished_fold_is_named(tmp_path, scans):
     results = tmp_path / "results"
     shutil.copytree(trained_results(), results)
     (results / DATASET / "2d5" / "fold_0" / "coronal" / "checkpoint_final.pt").unlink()
-    done = run("thigh_inference.cli", "--results", str(results), "-d", DATASET, "-i", str(scans), "-o",
-               str(tmp_path / "out"))  # fmt: skip
+    done = predict_in_process("-i", str(scans), "-o", str(tmp_path / "out"), results=results)
     assert done.returncode == 2
     assert "no checkpoint_final.pt for coronal" in done.stderr
+
+
+class _StoppedError(ThighSegError):
+    """Raised in place of the prediction, once the options are known."""
+
+
+@pytest.fixture
+def chosen_options(monkeypatch) -> list:
+    """The PredictOptions of each in-process run; the run stops there (exit 2) without predicting."""
+    import thigh_inference.predict_run as predict_run
+
+    seen = []
+
+    def stop(options):
+        seen.append(options)
+        raise _StoppedError("stopped before the scans")
+
+    monkeypatch.setattr(predict_run, "cohort_scans", stop)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("flags", "amp", "warning"),
+    [
+        (["--precision", "fp32"], False, None),
+        (["--precision", "bf16"], True, None),
+        (
+            ["--no-amp"],
+            False,
+            "--no-amp is deprecated and will be removed in the next release; use --precision fp32",
+        ),
+        (
+            ["--amp"],
+            True,
+            "--amp is deprecated and will be removed in the next release; use --precision bf16 on a CPU",
+        ),
+        (["--no-amp", "--precision", "bf16"], True, "--no-amp is deprecated"),
+    ],
+)
+def test_precision_and_its_deprecated_spellings(tmp_path, chosen_options, flags, amp, warning):
+    """``--precision`` chooses mixed precision; the old ``--amp``/``--no-amp`` still work, with a warning."""
+    with pytest.warns(DeprecationWarning) if warning else contextlib.nullcontext():
+        done = run_main(main, "-i", tmp_path, "-o", tmp_path / "out", "--device", "cpu", *flags)
+    assert done.returncode == 2 and "stopped before the scans" in done.stderr
+    assert chosen_options[0].amp is amp
+    assert (warning in done.stderr) if warning else ("deprecated" not in done.stderr)
+
+
+def test_auto_precision_follows_the_cpu(tmp_path, chosen_options):
+    from thigh_networks.precision import cpu_has_native_bf16
+
+    assert run_main(main, "-i", tmp_path, "-o", tmp_path / "out", "--device", "cpu").returncode == 2
+    assert chosen_options[0].amp is cpu_has_native_bf16()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--precision", "fp16", "--device", "cpu"],
+            "--precision fp16 needs a CUDA device; use bf16 or fp32",
+        ),
+        (
+            ["--precision", "half"],
+            "argument --precision: unknown precision 'half'; use auto, fp32, bf16, fp16",
+        ),
+        (["--device", "gpu"], "argument --device: unknown device 'gpu'; use cpu, cuda, cuda:N or auto"),
+    ],
+)
+def test_bad_precision_or_device(tmp_path, flags, message):
+    done = run_main(main, "-i", tmp_path, "-o", tmp_path / "out", *flags)
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_bf16_on_cuda_is_refused_by_prediction():
+    from thigh_common.errors import InvalidInputError
+    from thigh_inference.cli import _mixed_precision
+
+    with pytest.raises(InvalidInputError, match="runs mixed precision as fp16 on CUDA; use --precision fp16"):
+        _mixed_precision("bf16", "cuda")
+    assert _mixed_precision("fp16", "cuda") and _mixed_precision("bf16", "cpu")
+    assert not _mixed_precision("fp32", "cuda")

@@ -7,12 +7,11 @@ passed stops with "no trained 2d5 model"; a refused choice stops before it.
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from support.commands import run_main
 from support.dicom_series import write_ct_series
 
 from thigh_inference.cli import main
@@ -45,11 +44,8 @@ def test_unknown_series_uid_is_refused_by_the_command_with_the_series_listed(tmp
     study = _study(tmp_path / "study", ("1.2.3.30.1", "thighs", 4), ("1.2.3.30.9", "Topogram", 1))
     results = tmp_path / "results"
     results.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "thigh_inference.cli", "-i", str(study), "-o", str(tmp_path / "out"),
-         "--series-uid", "9.9.9", "--results", str(results), "-d", "Missing", "--device", "cpu"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    done = run_main(main, "-i", study, "-o", tmp_path / "out", "--series-uid", "9.9.9", "--results", results,
+                    "-d", "Missing", "--device", "cpu")  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert f"ERROR thighseg: {study}: no series with UID '9.9.9'; the folder holds:\n" in done.stderr
     assert "  1.2.3.30.1 [CT] 'thighs', 4 files, 2.5 mm thick\n" in done.stderr

@@ -1,21 +1,18 @@
+"""``thigh_synth`` run in process (``main(argv)``): the dataset it writes and its messages."""
+
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.commands import run_main
 
+from dataset_conversion.phantom.cli import main
 from thigh_common.labels import dataset_json_labels
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "dataset_conversion.phantom.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_main(main, *args)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,7 @@
+"""``thigh_plan``: once end to end in a subprocess, then every other case in process (``main(argv)``)."""
+
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -7,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
+from support.commands import run_main
 
 from thigh_common.dataset_json import make_dataset_json, write_dataset_json
+from thigh_planner.cli import main
 from thigh_planner.plans import load_plans
 from thigh_planner.preprocessed_leg import load_leg
 from thigh_planner.splits import load_splits
@@ -16,19 +21,30 @@ from thigh_planner.splits import load_splits
 REAL_CT = Path(__file__).resolve().parents[3] / "shared" / "data" / "real_ct"
 
 
-def run_plan(*arguments, env_extra=None):
-    import os
-
-    env = {**os.environ, **(env_extra or {})}
+def run_plan_subprocess(*arguments):
+    """Run ``thigh_plan`` as a user does, in its own interpreter."""
     return subprocess.run(
-        [sys.executable, "-m", "thigh_planner.cli", *arguments], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "thigh_planner.cli", *arguments],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
     )
+
+
+def run_plan(*arguments, env_extra=None):
+    """Run ``thigh_plan`` in this process."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (env_extra or {}).items():
+            patch.setenv(name, value)
+        return run_main(main, *arguments)
 
 
 @pytest.fixture(scope="module")
 def planned(tiny_dataset, tmp_path_factory):
     output_root = tmp_path_factory.mktemp("preprocessed")
-    result = run_plan(str(tiny_dataset), "--preprocessed", str(output_root), "--workers", "2", "--folds", "3")
+    result = run_plan_subprocess(
+        str(tiny_dataset), "--preprocessed", str(output_root), "--workers", "2", "--folds", "3"
+    )
     assert result.returncode == 0, result.stderr
     return output_root / tiny_dataset.name, result
 
@@ -96,7 +112,7 @@ def test_dataset_without_thigh_stops_with_the_reason_and_writes_nothing(tmp_path
     ("arguments", "message"),
     [
         (["NoSuchDataset"], "dataset 'NoSuchDataset' not found"),
-        (["{raw}", "--workers", "0"], "--workers must be at least 1, got 0"),
+        (["{raw}", "--workers", "0"], "argument --workers: must be at least 1, got 0"),
         (["{raw}", "--gpu-memory-gb", "-1"], "--gpu-memory-gb must be positive"),
     ],
 )

@@ -1,20 +1,19 @@
-"""Write phantom datasets with the real ``thigh_synth`` command, and read their ground truth."""
+"""Write phantom datasets with the real ``thigh_synth`` command (in process), and read their ground truth."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from support.commands import run_main
 
 
 def synthesise(folder: Path, *options: str) -> Path:
-    """Write a phantom dataset to ``folder`` by running ``thigh_synth`` with ``options``."""
-    subprocess.run(
-        [sys.executable, "-m", "dataset_conversion.phantom.cli", "-o", str(folder), *options],
-        check=True,
-        capture_output=True,
-    )
+    """Write a phantom dataset to ``folder`` by running ``thigh_synth -o folder`` with ``options``."""
+    from dataset_conversion.phantom.cli import main
+
+    done = run_main(main, "-o", folder, *options)
+    assert done.returncode == 0, done.stderr
     return folder
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import atexit
 import functools
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from support.commands import run_main
 from support.phantom_datasets import synthesise
+from thigh_planner.cli import main as plan
 from thigh_planner.plans import load_plans, save_plans
 from thigh_planner.plans.overrides import apply_overrides
 
@@ -46,12 +46,8 @@ def tiny_preprocessed_root() -> Path:
     root = Path(tempfile.mkdtemp(prefix="thigh_training_tests_"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     raw = synthesise(root / "raw" / DATASET, "-n", "3", "--size", "tiny", "--seed", "1")
-    subprocess.run(
-        [sys.executable, "-m", "thigh_planner.cli", str(raw), "--preprocessed", str(root / "preprocessed")]
-        + ["--folds", "3", "--workers", "1"],
-        check=True,
-        capture_output=True,
-    )
+    done = run_main(plan, raw, "--preprocessed", root / "preprocessed", "--folds", "3", "--workers", "1")
+    assert done.returncode == 0, done.stderr
     plans_path = root / "preprocessed" / DATASET / "plans.json"
     save_plans(apply_overrides(load_plans(plans_path), TINY_OVERRIDES), plans_path)
     return root / "preprocessed"

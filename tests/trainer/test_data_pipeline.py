@@ -1,14 +1,14 @@
 import json
 import signal
-import subprocess
-import sys
 from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
+from support.commands import run_main
 from support.phantom_datasets import synthesise
 
+from thigh_planner.cli import main as plan
 from thigh_planner.plans import load_plans
 from thigh_planner.plans.schema import Augmentation
 from thigh_trainer.data.legs import LegArrays, load_legs
@@ -81,22 +81,8 @@ def planned_phantom(tmp_path_factory):
     root = tmp_path_factory.mktemp("data_phantom")
     raw = synthesise(root / "raw" / "Tiny", "-n", "3", "--size", "tiny", "--seed", "1")
     pre = root / "pre"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "thigh_planner.cli",
-            str(raw),
-            "--preprocessed",
-            str(pre),
-            "--folds",
-            "3",
-            "--workers",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    done = run_main(plan, raw, "--preprocessed", pre, "--folds", "3", "--workers", "1")
+    assert done.returncode == 0, done.stderr
     return next(path for path in pre.iterdir() if (path / "preprocessing.json").exists())
 
 

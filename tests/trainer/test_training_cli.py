@@ -1,4 +1,4 @@
-"""``thigh_train`` end to end through the real command, and every bad input with its message."""
+"""``thigh_train`` end to end through the real command, and every bad input with its message (in process)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from support.commands import run_main
 from support.training_datasets import DATASET, copy_dataset, tiny_preprocessed_root
 
 from thigh_common.labels import LABELS, MUSCLE_LABELS
@@ -135,9 +136,37 @@ def test_cuda_device_missing(planned: Path, caplog) -> None:
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["--device", "tpu"], "unknown device 'tpu'; use cpu, cuda, cuda:N or auto"),
+        (["--device", "tpu"], "argument --device: unknown device 'tpu'; use cpu, cuda, cuda:N or auto"),
+        (["--precision", "fp8"], "argument --precision: unknown precision 'fp8'; use auto, fp32, bf16, fp16"),
+        (["--workers", "-1"], "argument --workers: must be at least 0, got -1"),
+        (["2d"], "expected CONFIG FOLD, e.g. thigh_train 2d5 0 (or thigh_train -c 2d5 0)"),
+        (["-c", "2d"], "the fold is missing: thigh_train -c 2d FOLD"),
+        (["2d", "0", "-c", "3d"], "two configurations: 2d and -c 3d; give one"),
+    ],
+)
+def test_usage_errors(planned: Path, arguments: list[str], expected: str) -> None:
+    done = run_main(main, *arguments, "--preprocessed", planned)
+    assert done.returncode == 2
+    assert "usage: thigh_train CONFIG FOLD [options]" in done.stderr and expected in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["-c", "4d", "0"], "unknown configuration '4d'; choose one of 2d, 2d5, 3d"),
+        (["-c", "2d5", "7"], "fold 7: the splits have 3 folds (0-2) or 'all'"),
+        (["2d5", "7", "-c", "2d5"], "fold 7: the splits have 3 folds (0-2) or 'all'"),
+    ],
+)
+def test_configuration_as_an_option(planned: Path, caplog, arguments: list[str], expected: str) -> None:
+    """``-c CONFIG FOLD`` means what ``CONFIG FOLD`` means."""
+    assert expected in fails_with(caplog, *arguments, "--preprocessed", str(planned), *FAST)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
         (["--precision", "fp16", "--device", "cpu"], "--precision fp16 needs a CUDA device"),
-        (["--precision", "fp8"], "unknown precision 'fp8'"),
         (
             ["--orientation", "oblique"],
             "unknown orientation 'oblique'; choose one of axial, coronal, sagittal",
@@ -160,9 +189,9 @@ def test_orientation_not_in_the_configuration(planned: Path, tmp_path: Path, cap
 
 
 def test_help_is_quick_and_lists_the_flags() -> None:
-    done = run_cli("--help")
+    done = run_main(main, "--help")
     assert done.returncode == 0
-    for flag in ("--orientation", "--max-minutes", "--resume", "--precision", "--workers", "--results"):
+    for flag in ("--orientation", "--max-minutes", "--resume", "--precision", "--workers", "--results", "-c"):
         assert flag in done.stdout
     probe = (
         "import sys, thigh_trainer.cli as c; c.build_parser().format_help(); print('torch' in sys.modules)"

@@ -1,13 +1,20 @@
+"""``thigh_validate`` run in process (``main(argv)``), and once through its installed console script."""
+
 import os
 import subprocess
 import sys
 
-COMMAND = [sys.executable, "-m", "dataset_conversion.validation.cli"]
+import pytest
+from support.commands import run_main
+
+from dataset_conversion.validation.cli import main
 
 
 def _run(*arguments, env=None):
-    environment = {**os.environ, **(env or {})}
-    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, env=environment, timeout=60)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        return run_main(main, *arguments)
 
 
 def test_clean_dataset_exits_0_with_summary(raw_dataset):
@@ -58,17 +65,19 @@ def test_raw_flag_overrides_environment(raw_dataset, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_bad_workers_is_a_usage_error(raw_dataset):
-    result = _run(str(raw_dataset), "--workers", "0")
+@pytest.mark.parametrize(
+    ("workers", "message"),
+    [("0", "argument --workers: must be at least 1, got 0"), ("two", "expected a whole number, got 'two'")],
+)
+def test_bad_workers_is_a_usage_error(raw_dataset, workers, message):
+    result = _run(str(raw_dataset), "--workers", workers)
     assert result.returncode == 2
-    assert "--workers must be at least 1" in result.stderr
+    assert "usage: thigh_validate" in result.stderr and message in result.stderr
 
 
 def test_console_script_is_installed(raw_dataset):
     script = os.path.join(os.path.dirname(sys.executable), "thigh_validate")
     if not os.path.exists(script):
-        import pytest
-
         pytest.skip("console script not installed in this environment")
     result = subprocess.run([script, str(raw_dataset)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

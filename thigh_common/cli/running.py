@@ -1,4 +1,4 @@
-"""Helpers shared by the command-line entry points: logging and user-facing errors."""
+"""Running a command: logging to stderr, and user-facing errors as one log line with exit code 2."""
 
 from __future__ import annotations
 

@@ -104,7 +104,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pairs.add_argument("images", metavar="IMAGES", help="folder of CT images")
     pairs.add_argument("labels", metavar="LABELS", help="folder of label files")
-    pairs.add_argument("output", metavar="OUT", help="the thighseg dataset folder to write")
+    pairs.add_argument(
+        "output", metavar="OUT", help="the thighseg dataset folder to write (with --append: to add the pairs to)"
+    )
+    pairs.add_argument(
+        "--append",
+        action="store_true",
+        help="add the pairs to the existing dataset OUT as new training cases: each pair is checked as "
+        "thigh_validate checks a dataset first, a case name OUT already has is refused, dataset.json is "
+        "rewritten in one step, and one bad pair leaves OUT as it was",
+    )
     pairs.add_argument(
         "--image-suffix",
         default=None,
@@ -149,6 +158,22 @@ def _run_command(arguments: argparse.Namespace) -> int:
             overwrite=arguments.overwrite,
             channel=arguments.channel,
             name=arguments.name,
+        )
+        return 0
+    if arguments.append:
+        from dataset_conversion.pairs_append import append_pairs
+        from thigh_common.errors import InvalidInputError
+
+        if arguments.overwrite or arguments.name:
+            raise InvalidInputError("--append adds to OUT as it is: leave out --overwrite and --name")
+        append_pairs(
+            arguments.images,
+            arguments.labels,
+            arguments.output,
+            image_suffix=arguments.image_suffix,
+            label_suffix=arguments.label_suffix,
+            rules=rules,
+            unmapped=arguments.unmapped,
         )
         return 0
     from dataset_conversion.pairs_import import import_pairs

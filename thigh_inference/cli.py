@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 from thigh_common.cli import (
@@ -43,7 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "of the longest coverage, localizers skipped)")  # fmt: skip
     parser.add_argument("-d", "--dataset", help="dataset the model was trained on (under THIGH_RESULTS)")
     add_configuration(parser, default="2d5")
-    parser.add_argument("-m", "--model", help="model folder THIGH_RESULTS/DATASET/CONFIG (instead of -d/-c)")
+    parser.add_argument(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help="instead of -d/-c: a model folder THIGH_RESULTS/DATASET/CONFIG, one of its fold_F folders, an "
+        "archive written by thigh_export (.zip), or the name of a model installed with thigh_install",
+    )
     parser.add_argument("-f", "--folds", nargs="+", help="folds to ensemble (default: every trained fold)")
     add_folder_flags(parser, "results")
     add_device(parser)
@@ -77,12 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _model_folder(arguments: argparse.Namespace) -> Path:
+def _model_folder(arguments: argparse.Namespace, unpack_folder: str) -> Path:
     from thigh_common.errors import InvalidInputError
+    from thigh_common.model_files.layout import FOLD_PREFIX
+    from thigh_common.model_files.locate import locate_model
     from thigh_inference.trained_model import model_folder_for
 
     if arguments.model:
-        return Path(arguments.model)
+        location = locate_model(arguments.model, unpack_folder=unpack_folder)
+        return location.folder / f"{FOLD_PREFIX}{location.folds[0]}" if location.folds else location.folder
     results = working_folder_of(arguments, "results")
     dataset = arguments.dataset
     if dataset is None:
@@ -116,8 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(build_parser(), argv)
 
     def body() -> int:
+        with contextlib.ExitStack() as stack:  # holds a model unpacked from an archive while predicting
+            return predict(stack)
+
+    def predict(stack: contextlib.ExitStack) -> int:
         from thigh_inference.backends import check_int8, resolve_backend
         from thigh_inference.predict_run import PredictOptions, cohort_scans, predict_cohort
+        from thigh_inference.run_record import identity_of, run_record, write_run_record
         from thigh_inference.scan_process import ModelSource, check_scan_timeout
         from thigh_inference.sharding import check_part
         from thigh_networks.precision import choose_precision, resolve_device
@@ -134,8 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         scans = cohort_scans(options)  # before the model: refuses an OUT that holds the inputs
         backend = resolve_backend(arguments.backend, device)
         check_int8(arguments.int8, backend)
-        source = ModelSource(_model_folder(arguments), arguments.folds, device, backend, arguments.int8)
+        unpack = stack.enter_context(tempfile.TemporaryDirectory(prefix="thighseg-model-"))
+        folder = _model_folder(arguments, unpack)
+        source = ModelSource(folder, arguments.folds, device, backend, arguments.int8)
         model = source if options.scan_timeout_minutes else source.load()  # with a limit, the worker loads it
+        record = run_record(identity_of(folder, arguments.folds), options.num_parts, options.part_id)
+        options.output_folder.mkdir(parents=True, exist_ok=True)
+        write_run_record(options.output_folder, record)
         failures = predict_cohort(model, options, scans)
         if failures.exit_code:
             print(failures.report(), file=sys.stderr)

@@ -25,7 +25,7 @@ from thigh_common import __version__
 from thigh_common.atomic import write_json_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import dataset_json_labels
-from thigh_common.model_files.layout import FINAL_CHECKPOINT
+from thigh_common.model_files.layout import FINAL_CHECKPOINT, FOLD_PREFIX, PLANS_FILE
 
 RECORD_FILE = "prediction.json"
 PART_RECORD_PATTERN = "prediction_part*.json"
@@ -52,6 +52,7 @@ def model_identity(
         f"{fold}/{network}": _sha256(folder / fold / network / FINAL_CHECKPOINT)
         for fold in fold_folders
         for network in network_names
+        if (folder / fold / network / FINAL_CHECKPOINT).is_file()
     }
     return {
         "folder": str(folder),
@@ -60,6 +61,30 @@ def model_identity(
         "plans_sha1": plans_sha1,
         "weights_sha256": weights,
     }
+
+
+def identity_of(folder: Path, folds: list[str] | None = None) -> dict[str, Any]:
+    """The identity of the model in ``folder`` (a model folder or one ``fold_F`` folder), for ``folds``.
+
+    Reads the first fold's plans and training record and hashes every network's final weights.
+    """
+    folder = Path(folder)
+    if folder.name.startswith(FOLD_PREFIX) and (folder / PLANS_FILE).is_file():
+        folder, folds = folder.parent, [folder.name[len(FOLD_PREFIX) :]]
+    if folds:
+        fold_folders = [folder / f"{FOLD_PREFIX}{fold}" for fold in folds]
+    else:
+        fold_folders = sorted(p for p in folder.glob(f"{FOLD_PREFIX}*") if (p / PLANS_FILE).is_file())
+    if not fold_folders:  # not a model: loading it says why; nothing to hash
+        return model_identity(folder, [], (), "", "")
+    first = fold_folders[0]
+    networks = tuple(sorted(p.parent.name for p in first.glob(f"*/{FINAL_CHECKPOINT}")))
+    records = sorted(first.glob("*/training.json"))
+    configuration = (
+        json.loads(records[0].read_text(encoding="utf-8"))["options"]["configuration"] if records else ""
+    )
+    plans_sha1 = hashlib.sha1((first / PLANS_FILE).read_bytes()).hexdigest()
+    return model_identity(folder, [f.name for f in fold_folders], networks, plans_sha1, configuration)
 
 
 def run_record(model: dict[str, Any], num_parts: int = 1, part_id: int = 0) -> dict[str, Any]:

@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_folder_flags(parser, "raw", "preprocessed")
     parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")
     parser.add_argument(
+        "--plans-from",
+        metavar="MODEL",
+        help="use this trained model's plans unchanged (a model folder, a fold_F folder, an exported .zip or "
+        "an installed name), so that its weights fit (fine-tuning); where the data lie outside them is logged",
+    )
+    parser.add_argument(
         "--gpu-memory-gb", type=float, default=8.0, help="GPU memory budget that sets batch and patch sizes"
     )
     add_workers(parser, what="preprocess the cases")

@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seed of initialisation, sampling and augmentation"
     )
     parser.add_argument("--resume", action="store_true", help="continue from checkpoint_latest.pt")
+    parser.add_argument(
+        "--pretrained",
+        metavar="MODEL",
+        help="fine-tune: start every network from this model's weights (a model folder, a fold_F folder, "
+        "an exported .zip or an installed name) with a fresh optimiser and schedule",
+    )
+    parser.add_argument(
+        "--freeze-encoder",
+        action="store_true",
+        help="with --pretrained: keep the encoder's weights fixed, train the decoder only (very few new cases)",
+    )
     add_workers(parser, minimum=0, what="load the training batches")
     parser.add_argument(
         "--validation-batches", type=int, default=10, help="fixed validation batches scored after every epoch"

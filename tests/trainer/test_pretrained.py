@@ -52,7 +52,9 @@ def test_an_exported_archive_is_a_source_too(model, plans, tmp_path):
     source = find_pretrained(str(archive), plans, "2d5", NETWORKS, tmp_path / "unpacked")
     for name in NETWORKS:  # the archive holds the weights without the optimiser state
         exported = ckpt.load_checkpoint(source.checkpoints[name], required=("network",))["network"]
-        original = ckpt.load_checkpoint(model / "fold_0" / name / ckpt.FINAL, required=("network",))["network"]
+        original = ckpt.load_checkpoint(model / "fold_0" / name / ckpt.FINAL, required=("network",))[
+            "network"
+        ]
         assert all(torch.equal(exported[key], original[key]) for key in original)
 
 

@@ -81,7 +81,7 @@ def locate_model(
         )
     if path.is_file():
         if unpack_folder is None:
-            raise ValueError("an archive needs an unpack_folder")
+            raise InvalidInputError(f"{path}: a file; this command takes a model folder or an installed name")
         return ModelLocation(unpack_for_prediction(path, unpack_folder), None, text)
     if NAME_PATTERN.match(text) and not text.endswith(".zip"):
         return ModelLocation(installed_model(text, root), None, text)

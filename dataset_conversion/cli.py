@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     pairs.add_argument("images", metavar="IMAGES", help="folder of CT images")
     pairs.add_argument("labels", metavar="LABELS", help="folder of label files")
     pairs.add_argument(
-        "output", metavar="OUT", help="the thighseg dataset folder to write (with --append: to add the pairs to)"
+        "output",
+        metavar="OUT",
+        help="the thighseg dataset folder to write (with --append: to add the pairs to)",
     )
     pairs.add_argument(
         "--append",

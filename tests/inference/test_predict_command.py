@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from support.training_datasets import DATASET, tiny_preprocessed_root
 
 from thigh_common.errors import ThighSegError
 from thigh_inference.cli import main
+from thigh_inference.cohort_merge_cli import main as merge_main
 from thigh_inference.openvino_network import openvino_available
 from thigh_inference.quantisation import nncf_available
 
@@ -163,6 +165,22 @@ def test_sharding_splits_the_cohort_without_overlap(scans, tmp_path):
         outputs.append({p.name for p in out.glob("*.nii.gz")})
     assert outputs[0].isdisjoint(outputs[1])
     assert outputs[0] | outputs[1] == {"plain.nii.gz", "reoriented.nii.gz"}
+    assert (tmp_path / "part1" / "prediction_part1.json").is_file()
+    # the parts join into one cohort summary; a part of another model would be refused
+    parts = [str(tmp_path / "part0"), str(tmp_path / "part1")]
+    done = run_main(merge_main, "-o", str(tmp_path / "cohort"), *parts)
+    assert done.returncode == 0, done.stderr
+    summary = pd.read_csv(tmp_path / "cohort" / "summary.csv")
+    assert set(summary["case"]) == {"plain", "reoriented"}
+    record = json.loads((tmp_path / "cohort" / "prediction.json").read_text())
+    assert (
+        sorted(part["part_id"] for part in record["merged_from"]) == [0, 1] and record["missing_parts"] == []
+    )
+    other = json.loads((tmp_path / "part1" / "prediction_part1.json").read_text())
+    other["model"]["weights_sha256"] = {"fold_0/axial": "0" * 64}
+    (tmp_path / "part1" / "prediction_part1.json").write_text(json.dumps(other))
+    done = run_main(merge_main, "-o", str(tmp_path / "cohort2"), *parts)
+    assert done.returncode == 2 and "they were made by different models" in done.stderr
 
 
 def test_a_folder_run_goes_past_failing_scans_and_reports_them(tmp_path):

@@ -1,4 +1,4 @@
-"""Inference: fold and orientation ensembling, voting, postprocessing, export (design steps 6-7).
+"""Inference: fold and orientation ensembling, voting, postprocessing, export (prediction, documentation/architecture.md).
 
 - ``slice_prediction.predict_leg_2d``: probabilities of a leg, slice by slice in one orientation;
   ``predict_slices``: the mean over several networks (folds), added into a shared volume.

@@ -1,4 +1,4 @@
-"""Trainer: per-orientation 2D U-Nets, 2D and 3D baselines (design step 5).
+"""Trainer: per-orientation 2D U-Nets, 2D and 3D baselines (training data, step 7 of documentation/architecture.md).
 
 - ``data``: training slices and patches, sampling, augmentation, the batch stream;
 - ``losses``: Dice, Dice + cross-entropy, deep supervision;

@@ -1,1 +1,1 @@
-"""Thigh detection (design step 2): find the femoral shafts, the thigh range and the legs' sides."""
+"""Thigh detection (step 3 of documentation/architecture.md): find the femoral shafts, the thigh range and the legs' sides."""

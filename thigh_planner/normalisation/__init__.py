@@ -1,1 +1,1 @@
-"""Leg normalisation (design step 3): femur-aligned frames, resampling both ways, side masks."""
+"""Leg normalisation (step 6 of documentation/architecture.md): femur-aligned frames, resampling both ways, side masks."""

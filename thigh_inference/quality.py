@@ -62,10 +62,10 @@ class QualityThresholds:
         volume_factor: Outside ``[smallest / f, largest * f]`` of the training legs' volumes.
     """
 
-    min_agreement_orientations: float = 0.80
-    min_agreement_folds: float = 0.80
+    min_agreement_orientations: float = 0.70
+    min_agreement_folds: float = 0.70
     min_mean_probability: float = 0.75
-    max_removed_fraction: float = 0.10
+    max_removed_fraction: float = 0.20
     volume_factor: float = 2.0
 
 

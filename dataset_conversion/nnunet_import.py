@@ -52,9 +52,33 @@ OUTPUT_ENDING = ".nii.gz"
 SUBFOLDERS: tuple[str, ...] = ("imagesTr", "labelsTr", "imagesTs")
 CT_CHANNEL_NAMES = {"ct", "ct_hu", "hu", "cect", "ncct", "ce_ct", "nc_ct", "noncontrast_ct", "contrast_ct"}
 NOT_CT_CHANNEL_WORDS = {
-    "mr", "mri", "t1", "t1w", "t2", "t2w", "flair", "pd", "dwi", "adc", "pet", "spect", "us", "ultrasound",
-    "xray", "x_ray", "cbct", "dixon", "fat", "water", "opp", "inp", "t1c", "t1ce", "t1gd", "stir",
-}  # fmt: skip
+    "mr",
+    "mri",
+    "t1",
+    "t1w",
+    "t2",
+    "t2w",
+    "flair",
+    "pd",
+    "dwi",
+    "adc",
+    "pet",
+    "spect",
+    "us",
+    "ultrasound",
+    "xray",
+    "x_ray",
+    "cbct",
+    "dixon",
+    "fat",
+    "water",
+    "opp",
+    "inp",
+    "t1c",
+    "t1ce",
+    "t1gd",
+    "stir",
+}
 
 # A resolver gets a case's label values and returns source value -> our value, or raises InvalidInputError.
 MappingResolver = Callable[[list[int]], dict[int, int]]

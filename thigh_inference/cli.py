@@ -36,13 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
         "on the scans' grids, per-muscle tables (volume, HU, fat fraction), a cohort summary and overlays.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument("-i", "--input", dest="input_path", type=Path, required=True, metavar="IN",
-                        help="a CT file, a folder of them, a DICOM series folder or a folder of series folders")  # fmt: skip
-    parser.add_argument("-o", "--output", dest="output_folder", type=Path, required=True, metavar="OUT",
-                        help="output folder")  # fmt: skip
-    parser.add_argument("--series-uid", metavar="UID",
-                        help="IN is a DICOM folder of several series: read this one (default: the CT volume "
-                        "of the longest coverage, localizers skipped)")  # fmt: skip
+    parser.add_argument(
+        "-i",
+        "--input",
+        dest="input_path",
+        type=Path,
+        required=True,
+        metavar="IN",
+        help="a CT file, a folder of them, a DICOM series folder or a folder of series folders",
+    )
+    parser.add_argument(
+        "-o", "--output", dest="output_folder", type=Path, required=True, metavar="OUT", help="output folder"
+    )
+    parser.add_argument(
+        "--series-uid",
+        metavar="UID",
+        help="IN is a DICOM folder of several series: read this one (default: the CT volume "
+        "of the longest coverage, localizers skipped)",
+    )
     parser.add_argument("-d", "--dataset", help="dataset the model was trained on (under THIGH_RESULTS)")
     add_configuration(parser, default="2d5")
     parser.add_argument(
@@ -56,31 +67,54 @@ def build_parser() -> argparse.ArgumentParser:
     add_folder_flags(parser, "results")
     add_device(parser)
     add_precision(parser, note="prediction runs mixed precision as fp16 on CUDA, bf16 on a CPU")
-    add_deprecated_flag(parser, "--amp", dest="precision", value=MIXED,
-                        instead="--precision bf16 on a CPU, --precision fp16 (or auto) on CUDA")  # fmt: skip
+    add_deprecated_flag(
+        parser,
+        "--amp",
+        dest="precision",
+        value=MIXED,
+        instead="--precision bf16 on a CPU, --precision fp16 (or auto) on CUDA",
+    )
     add_deprecated_flag(parser, "--no-amp", dest="precision", value="fp32", instead="--precision fp32")
-    parser.add_argument("--int8", action="store_true",
-                        help="CPU only: run the convolutions in 8-bit integers (OpenVINO, quantised once per "
-                             "network on the calibration inputs thigh_train saves; about 1.9x faster than "
-                             "--precision bf16; on a phantom model 1.7%% of the labelled voxels changed, Dice did not drop)")  # fmt: skip
-    parser.add_argument("--backend", choices=("auto", "torch", "openvino"), default="auto",
-                        help="what runs the networks: auto (default: OpenVINO on a CPU when installed, "
-                        "else PyTorch), torch or openvino")  # fmt: skip
-    parser.add_argument("--voting", choices=("sum", "majority"), default="sum",
-                        help="combine orientations by winner-takes-all over summed probabilities (paper) "
-                        "or by majority of their label maps")  # fmt: skip
-    parser.add_argument("--no-postprocess", dest="postprocess", action="store_false",
-                        help="keep every component, not only the largest")  # fmt: skip
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help="CPU only: run the convolutions in 8-bit integers (OpenVINO, quantised once per "
+        "network on the calibration inputs thigh_train saves; about 1.9x faster than "
+        "--precision bf16; on a phantom model 1.7%% of the labelled voxels changed, Dice did not drop)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "torch", "openvino"),
+        default="auto",
+        help="what runs the networks: auto (default: OpenVINO on a CPU when installed, "
+        "else PyTorch), torch or openvino",
+    )
+    parser.add_argument(
+        "--voting",
+        choices=("sum", "majority"),
+        default="sum",
+        help="combine orientations by winner-takes-all over summed probabilities (paper) "
+        "or by majority of their label maps",
+    )
+    parser.add_argument(
+        "--no-postprocess",
+        dest="postprocess",
+        action="store_false",
+        help="keep every component, not only the largest",
+    )
     parser.add_argument(
         "--save-probabilities", action="store_true", help="also write each leg's probabilities"
     )
     parser.add_argument("--overwrite", action="store_true", help="redo scans whose outputs exist")
     parser.add_argument("--num-parts", type=int, default=1, help="split the cohort into N parts")
     parser.add_argument("--part-id", type=int, default=0, help="which part (0..N-1) this run predicts")
-    parser.add_argument("--scan-timeout-minutes", type=float,
-                        help="predict each scan in a worker process and give up on a scan after this many "
-                        "minutes (it is reported as failed, the cohort goes on; a scan whose process runs out "
-                        "of memory is reported too); default: no limit, all in this process")  # fmt: skip
+    parser.add_argument(
+        "--scan-timeout-minutes",
+        type=float,
+        help="predict each scan in a worker process and give up on a scan after this many "
+        "minutes (it is reported as failed, the cohort goes on; a scan whose process runs out "
+        "of memory is reported too); default: no limit, all in this process",
+    )
     add_verbose(parser)
     return parser
 
@@ -160,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         failures = predict_cohort(model, options, scans)
         if failures.exit_code:
             print(failures.report(), file=sys.stderr)
-        print(f"predicted {len(failures.succeeded)} scan(s) into {options.output_folder}; "
-              f"{len(failures.failures)} failed")  # fmt: skip
+        print(
+            f"predicted {len(failures.succeeded)} scan(s) into {options.output_folder}; "
+            f"{len(failures.failures)} failed"
+        )
         return failures.exit_code
 
     return run_command(body)

@@ -44,8 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--folds", dest="n_folds", type=int, default=5, metavar="N", help="number of cross-validation folds"
     )
-    parser.add_argument("--no-preprocess", dest="preprocess", action="store_false",
-                        help="write fingerprint, plans and splits only")  # fmt: skip
+    parser.add_argument(
+        "--no-preprocess",
+        dest="preprocess",
+        action="store_false",
+        help="write fingerprint, plans and splits only",
+    )
     add_verbose(parser)
     return parser
 

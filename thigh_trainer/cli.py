@@ -40,8 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument("configuration", nargs="?", metavar="CONFIG", help=CONFIGURATION_HELP)
-    parser.add_argument("fold", nargs="?", metavar="FOLD",
-                        help="fold number (0-4 with five folds), or 'all' to train on every case")  # fmt: skip
+    parser.add_argument(
+        "fold",
+        nargs="?",
+        metavar="FOLD",
+        help="fold number (0-4 with five folds), or 'all' to train on every case",
+    )
     add_configuration(
         parser, default=None, dest="configuration_option", note="instead of the positional CONFIG"
     )
@@ -88,8 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--validation-batches", type=int, default=10, help="fixed validation batches scored after every epoch"
     )
-    parser.add_argument("--no-validation", dest="final_validation", action="store_false",
-                        help="skip the final full-volume validation")  # fmt: skip
+    parser.add_argument(
+        "--no-validation",
+        dest="final_validation",
+        action="store_false",
+        help="skip the final full-volume validation",
+    )
     add_folder_flags(parser, "preprocessed", "results")
     add_verbose(parser)
     return parser

@@ -18,9 +18,20 @@ def _overlay(axis, image: np.ndarray, labels: np.ndarray, extent: tuple[float, .
 
     axis.imshow(image, cmap="gray", vmin=WINDOW[0], vmax=WINDOW[1], extent=extent, interpolation="nearest")
     palette = colors.ListedColormap(
-        ["none", "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
-         "#bcf60c", "#fabebe"]
-    )  # fmt: skip
+        [
+            "none",
+            "#e6194b",
+            "#3cb44b",
+            "#ffe119",
+            "#4363d8",
+            "#f58231",
+            "#911eb4",
+            "#46f0f0",
+            "#f032e6",
+            "#bcf60c",
+            "#fabebe",
+        ]
+    )
     masked = np.ma.masked_equal(labels, 0)
     axis.imshow(
         masked, cmap=palette, vmin=-0.5, vmax=10.5, alpha=0.45, extent=extent, interpolation="nearest"

@@ -33,10 +33,18 @@ GEOMETRY_TOLERANCE = 1e-3
 
 SCALAR_PIXEL_IDS = frozenset(
     {
-        sitk.sitkUInt8, sitk.sitkInt8, sitk.sitkUInt16, sitk.sitkInt16, sitk.sitkUInt32,
-        sitk.sitkInt32, sitk.sitkUInt64, sitk.sitkInt64, sitk.sitkFloat32, sitk.sitkFloat64,
+        sitk.sitkUInt8,
+        sitk.sitkInt8,
+        sitk.sitkUInt16,
+        sitk.sitkInt16,
+        sitk.sitkUInt32,
+        sitk.sitkInt32,
+        sitk.sitkUInt64,
+        sitk.sitkInt64,
+        sitk.sitkFloat32,
+        sitk.sitkFloat64,
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)

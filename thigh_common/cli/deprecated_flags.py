@@ -66,8 +66,15 @@ def add_deprecated_flag(
         value: What the old flag means in the replacement's terms.
         instead: What to type instead, for the warning, e.g. ``--precision auto``.
     """
-    parser.add_argument(flag, action=_DeprecatedFlag, dest=dest, const=value, instead=instead,
-                        default=argparse.SUPPRESS, help=argparse.SUPPRESS)  # fmt: skip
+    parser.add_argument(
+        flag,
+        action=_DeprecatedFlag,
+        dest=dest,
+        const=value,
+        instead=instead,
+        default=argparse.SUPPRESS,
+        help=argparse.SUPPRESS,
+    )
 
 
 def deprecations(arguments: argparse.Namespace) -> list[str]:

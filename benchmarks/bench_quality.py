@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model", type=Path, action="append", required=True, help="model folder (repeatable)"
     )
-    parser.add_argument("--sets", type=parse_set, nargs="+", required=True, help="NAME=DATASET ...")
+    parser.add_argument("--sets", type=parse_set, nargs="*", default=[], help="NAME=DATASET ...")
     parser.add_argument("--out", type=Path, default=Path("bench_quality"))
     parser.add_argument("--bad-dice", type=float, default=0.7)
     parser.add_argument(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from thigh_inference.postprocessing import postprocess_leg
-from thigh_inference.quality import LegQuality, leg_quality
+from thigh_inference.quality import LATTICE_STEP, LegQuality, lattice_shape, leg_quality
 from thigh_inference.settings import PredictionSettings
 from thigh_inference.slice_prediction import predict_slices
 from thigh_inference.trained_model import TrainedModel
@@ -92,18 +92,17 @@ def predict_leg(
     fold_maps: list[list[np.ndarray]] = []
     summed: np.ndarray | None = None
     for name in model.network_names:
-        maps = [np.zeros(image.shape, np.uint8) for _ in model.networks] if settings.quality else None
-        if settings.voting == "sum" and not settings.quality:  # the fold means add up in one volume
-            summed = predict_fold_mean(model, name, image, settings, skip_air, into=summed)
-            continue
-        mean = predict_fold_mean(model, name, image, settings, skip_air, fold_labels=maps)
-        if settings.quality:
-            orientation_maps.append(winner_takes_all(mean))
-            fold_maps.append(maps)
-        if settings.voting == "sum":
-            summed = mean if summed is None else np.add(summed, mean, out=summed)
+        several_folds = settings.quality and len(model.networks) > 1
+        lattice = lattice_shape(image.shape)
+        maps = [np.zeros(lattice, np.uint8) for _ in model.networks] if several_folds else None
+        own = np.zeros(lattice, np.uint8) if settings.quality else None
+        if settings.voting == "sum":  # the orientations' fold means add up in one volume
+            summed = predict_fold_mean(model, name, image, settings, skip_air, summed, maps, own)
         else:
-            per_network.append(mean)
+            per_network.append(predict_fold_mean(model, name, image, settings, skip_air, None, maps, own))
+        if settings.quality:
+            orientation_maps.append(own)
+            fold_maps.append(maps or [])
     networks_done = clock()
     if summed is not None:
         labels = winner_takes_all(summed)
@@ -113,16 +112,16 @@ def predict_leg(
     cleared = labels  # the air step works in place: after it, the vote without air
     if settings.postprocess:
         labels = postprocess_leg(labels, air_mask)
-    total = summed if summed is not None else None
-    if settings.keep_probabilities or settings.quality:
-        total = summed if summed is not None else np.sum(per_network, axis=0, dtype=np.float32)
+    total = summed
+    if total is None and (settings.keep_probabilities or settings.quality):
+        total = np.sum(per_network, axis=0, dtype=np.float32)
     probabilities = None
     if settings.keep_probabilities:
         probabilities = (total / len(model.network_names)).astype(np.float16)
     quality = None
     if settings.quality:
-        mean_probabilities = total / np.float32(len(model.network_names))
-        quality = leg_quality(orientation_maps, fold_maps, mean_probabilities, cleared, labels)
+        scale = 1.0 / len(model.network_names)  # the sum over networks -> their mean
+        quality = leg_quality(orientation_maps, fold_maps, total, cleared, labels, scale)
     return LegPrediction(
         labels, probabilities, networks_done - started, clock() - networks_done, voted, quality
     )
@@ -136,6 +135,7 @@ def predict_fold_mean(
     air_mask: np.ndarray | None = None,
     into: np.ndarray | None = None,
     fold_labels: list[np.ndarray] | None = None,
+    mean_labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mean over the model's folds of network ``name``'s probabilities ``(C, z, y, x)`` for a leg crop.
 
@@ -150,8 +150,10 @@ def predict_fold_mean(
         settings: Device and mixed precision.
         air_mask: True for air; lets 2D networks skip all-air slices.
         into: A volume to add the mean to, in place; None for a new volume.
-        fold_labels: One uint8 volume per fold, filled in place with that fold's own argmax
+        fold_labels: One uint8 quality lattice per fold, filled in place with that fold's own argmax
             labels (for the quality scores); None: not computed.
+        mean_labels: A uint8 quality lattice filled in place with the argmax of the fold mean (this
+            network's own labels, for the quality scores); None: not computed.
 
     Returns:
         ``into``, or a new float32 volume of the mean probabilities.
@@ -171,10 +173,14 @@ def predict_fold_mean(
                     amp=settings.amp,
                 )
                 if fold_labels is not None:
-                    fold_labels[index][...] = winner_takes_all(fold)
+                    fold_labels[index][...] = winner_takes_all(fold)[
+                        ::LATTICE_STEP, ::LATTICE_STEP, ::LATTICE_STEP
+                    ]
                 yield fold
 
         mean = average_folds(fold_outputs())
+        if mean_labels is not None:
+            mean_labels[...] = winner_takes_all(mean)[::LATTICE_STEP, ::LATTICE_STEP, ::LATTICE_STEP]
         if into is None:
             return mean
         into += mean
@@ -192,4 +198,5 @@ def predict_fold_mean(
         air_mask=air_mask,
         into=into,
         network_labels=fold_labels,
+        mean_labels=mean_labels,
     )

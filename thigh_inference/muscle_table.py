@@ -269,7 +269,7 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     if not case_tables:
         return pd.DataFrame(columns=columns)
     combined = pd.concat([_with_kind(table) for table in case_tables], ignore_index=True)
-    combined["note"] = combined["note"].fillna("").astype(str)
+    combined["note"] = combined["note"].astype(object).where(combined["note"].notna(), "").astype(str)
     partial = combined["partial"] if "partial" in combined else pd.Series(False, index=combined.index)
     combined["partial"] = partial.eq(True) | partial.astype(str).eq("True")  # missing (NaN) counts as whole
     order = {name: rank for rank, name in enumerate(STRUCTURE_GROUPS)}
@@ -293,8 +293,8 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     checks = combined.pivot(index=index, columns="side", values="qc").reindex(columns=["left", "right"])
     extra = pd.DataFrame(
         {
-            "qc_left": checks["left"].fillna(""),
-            "qc_right": checks["right"].fillna(""),
+            "qc_left": checks["left"].astype(object).where(checks["left"].notna(), ""),
+            "qc_right": checks["right"].astype(object).where(checks["right"].notna(), ""),
             "partial_left": flags["left"].eq(True),
             "partial_right": flags["right"].eq(True),
             "note": _side_notes(notes.fillna("")),

@@ -3,7 +3,8 @@
 Scores (``thigh_inference/leg_ensemble.py`` collects the inputs on the leg's crop grid):
 
 - ``agreement_orientations``: mean pairwise Dice, for that muscle, between the label maps of
-  the orientations (each the argmax of its fold-mean probabilities); NaN for one network;
+  the orientations (each the argmax of its fold-mean probabilities, on every second voxel per
+  axis); NaN for one network;
 - ``agreement_folds``: the same between the folds' label maps (each fold's own argmax, per
   orientation, averaged over the orientations); NaN with one fold;
 - ``mean_probability``: mean over the muscle's final voxels of the ensemble's probability of
@@ -80,6 +81,27 @@ class LegQuality:
     touches_crop_border: dict[int, bool] = field(default_factory=dict)
 
 
+LATTICE_STEP = 2
+"""The agreement scores compare label maps on every second voxel along each axis (an eighth of the
+voxels: the scores change by a few thousandths, the cost of the flag stays small)."""
+
+
+def lattice_shape(shape: Sequence[int]) -> tuple[int, ...]:
+    """The shape of a volume's quality lattice (every :data:`LATTICE_STEP`-th voxel per axis)."""
+    return tuple(-(-size // LATTICE_STEP) for size in shape)
+
+
+def class_argmax(values: np.ndarray) -> np.ndarray:
+    """uint8 argmax over the first axis (the classes), lowest class on ties; cheaper than np.argmax for few classes."""
+    best = values[0].copy()
+    index = np.zeros(best.shape, np.uint8)
+    for label in range(1, values.shape[0]):
+        better = values[label] > best
+        np.copyto(best, values[label], where=better)
+        index[better] = label
+    return index
+
+
 def pairwise_agreement(maps: Sequence[np.ndarray], labels: Sequence[int]) -> dict[int, float]:
     """Mean pairwise Dice per label between label maps; NaN with fewer than two maps.
 
@@ -101,18 +123,24 @@ def pairwise_agreement(maps: Sequence[np.ndarray], labels: Sequence[int]) -> dic
     return {label: float(np.mean(values)) if values else np.nan for label, values in dice.items()}
 
 
-def mean_winning_probability(probabilities: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+def mean_winning_probability(
+    probabilities: np.ndarray, labels: np.ndarray, scale: float = 1.0
+) -> dict[int, float]:
     """Per muscle, the mean over its voxels of the ensemble's probability of it.
 
     Args:
-        probabilities: ``(C, z, y, x)`` mean probabilities (any float type; they sum to 1 over C).
+        probabilities: ``(C, z, y, x)`` probabilities (any float type), times ``1 / scale``.
         labels: The final labels ``(z, y, x)``.
+        scale: The factor that makes ``probabilities`` sum to 1 over C (e.g. 1 / number of networks).
     """
     flat = labels.reshape(-1).astype(np.intp)
     chosen = np.take_along_axis(probabilities.reshape(probabilities.shape[0], -1), flat[None], axis=0)[0]
     count = np.bincount(flat, minlength=NUM_CLASSES)
     total = np.bincount(flat, weights=chosen.astype(np.float64), minlength=NUM_CLASSES)
-    return {label: float(total[label] / count[label]) if count[label] else np.nan for label in MUSCLE_LABELS}
+    return {
+        label: float(scale * total[label] / count[label]) if count[label] else np.nan
+        for label in MUSCLE_LABELS
+    }
 
 
 def removed_fraction(before: np.ndarray, after: np.ndarray) -> dict[int, float]:
@@ -146,21 +174,23 @@ def leg_quality(
     probabilities: np.ndarray,
     voted: np.ndarray,
     labels: np.ndarray,
+    scale: float = 1.0,
 ) -> LegQuality:
     """The scores of one leg on its crop grid.
 
     Args:
         orientation_maps: Per network, the argmax of its fold-mean probabilities.
         fold_maps: Per network, each fold's own argmax labels (one map each).
-        probabilities: The ensemble's mean probabilities ``(C, z, y, x)``.
+        probabilities: The ensemble's probabilities ``(C, z, y, x)``, times ``1 / scale``.
         voted: The vote's labels after air clearing, before the largest-component step.
         labels: The final labels.
+        scale: The factor that makes ``probabilities`` sum to 1 over C.
     """
     per_network = [pairwise_agreement(maps, MUSCLE_LABELS) for maps in fold_maps if len(maps) > 1]
     return LegQuality(
         agreement_orientations=pairwise_agreement(orientation_maps, MUSCLE_LABELS),
         agreement_folds={label: _mean([scores[label] for scores in per_network]) for label in MUSCLE_LABELS},
-        mean_probability=mean_winning_probability(probabilities, labels),
+        mean_probability=mean_winning_probability(probabilities, labels, scale),
         removed_fraction=removed_fraction(voted, labels),
         touches_crop_border=touches_border(labels),
     )

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from thigh_inference.quality import LATTICE_STEP, class_argmax
 from thigh_networks.precision import prediction_autocast
 from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX, ORIENTATIONS
 
@@ -149,6 +150,7 @@ def predict_slices(
     weight: float = 1.0,
     out_dtype: np.dtype | type = np.float32,
     network_labels: list[np.ndarray] | None = None,
+    mean_labels: np.ndarray | None = None,
 ) -> np.ndarray:
     """The mean softmax probabilities of several 2D networks (the folds), slice by slice in one orientation.
 
@@ -176,9 +178,11 @@ def predict_slices(
             (e.g. the sum over orientations of a leg); None for a new volume.
         weight: The factor of the mean probabilities added to ``into``.
         out_dtype: Storage type of a new volume (float32 or float16).
-        network_labels: One uint8 ``(z, y, x)`` volume per network, filled in place with that
-            network's own argmax labels (background on skipped slices); for the quality scores
-            (how far the folds agree). None: not computed.
+        network_labels: One uint8 quality lattice per network (every second voxel of the image,
+            :func:`thigh_inference.quality.lattice_shape`), filled in place with that network's own
+            argmax labels (background on skipped slices); for how far the folds agree. None: not computed.
+        mean_labels: A uint8 quality lattice filled in place with the argmax of the folds' mean
+            (this orientation's own labels, for the quality scores); None: not computed.
 
     Returns:
         ``into``, or a new volume of ``out_dtype`` holding the mean probabilities (they sum to 1 over C).
@@ -218,6 +222,8 @@ def predict_slices(
                     networks, inputs, device, amp, network_labels, crop, axis, indices
                 )
                 total = total[crop].cpu()
+                if mean_labels is not None:  # this orientation's own labels, for the quality scores
+                    _add_lattice_labels(mean_labels, axis, indices, total.numpy())
                 if output is None:
                     output = np.zeros((total.shape[1], *image.shape), dtype=out_dtype)
                     logger.debug("Predicting %d of %d %s slices", wanted.size, num_slices, orientation)
@@ -277,14 +283,27 @@ def _summed_probabilities(
         with prediction_autocast(device, amp):
             probabilities = network_probabilities(network, inputs)
         if network_labels is not None:
-            labels = probabilities[crop].argmax(dim=1).to(torch.uint8).cpu().numpy()  # (B, a, b)
-            np.moveaxis(network_labels[number], axis, 0)[indices] = labels
+            _add_lattice_labels(
+                network_labels[number], axis, indices, probabilities[crop].float().cpu().numpy()
+            )
         if total is None:
             total = probabilities
         else:
             total += probabilities
     assert total is not None
     return total
+
+
+def _add_lattice_labels(lattice: np.ndarray, axis: int, indices: np.ndarray, batch: np.ndarray) -> None:
+    """Write the argmax labels of a batch ``(B, C, a, b)`` of slices ``indices`` into a quality lattice.
+
+    The lattice holds every second voxel per axis (:func:`thigh_inference.quality.lattice_shape`):
+    only the batch's slices of even index, at their even rows and columns.
+    """
+    keep = indices % LATTICE_STEP == 0
+    if keep.any():
+        values = np.moveaxis(batch[keep][:, :, ::LATTICE_STEP, ::LATTICE_STEP], 1, 0)  # (C, B', a', b')
+        np.moveaxis(lattice, axis, 0)[indices[keep] // LATTICE_STEP] = class_argmax(values)
 
 
 def _add_slices(

@@ -167,7 +167,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, nargs="+", default=[2, 6], help="budgets of both arms")
     parser.add_argument("--iterations", type=int, default=25)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--freeze-encoder", action="store_true", help="fine-tune with a frozen encoder too")
+    parser.add_argument(
+        "--freeze-encoder", action="store_true", help="also fine-tune with a frozen encoder (smallest budget)"
+    )
+    parser.add_argument("--reuse-base", action="store_true", help="keep a base model an earlier run trained")
     return parser.parse_args(argv)
 
 
@@ -188,16 +191,23 @@ def main(argv: list[str] | None = None) -> int:
         work / "log.txt",
     )
     base_results = work / "results_base"
-    base = {"epochs": args.base_epochs, "minutes": train(args, BASE, work, base_results, args.base_epochs)}
     base_model = base_results / BASE / "2d5"
+    if args.reuse_base and (base_model / "fold_all" / "sagittal" / "checkpoint_final.pt").is_file():
+        base = {"epochs": args.base_epochs, "minutes": None}  # trained by an earlier run of this benchmark
+    else:
+        base = {
+            "epochs": args.base_epochs,
+            "minutes": train(args, BASE, work, base_results, args.base_epochs),
+        }
     base.update(score(base_model, work, "base"))
     grow_dataset(work, base_model)
     arms = {"fine-tuned": ["--pretrained", str(base_model)], "scratch": []}
-    if args.freeze_encoder:
-        arms["fine-tuned, encoder frozen"] = ["--pretrained", str(base_model), "--freeze-encoder"]
+    frozen = {"fine-tuned, encoder frozen": ["--pretrained", str(base_model), "--freeze-encoder"]}
     rows = []
     for epochs in args.epochs:
-        for arm, extra in arms.items():
+        # the frozen encoder is measured at the smallest budget only (the case it is meant for)
+        extra_arms = frozen if args.freeze_encoder and epochs == min(args.epochs) else {}
+        for arm, extra in {**arms, **extra_arms}.items():
             tag = f"{arm.split(',')[0]}{'_frozen' if 'frozen' in arm else ''}_{epochs}"
             results = work / f"results_{tag}"
             minutes = train(args, GROWN, work, results, epochs, *extra)

@@ -1,21 +1,6 @@
 """The label maps of each case: match the reference folder with the prediction folder, read and check them.
 
-The reference folder (e.g. a dataset's ``labelsTr``) holds one label map per case,
-``CASE.nii.gz`` (or ``.nii``, ``.nrrd``, ``.nhdr``, ``.mha``, ``.mhd``); its case ids drive
-the matching. The prediction folder (e.g. the output of ``thigh_predict``) is searched
-for ``CASE`` with any of these extensions; its other files (``CASE_muscles.csv``,
-overlays, ``summary.csv``, colour tables, predictions of cases without a reference) are
-ignored. Hidden files (such as half-written ``.part`` files) are skipped.
-
-Both label maps of a case must be 3D, single-component images with integer labels, on the
-same grid (size, spacing, origin and direction within :data:`GRID_TOLERANCE`). Values outside
-0..10 are not muscles: they are logged and treated as background.
-
-Example:
-    >>> pairs = match_cases(Path("Dataset001/labelsTr"), Path("predictions"))  # doctest: +SKIP
-    >>> [pair.case_id for pair in pairs.matched], pairs.missing  # doctest: +SKIP
-    (['case_01', 'case_02'], ['case_03'])
-    >>> labels = read_case_labels("case_01", pairs.matched[0].reference, pairs.matched[0].prediction)  # doctest: +SKIP
+See "Inputs and case matching" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations

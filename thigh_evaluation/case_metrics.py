@@ -1,27 +1,7 @@
 """Metrics of one case: per leg, for each muscle and muscle group, against the reference.
 
-For every leg (from :mod:`thigh_evaluation.leg_split`) and structure (the ten classes and
-the groups of :mod:`thigh_evaluation.structures`):
-
-- ``dice``: ``2 |P & R| / (|P| + |R|)`` (``thigh_common.metrics.dice_per_class``); 0 when
-  only one mask has the structure, NaN when neither has it;
-- ``asd_mm``, ``hd95_mm``: :func:`thigh_evaluation.surface_metrics.surface_distances`;
-  NaN unless both masks have the structure;
-- ``volume_ref_ml``, ``volume_pred_ml``: voxel count x voxel volume (mL);
-- ``volume_diff_ml``: predicted minus reference volume; ``volume_diff_pct``: the same in
-  percent of the reference volume (NaN when the reference is empty);
-- ``status``: :mod:`thigh_evaluation.structures`. A structure absent from both masks
-  (``absent_in_both``) has every metric NaN, including the volume differences; its two
-  volumes are 0.
-
-Each structure is scored inside the bounding box of its voxels in either mask (plus one
-voxel), found for every muscle of every leg by one pass of ``scipy.ndimage.find_objects``.
-
-Example:
-    >>> result = evaluate_case("case_01", Path("labelsTr/case_01.nii.gz"),
-    ...                        Path("predictions/case_01.nii.gz"))  # doctest: +SKIP
-    >>> result.split.legs, result.scores[0].structure, result.scores[0].dice  # doctest: +SKIP
-    (('right', 'left'), 'sartorius', 0.91)
+See "What is measured" in ``documentation/thigh_evaluate.md``. Each structure is scored inside the
+bounding box of its voxels in either mask (plus one voxel), from one ``scipy.ndimage.find_objects`` pass.
 """
 
 from __future__ import annotations

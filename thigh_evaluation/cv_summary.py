@@ -1,21 +1,6 @@
-"""The cross-validation summary: the validation Dice of every fold of a configuration in one table.
+"""The cross-validation summary (``thigh_evaluate --cv``): the validation Dice of every fold in one table.
 
-``thigh_train`` validates each fold when it finishes and writes
-``RESULTS/DATASET/CONFIG/fold_F/validation/summary.json`` with the Dice of each class in
-each validation leg (under ``legs``, ``null`` where a class is absent from both maps). This
-module reads those files and writes ``cv_summary.csv`` and ``cv_summary.md``: one row per
-fold (the number of legs, the mean Dice of each class over the fold's legs, and ``mean``,
-the mean of the ten class means, which is the fold's ``mean_dice``), and a row ``all`` that
-pools the legs of every fold found.
-
-The planned number of folds is the length of ``splits.json``, which ``thigh_train`` copies
-into each fold folder. Folds without a validation summary are named in a warning; the
-table is still written for the folds found.
-
-Example:
-    >>> table = summarise_cross_validation(Path("results"), "Dataset001", "2d5", None)  # doctest: +SKIP
-    >>> table.frame["fold"].tolist()  # doctest: +SKIP
-    ['0', '1', '2', '3', '4', 'all']
+See "Cross-validation summary" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations

@@ -1,13 +1,4 @@
-"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match, score every case, summarise, write.
-
-Outputs in OUT (each written atomically): ``metrics.csv`` (:mod:`thigh_evaluation.metrics_table`),
-``summary.json`` and ``summary.csv`` (:mod:`thigh_evaluation.summary`).
-
-Example:
-    >>> run = evaluate_folders(EvaluationOptions(Path("labelsTr"), Path("pred"), Path("eval")))  # doctest: +SKIP
-    >>> run.summary["overall"]["metrics"]["dice"]["mean"]  # doctest: +SKIP
-    0.87
-"""
+"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match, score every case, summarise, write."""
 
 from __future__ import annotations
 

@@ -1,33 +1,7 @@
-"""Which leg each labelled voxel belongs to, from its world position.
+"""Which leg each labelled voxel belongs to, from its world position (LPS: +x is the patient's left).
 
-Labels are the same in both legs, so the side of a voxel follows from where it is in the
-patient (LPS world coordinates: +x points to the patient's left), never from its array
-index. The rule:
-
-1. The world x of every labelled voxel of the **reference** is binned into a histogram
-   (:data:`BIN_MM` bins).
-2. Between the leftmost and rightmost occupied bins, the widest run of empty bins is the
-   gap between the legs. If it is at least :data:`MIN_GAP_MM` wide, the scan has two legs
-   and the midline is the centre of that gap: voxels with world x above it are the left
-   leg, the others the right leg. The prediction is split at the same midline.
-3. Without such a gap, labels spanning more than :data:`WIDE_ONE_LEG_MM` are two touching
-   legs: the cut is at the least occupied x (10 mm moving average) of the middle half of
-   the span, and a warning says so.
-4. Otherwise the scan holds one leg, and every labelled voxel of reference and prediction
-   belongs to it. Its side is anatomical: the vastus lateralis lies lateral to the
-   adductors, so if the mean world x of vastus_lateralis (3) is greater than that of the
-   adductors (6), the lateral side points to the patient's left and it is the left leg
-   (else the right leg). When one of the two is absent, the lateral muscles (3, 8) are
-   compared with the medial ones (5, 6, 7).
-
-Internally each leg is encoded into the label values (right: label, left: label +
-:data:`LEFT_CODE_OFFSET`), so that one pass of ``scipy.ndimage.find_objects`` finds the
-bounding box of every muscle of every leg.
-
-Example:
-    >>> split = find_leg_split(reference, WorldX.of(image), "case_01")  # doctest: +SKIP
-    >>> split.legs, split.midline_x_mm  # doctest: +SKIP
-    (('right', 'left'), 3.0)
+The rule is in "Legs" of ``documentation/thigh_evaluate.md``. Each leg is encoded in the label values
+(right: label, left: label + :data:`LEFT_CODE_OFFSET`) for one ``find_objects`` pass.
 """
 
 from __future__ import annotations

@@ -1,20 +1,6 @@
-"""``metrics.csv``: one row per case, leg and structure, in a fixed column layout.
+"""``metrics.csv``: one row per case, leg and structure, in a fixed column layout (an interface).
 
-Other tools (``thigh_compare``) read this file by its column names, so the names and
-their meaning are part of the interface:
-
-``case, leg, kind, label, structure, status, dice, asd_mm, hd95_mm, volume_ref_ml,
-volume_pred_ml, volume_diff_ml, volume_diff_pct``
-
-``kind`` is ``class`` or ``group``; ``label`` is the integer label of a class and empty for
-a group. An undefined value (NaN) is written as an **empty cell** (``pandas.read_csv``
-reads it back as NaN); numbers are written with six decimals.
-
-Example:
-    >>> frame = metrics_frame(results)  # doctest: +SKIP
-    >>> write_metrics_csv(frame, Path("out/metrics.csv"))  # doctest: +SKIP
-    >>> read_metrics_csv(Path("out/metrics.csv")).columns.tolist() == list(METRICS_COLUMNS)  # doctest: +SKIP
-    True
+See "metrics.csv" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations

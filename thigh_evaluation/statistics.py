@@ -1,21 +1,4 @@
-"""The statistics of the evaluation tools: descriptive statistics over legs, per-leg means, paired t-tests.
-
-- :func:`describe`: mean, SD, median, quartiles and count of a metric, NaN left out
-  (``summary.json``, the report's tables, ``comparison.csv``).
-- :func:`per_leg_means`: each metric averaged over the ten classes of each leg ("all classes",
-  the "overall" of ``summary.json``).
-- :func:`paired_t_test`: the paper's paired Student t-test, with its significance marks.
-
-Example:
-    >>> describe([0.8, 0.9, float("nan"), 1.0])["n"], round(describe([0.8, 0.9, 1.0])["sd"], 3)
-    (3, 0.1)
-    >>> reference = np.array([0.80, 0.82, 0.79, 0.85, 0.81])
-    >>> test = paired_t_test(reference, np.array([0.85, 0.86, 0.86, 0.88, 0.85]))
-    >>> test.n, round(test.mean_difference, 3), round(test.p, 4), test.mark
-    (5, 0.046, 0.0025, '**')
-    >>> paired_t_test(np.array([0.8]), np.array([0.9])).note
-    'only 1 pair: a t-test needs at least 2'
-"""
+"""The statistics of the evaluation tools: descriptive statistics over legs, per-leg means, paired t-tests."""
 
 from __future__ import annotations
 

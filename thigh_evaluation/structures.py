@@ -1,19 +1,4 @@
-"""The structures that are scored, and whether each is in the reference, the prediction, both or neither.
-
-The structures are the ten muscles (classes) and the muscle groups. A group is scored on the
-union mask of its labels (quadriceps = 2-5, medial compartment = 6-7, posterior compartment =
-8-10, sartorius = 1), as other tools report them.
-
-The status decides which metrics are defined: surface distances need both masks, Dice
-needs at least one, and a structure absent from both has no metric at all (it is
-reported as absent, never as a perfect or a failed score).
-
-Example:
-    >>> [s.name for s in STRUCTURES][:2], STRUCTURES[-1].labels
-    (['sartorius', 'rectus_femoris'], (1,))
-    >>> presence_status(reference_voxels=120, predicted_voxels=0)
-    'missing_in_prediction'
-"""
+"""The structures that are scored (ten classes, the groups on the union of their labels) and their status."""
 
 from __future__ import annotations
 

@@ -1,15 +1,6 @@
 """The cohort summary of ``metrics.csv``: ``summary.json`` and the readable ``summary.csv``.
 
-For every class and group, each metric is summarised over the legs where it is defined
-(:func:`thigh_evaluation.statistics.describe`: mean, SD, median, quartiles, IQR, n); legs
-where the structure is absent from both maps are left out of every statistic and counted
-instead. ``overall`` first averages each metric over the ten classes of a leg (over the
-classes where it is defined), then summarises these per-leg means over the legs.
-
-Example:
-    >>> summary = summarise(frame, SummaryContext(Path("labelsTr"), Path("pred"), 3, (), {}))  # doctest: +SKIP
-    >>> summary["overall"]["metrics"]["dice"]["mean"]  # doctest: +SKIP
-    0.87
+See "summary.json" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,6 @@
 """The paper's Figure 5: paired box plots per class and over all classes, with marks and a data table.
 
-One row per metric (DSC on top, ASD below). The left panel has the ten classes along x and
-one box per configuration side by side (median line, quartile box, whiskers at 1.5 IQR,
-outliers as dots, the mean as a white diamond); the narrower right panel has the per-leg mean over
-all classes. Where a configuration differs significantly from the reference, a bracket
-joins their boxes with ``*`` (p < 0.05) or ``**`` (p < 0.01). Beneath each panel a table
-gives mean ± SD per configuration. A single configuration is drawn the same way, without marks.
-
-Drawn with matplotlib's Agg canvas (no display, no pyplot state).
-
-Example:
-    >>> import pandas as pd
-    >>> frame = pd.read_csv("evals/2d5/metrics.csv")  # doctest: +SKIP
-    >>> plot_boxes({"2d5": frame}, Path("report/boxes.png"))  # doctest: +SKIP
+See "Outputs" in ``documentation/thigh_compare.md``. Drawn on matplotlib's Agg canvas (no pyplot).
 """
 
 from __future__ import annotations

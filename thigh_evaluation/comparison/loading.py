@@ -1,14 +1,4 @@
-"""Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``.
-
-``metrics.csv`` is written by ``thigh_evaluate`` and read by
-:func:`~thigh_evaluation.metrics_table.read_metrics_csv`: long format, one row per case, leg and
-structure. The comparison needs the columns ``case, leg, kind, structure`` and the compared
-metrics; undefined metrics are empty cells or ``nan``.
-
-Example:
-    >>> parse_configurations(["2d=evals/2d", "2d5=evals/2d5"])
-    {'2d': PosixPath('evals/2d'), '2d5': PosixPath('evals/2d5')}
-"""
+"""Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``."""
 
 from __future__ import annotations
 

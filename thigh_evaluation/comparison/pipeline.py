@@ -1,18 +1,6 @@
 """Compare configurations on their evaluations: the whole comparison, and its ``comparison.md``.
 
-``comparison.md`` has a header, the figure, and one table per metric: rows are the classes, the
-groups and "all classes"; columns are mean ± SD per configuration, then the p-value and mark of
-each other configuration against the reference.
-
-Example:
-    >>> from pathlib import Path
-    >>> result = compare(
-    ...     {"2d": Path("evals/2d"), "2d5": Path("evals/2d5"), "3d": Path("evals/3d")}, Path("comparison")
-    ... )  # doctest: +SKIP
-    >>> result.reference, result.markdown_path.name  # doctest: +SKIP
-    ('2d5', 'comparison.md')
-    >>> format_p(0.0123), format_p(0.00021), format_p(float("nan"))
-    ('0.012', '2.1e-04', 'n/a')
+See ``documentation/thigh_compare.md``.
 """
 
 from __future__ import annotations

@@ -1,27 +1,7 @@
 """The comparison's tables: per-leg observations of each configuration, their statistics and paired t-tests.
 
-- :data:`METRICS`: the metrics a comparison can test, their display names and better direction.
-- Structures are identified by ``(kind, structure)``: ``("class", "sartorius")`` is label 1,
-  ``("group", "sartorius")`` the group of the same name, ``("all", "all_classes")`` the per-leg
-  mean over the ten muscle classes; :func:`ordered_structures` gives the table order.
-- :func:`observation_frame`: one value per leg and structure, plus "all classes". The unit of
-  observation is a leg (case and side), as in the paper's 48 thighs; "all classes" is the mean of
-  a leg's class values where the metric is defined.
-- :func:`check_overlap` and :func:`paired_values`: the legs both configurations have (a warning
-  counts the others; only pairs defined on both sides enter a test).
-- :func:`summary_table` (``comparison.csv``) and :func:`ttest_table` (``ttests.csv``).
-
-Example:
-    >>> display_name("group", "posterior_compartment"), short_name("rectus_femoris")
-    ('posterior compartment (group)', 'rectus fem.')
-    >>> METRICS["dice"].format(0.91234), METRICS["asd_mm"].higher_is_better
-    ('0.912', False)
-    >>> import pandas as pd
-    >>> metrics = pd.DataFrame({"case": ["a", "a"], "leg": ["left", "left"], "kind": ["class", "class"],
-    ...                         "structure": ["sartorius", "gracilis"], "dice": [0.8, 0.6]})
-    >>> row = observation_frame(metrics, ["dice"]).iloc[-1]
-    >>> row["kind"], row["structure"], float(row["dice"])
-    ('all', 'all_classes', 0.7)
+Structures are ``(kind, structure)`` pairs: ``("class", "sartorius")``, ``("group", "quadriceps")``,
+``("all", "all_classes")``. See "Observations and pairing" in ``documentation/thigh_compare.md``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,6 @@
 """Run the whole experiment: split, plan, then per configuration train, predict and evaluate; compare.
 
-The held-out test cases are a seeded choice; cases are whole scans (both thighs of one patient),
-so no patient is on both sides. The training and test datasets are raw datasets of linked files.
-The results are ``experiment.json`` and its ``README.md``.
-
-Example:
-    >>> choose_split([f"case_{i:02d}" for i in range(24)], train=19, test=5, seed=0).test  # doctest: +SKIP
-    ('case_03', ...)
+See ``documentation/thigh_experiment.md``.
 """
 
 from __future__ import annotations

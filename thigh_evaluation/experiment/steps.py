@@ -1,8 +1,6 @@
 """What an experiment is asked to do, and the commands it runs, one ``thighseg`` command per step.
 
-Each step is a real command line (``python -m MODULE ...``) run in its own process, so the
-experiment does exactly what a user typing the commands would; its output goes to the console
-and to the step's log file as it comes, and the log says which command it was.
+Each step is a real command line run in its own process; its output goes to the console and its log.
 """
 
 from __future__ import annotations

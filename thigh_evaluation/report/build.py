@@ -1,24 +1,7 @@
 """Build the report folder: copy the files it shows, draw its figures, write ``index.md`` and ``index.html``.
 
-Layout of ``REPORT_DIR``::
-
-    index.html, index.md      the report (index.html rendered from index.md), written last
-    boxplot.png               Dice and ASD per class (thigh_evaluation.comparison.plot_boxes)
-    training_curve.png        losses and validation Dice per epoch and network
-    overlays/CASE_overlay.png copies of thigh_predict's overlays
-    tables/CASE_muscles.csv   copies of the muscle tables, and summary.csv of thigh_predict
-    evaluation/               metrics.csv, summary.json, summary.csv of thigh_evaluate
-    training/                 NETWORK_progress.csv, validation_summary.json, validation_dice.csv
-    labels/                   the colour tables of the label maps (3D Slicer, ITK-SNAP)
-
-Files are copied, not linked, so the folder can be moved; the label maps are large and only
-named by their path relative to the report. Every file is written atomically, and a new run
-replaces the report (files of an earlier run that this run does not write are removed from
-the subfolders above).
-
-Example:
-    >>> build_report(Path("pred"), Path("eval"), Path("results/Demo/2d5/fold_0"), Path("report"))  # doctest: +SKIP
-    PosixPath('report/index.html')
+See ``documentation/thigh_report.md`` for the layout. Files are copied atomically; a new run removes
+the files of an earlier run that it does not write (:data:`MANAGED_FILES`).
 """
 
 from __future__ import annotations

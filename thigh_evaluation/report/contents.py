@@ -1,15 +1,7 @@
 """Compose the report as Markdown (``index.md``), the one source that ``index.html`` is rendered from.
 
-Sections, in order: the not-for-clinical-use note and a summary; Dice and ASD per muscle and
-group; per case; the box plot; training; each case's overlay and files; the raw files.
-Every link points into the report folder, written relative, ``/``-separated and percent-encoded,
-so the page renders the same in a repository browser and in a local Markdown viewer; paths
-outside it (the label maps, the input folders) are shown as code.
-
-Example:
-    >>> markdown = compose(content)  # doctest: +SKIP
-    >>> markdown.splitlines()[0]  # doctest: +SKIP
-    '# thighseg report: Demo 2d5 fold_0'
+Links point into the report folder (relative, ``/``-separated, percent-encoded); paths outside it
+are shown as code.
 """
 
 from __future__ import annotations

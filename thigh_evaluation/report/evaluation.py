@@ -1,19 +1,6 @@
-"""Dice and ASD statistics of the report (per class and group, over all classes, per case) and their inputs.
+"""Dice and ASD statistics of the report (per class and group, over all classes, per case).
 
-``metrics.csv`` is read by :func:`~thigh_evaluation.metrics_table.read_metrics_csv`; ``summary.json`` is
-read defensively: a file that is not a JSON object gives a warning and the statistics are computed
-from ``metrics.csv`` instead.
-
-The statistics follow ``thigh_evaluate``'s ``summary.json``: over the legs where a metric is
-defined, mean, SD (ddof 1), median and count; "all classes" first averages each metric over
-the classes of a leg, then summarises these per-leg means. Values are taken from
-``summary.json`` where it has them and they agree with ``metrics.csv``; otherwise (keys
-missing, or the file belongs to another run) they are computed from ``metrics.csv``.
-
-Example:
-    >>> rows = structure_statistics(frame, summary)  # doctest: +SKIP
-    >>> rows[0].structure, round(rows[0].metrics["dice"]["mean"], 3)  # doctest: +SKIP
-    ('sartorius', 0.812)
+See "Statistics" in ``documentation/thigh_report.md``.
 """
 
 from __future__ import annotations

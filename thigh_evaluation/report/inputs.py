@@ -1,15 +1,6 @@
 """Find and check what a report is made of: predictions, evaluation and the trained fold.
 
-- ``PRED_DIR`` (``thigh_predict -o``): ``CASE.nii.gz``, ``CASE_muscles.csv``, ``CASE_overlay.png``
-  per case; ``summary.csv``, ``labels.ctbl``, ``labels_itksnap.txt`` per run.
-- ``EVAL_DIR`` (``thigh_evaluate -o``): ``metrics.csv`` (required), ``summary.json``, ``summary.csv``.
-- ``FOLD_DIR`` (``thigh_train``, ``RESULTS/DATASET/CONFIG/fold_N``): ``NETWORK/progress.csv`` and
-  ``NETWORK/training.json`` per network, ``validation/summary.json`` and ``validation/dice.csv``.
-
-Example:
-    >>> inputs = find_inputs(Path("pred"), Path("eval"), Path("results/Demo/2d5/fold_0"))  # doctest: +SKIP
-    >>> [case.case for case in inputs.cases], list(inputs.progress)  # doctest: +SKIP
-    (['phantom_004', 'phantom_005'], ['axial', 'coronal', 'sagittal'])
+See "Inputs" in ``documentation/thigh_report.md``.
 """
 
 from __future__ import annotations

@@ -1,21 +1,4 @@
-"""What the report says about the trained fold: each network's progress, its curve, and the fold's validation.
-
-``progress.csv`` (``thigh_trainer``) has one row per epoch: ``epoch, train_loss, val_loss,
-dice_1 .. dice_10, mean_dice, lr, seconds``. Any of these columns may be missing and the
-validation columns may be empty or NaN (training without validation); a file with a header
-only is a network that has not finished an epoch.
-
-The training curve shows the loss per epoch (top) and the validation mean Dice (bottom), one
-colour per network; the training loss is a solid line, the validation loss a dashed one.
-Undefined values leave gaps; every epoch has a marker, so a single epoch is a visible point.
-Drawn with matplotlib's Agg canvas (no display, no pyplot).
-
-Example:
-    >>> progress = read_progress({"axial": Path("fold_0/axial/progress.csv")})  # doctest: +SKIP
-    >>> network_summary("axial", progress["axial"]).epochs  # doctest: +SKIP
-    6
-    >>> plot_training_curve(progress, Path("report/training_curve.png"))  # doctest: +SKIP
-"""
+"""What the report says about the trained fold: each network's progress, its curve, and the fold's validation."""
 
 from __future__ import annotations
 

@@ -41,6 +41,11 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
     }
 
 
+def scored(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` without those of a structure absent from both label maps (where there is a ``status`` column)."""
+    return rows[rows["status"] != "absent_in_both"] if "status" in rows.columns else rows
+
+
 def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     """Each metric averaged over the classes of each leg, undefined values (NaN) left out.
 
@@ -54,9 +59,7 @@ def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
     Returns:
         Columns ``case``, ``leg`` and ``metrics``; one row per leg, in order of appearance.
     """
-    classes = frame[frame["kind"] == "class"]
-    if "status" in classes.columns:
-        classes = classes[classes["status"] != "absent_in_both"]
+    classes = scored(frame[frame["kind"] == "class"])
     return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
 
 

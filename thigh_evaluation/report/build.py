@@ -30,7 +30,7 @@ from thigh_evaluation.report.evaluation import (
     CLASS_KIND,
     case_statistics,
     read_metrics,
-    read_summary,
+    read_missing_predictions,
     structure_statistics,
 )
 from thigh_evaluation.report.inputs import ReportInputs, find_inputs
@@ -215,10 +215,8 @@ def build_report(
     output = Path(output)
     _check_output(output, inputs)
     frame = read_metrics(inputs.metrics_csv)
-    summary = read_summary(inputs.summary_json)
     progress = read_progress(inputs.progress)
     model = describe_model(inputs.model_fold, inputs.progress)
-    missing = summary.get("cases_missing_prediction", []) if summary else []
 
     output.mkdir(parents=True, exist_ok=True)
     copier = _Copier(output)
@@ -227,14 +225,14 @@ def build_report(
         note=note or DEMO_NOTE,
         model=model,
         cases=_copy_cases(inputs, copier, output),
-        structures=tuple(structure_statistics(frame, summary)),
+        structures=tuple(structure_statistics(frame)),
         case_statistics=case_statistics(frame),
         has_status="status" in frame.columns,
         num_legs=len(frame.loc[frame["kind"] == CLASS_KIND, ["case", "leg"]].drop_duplicates()),
         networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
         validation=read_validation(inputs.validation_summary),
         raw_files=_copy_raw_files(inputs, copier),
-        missing_predictions=tuple(str(case) for case in missing) if isinstance(missing, list) else (),
+        missing_predictions=read_missing_predictions(inputs.summary_json),
         sources=(
             _relative(inputs.predictions, output),
             _relative(inputs.evaluation, output),

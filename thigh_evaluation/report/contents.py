@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 import pandas as pd
 
 from thigh_evaluation.comparison.tables import METRICS, display_name
+from thigh_evaluation.markdown_table import table
 from thigh_evaluation.report.evaluation import ALL_KIND, StructureStatistics
 from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
 
@@ -29,13 +30,9 @@ MISSING = "–"
 
 @dataclass(frozen=True)
 class CaseEntry:
-    """One predicted case as the report shows it.
+    """A predicted case: its overlay and muscle table (copied; or None), its label map (not copied).
 
-    Attributes:
-        case: Case id.
-        overlay: Overlay PNG relative to the report, or None.
-        table: Muscle table CSV relative to the report, or None.
-        label_map: Path of the label map relative to the report (not copied).
+    Paths are relative to the report folder.
     """
 
     case: str
@@ -56,20 +53,8 @@ class RawFile:
 class ReportContent:
     """Everything the report shows.
 
-    Attributes:
-        title: Page title.
-        note: The highlighted note on the model's use.
-        model: Dataset, configuration and fold of the model.
-        cases: Predicted cases, sorted by id.
-        structures: Dice and ASD statistics per class, group and over all classes.
-        case_statistics: Per evaluated case (``statistics.case_statistics``).
-        has_status: Whether ``metrics.csv`` has a ``status`` column.
-        num_legs: Legs evaluated.
-        networks: Training summary of each network.
-        validation: The fold's validation, or None.
-        raw_files: Copied files, in the order listed.
-        missing_predictions: Reference cases without a prediction (from ``summary.json``).
-        sources: Input folders relative to the report: predictions, evaluation, model fold.
+    ``cases`` are sorted by id; ``case_statistics`` is :func:`~thigh_evaluation.report.evaluation.case_statistics`;
+    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
     """
 
     title: str
@@ -109,15 +94,6 @@ def code(text: str) -> str:
 def image(target: str, alt: str) -> str:
     """A picture inside the report folder."""
     return f"![{escape(alt)}]({quote(target, safe='/')})"
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: tuple[bool, ...]) -> str:
-    """A table; ``rows`` hold Markdown cells, ``numeric`` columns are right-aligned."""
-    lines = [
-        "| " + " | ".join(escape(title) for title in header) + " |",
-        "| " + " | ".join("---:" if right else "---" for right in numeric) + " |",
-    ]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def bullets(items: list[str]) -> str:

@@ -101,11 +101,7 @@ def _relative(path: Path, start: Path) -> str:
 def _check_output(output: Path, inputs: ReportInputs) -> None:
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
-    for what, folder in (
-        ("predictions", inputs.predictions),
-        ("evaluation", inputs.evaluation),
-        ("model fold", inputs.model_fold),
-    ):
+    for what, folder in zip(("predictions", "evaluation", "model fold"), inputs.sources(), strict=True):
         if output.resolve() == folder.resolve():
             raise InvalidInputError(
                 f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
@@ -116,10 +112,10 @@ def _check_output(output: Path, inputs: ReportInputs) -> None:
 def _copy_cases(inputs: ReportInputs, copier: _Copier, output: Path) -> tuple[CaseEntry, ...]:
     return tuple(
         CaseEntry(
-            case=case.case,
-            overlay=copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
-            table=copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
-            label_map=_relative(case.label_map, output),
+            case.case,
+            copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
+            copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
+            _relative(case.label_map, output),
         )
         for case in inputs.cases
     )
@@ -155,11 +151,7 @@ def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...
         ),
         (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle"),
     ]
-    return tuple(
-        RawFile(copier.copy(source, target), description)
-        for source, target, description in candidates
-        if source
-    )
+    return tuple(RawFile(copier.copy(source, target), text) for source, target, text in candidates if source)
 
 
 def render_html(page: str, title: str) -> str:
@@ -233,11 +225,7 @@ def build_report(
         validation=read_validation(inputs.validation_summary),
         raw_files=_copy_raw_files(inputs, copier),
         missing_predictions=read_missing_predictions(inputs.summary_json),
-        sources=(
-            _relative(inputs.predictions, output),
-            _relative(inputs.evaluation, output),
-            _relative(inputs.model_fold, output),
-        ),
+        sources=tuple(_relative(folder, output) for folder in inputs.sources()),
     )
     plot_boxes(
         {model.configuration: frame},

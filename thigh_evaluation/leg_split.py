@@ -20,12 +20,9 @@ from thigh_common.labels import LABELS, NUM_CLASSES
 logger = logging.getLogger(__name__)
 
 BIN_MM = 2.0
-MIN_GAP_MM = 10.0
-"""An empty run of at least this width (five 2 mm bins) separates two legs."""
-WIDE_ONE_LEG_MM = 250.0
-"""Labels wider than this from right to left without a gap are two touching legs (a thigh is narrower)."""
-LEFT_CODE_OFFSET = NUM_CLASSES
-"""Left-leg voxels carry ``label + LEFT_CODE_OFFSET`` (12..21) in the encoded maps."""
+MIN_GAP_MM = 10.0  # an empty run at least this wide separates two legs
+WIDE_ONE_LEG_MM = 250.0  # labels wider than this without a gap are two touching legs (a thigh is narrower)
+LEFT_CODE_OFFSET = NUM_CLASSES  # left-leg voxels carry label + LEFT_CODE_OFFSET (12..21) in the encoded maps
 RIGHT, LEFT = "right", "left"
 LEG_ORDER: tuple[str, str] = (RIGHT, LEFT)
 LATERAL_MARKERS: tuple[tuple[int, ...], ...] = ((3,), (3, 8))
@@ -63,14 +60,7 @@ class WorldX:
 
 @dataclass(frozen=True)
 class LegSplit:
-    """The legs of a case and where they separate.
-
-    Attributes:
-        legs: The legs present, in :data:`LEG_ORDER` (``("right", "left")`` or one of them).
-        midline_x_mm: World x of the cut between two legs; None for one leg.
-        widest_gap_mm: Width of the widest empty run of the x histogram between the labelled voxels.
-        reason: How the legs were decided, in words (written to ``summary.json``).
-    """
+    """The legs present (in :data:`LEG_ORDER`), where two separate (world x; None for one leg), and why."""
 
     legs: tuple[str, ...]
     midline_x_mm: float | None
@@ -88,11 +78,7 @@ class LegSplit:
 
 
 def _x_profile(labels: np.ndarray, world_x: WorldX) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Histogram of the labelled voxels' world x, and per label the sum and count of world x.
-
-    Returns:
-        ``(counts per bin, x of the first bin's lower edge, x sum per label, voxels per label)``.
-    """
+    """``(counts per bin, x of the first bin's lower edge, x sum per label, voxels per label)`` of the labels."""
     low, high = world_x.extent(labels.shape)
     bins = int(math.floor((high - low) / BIN_MM)) + 1
     counts = np.zeros(bins, dtype=np.int64)
@@ -148,19 +134,10 @@ def _one_leg_side(sums: np.ndarray, voxels: np.ndarray, case_id: str) -> tuple[s
 
 
 def find_leg_split(reference: np.ndarray, world_x: WorldX, case_id: str) -> LegSplit:
-    """Decide the legs of a case from its reference labels (the rule of the module docstring).
-
-    Args:
-        reference: Reference labels ``(z, y, x)``, values 0..10.
-        world_x: World x of the reference grid's voxels (``WorldX.of(image)``).
-        case_id: The case, for messages.
-
-    Returns:
-        The legs and the midline.
+    """Decide the legs of a case from its reference labels ``(z, y, x)`` (the rule of the documentation).
 
     Raises:
-        InvalidInputError: If the reference has no labelled voxel, or the side of a single leg
-            cannot be told.
+        InvalidInputError: If the reference has no labelled voxel, or the side of a single leg cannot be told.
     """
     counts, low, sums, voxels = _x_profile(reference, world_x)
     if not counts.any():
@@ -201,18 +178,10 @@ def _valley(counts: np.ndarray, occupied: np.ndarray, low: float) -> float:
 
 
 def encode_legs(labels: np.ndarray, world_x: WorldX, split: LegSplit) -> dict[str, int]:
-    """Mark the leg of every labelled voxel in place: left-leg voxels get ``+LEFT_CODE_OFFSET``.
-
-    With two legs, voxels whose world x is greater than the midline are the left leg. With one
-    leg, nothing changes and every labelled voxel belongs to it.
-
-    Args:
-        labels: Labels ``(z, y, x)``, values 0..10, modified in place (values 0..21 afterwards).
-        world_x: World x of the voxels of ``labels``' grid.
-        split: The legs from :func:`find_leg_split`.
+    """Mark in place the left-leg voxels (world x above the midline) of ``labels`` with ``+LEFT_CODE_OFFSET``.
 
     Returns:
-        The code offset of each leg present (``{"right": 0, "left": 11}``, or ``{side: 0}``).
+        The code offset of each leg present (``{"right": 0, "left": 11}``, or ``{side: 0}`` for one leg).
     """
     if split.midline_x_mm is None:
         return {split.legs[0]: 0}

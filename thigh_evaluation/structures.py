@@ -12,14 +12,7 @@ GROUP_KIND = "group"
 
 @dataclass(frozen=True)
 class Structure:
-    """One scored structure.
-
-    Attributes:
-        kind: ``"class"`` (one label) or ``"group"`` (a union of labels).
-        name: The label name (``vastus_lateralis``) or the group name (``quadriceps``).
-        labels: The labels whose union is the structure.
-        label: The label of a class; None for a group.
-    """
+    """A ``"class"`` (one label, ``label``) or a ``"group"`` (``label`` None), the union of its ``labels``."""
 
     kind: str
     name: str
@@ -31,7 +24,7 @@ CLASSES: tuple[Structure, ...] = tuple(
     Structure(CLASS_KIND, LABELS[label], (label,), label) for label in MUSCLE_LABELS
 )
 GROUPS: tuple[Structure, ...] = tuple(
-    Structure(GROUP_KIND, name, tuple(labels), None) for name, labels in LABEL_GROUPS.items()
+    Structure(GROUP_KIND, name, tuple(ls), None) for name, ls in LABEL_GROUPS.items()
 )
 STRUCTURES: tuple[Structure, ...] = CLASSES + GROUPS
 
@@ -44,15 +37,7 @@ STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MIS
 
 
 def presence_status(reference_voxels: int, predicted_voxels: int) -> str:
-    """The status of a structure from its voxel counts in the reference and the prediction.
-
-    Args:
-        reference_voxels: Voxels of the structure in the reference mask.
-        predicted_voxels: Voxels of the structure in the predicted mask.
-
-    Returns:
-        One of :data:`STATUSES`.
-    """
+    """One of :data:`STATUSES`, from a structure's voxel counts in the reference and the prediction."""
     if reference_voxels > 0 and predicted_voxels > 0:
         return PRESENT
     if reference_voxels > 0:

@@ -16,18 +16,10 @@ from thigh_evaluation.case_metrics import CaseResult
 
 METRICS_FILE = "metrics.csv"
 IDENTITY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "label", "structure", "status")
-METRIC_COLUMNS: tuple[str, ...] = (
-    "dice",
-    "asd_mm",
-    "hd95_mm",
-    "volume_ref_ml",
-    "volume_pred_ml",
-    "volume_diff_ml",
-    "volume_diff_pct",
-)
+METRIC_COLUMNS: tuple[str, ...] = ("dice", "asd_mm", "hd95_mm", "volume_ref_ml", "volume_pred_ml", "volume_diff_ml",
+                                   "volume_diff_pct")  # fmt: skip
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
-KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")
-"""What identifies a row (with ``label`` and ``status`` the other text columns)."""
+KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
 FLOAT_FORMAT = "%.6f"
 
 
@@ -52,15 +44,8 @@ def write_metrics_csv(frame: pd.DataFrame, path: Path) -> None:
 def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) -> pd.DataFrame:
     """Read and check a ``metrics.csv``: the one reader of the file (``thigh_compare``, ``thigh_report``, the experiment).
 
-    Text columns stay strings (a case named ``NA`` too); a metric is undefined (NaN) where its cell is
-    empty or ``nan``; ``label`` becomes nullable integers.
-
-    Args:
-        path: The file.
-        metrics: Metric columns that must be there and hold numbers.
-
-    Returns:
-        Every row and column of the file.
+    Text columns stay strings (a case named ``NA`` too); ``metrics`` must be there and hold numbers, undefined
+    (NaN) where a cell is empty or ``nan``; ``label`` becomes nullable integers.
 
     Raises:
         InvalidInputError: If the file is empty or not a CSV table, lacks ``case, leg, kind, structure`` or

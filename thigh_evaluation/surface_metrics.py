@@ -17,20 +17,13 @@ from scipy.ndimage import binary_erosion, distance_transform_edt, generate_binar
 
 from thigh_evaluation.structures import PRESENT, presence_status
 
-SURFACE_STRUCTURE = generate_binary_structure(3, 1)
-"""Face connectivity (6 neighbours): what medpy uses with ``connectivity=1``."""
+SURFACE_STRUCTURE = generate_binary_structure(3, 1)  # face connectivity, medpy's connectivity=1
 HAUSDORFF_PERCENTILE = 95.0
 
 
 @dataclass(frozen=True)
 class SurfaceDistances:
-    """ASD and HD95 of a reference and a predicted mask.
-
-    Attributes:
-        asd_mm: Average symmetric surface distance (mm); NaN unless both masks are non-empty.
-        hd95_mm: 95th percentile Hausdorff distance (mm); NaN unless both masks are non-empty.
-        status: :func:`thigh_evaluation.structures.presence_status` of the two masks.
-    """
+    """ASD and HD95 (mm; NaN unless both masks are non-empty) and the presence status of the two masks."""
 
     asd_mm: float
     hd95_mm: float
@@ -38,15 +31,7 @@ class SurfaceDistances:
 
 
 def union_bounding_box(*masks: np.ndarray, margin: int = 1) -> tuple[slice, ...] | None:
-    """The bounding box of the union of ``masks``, grown by ``margin`` voxels and clipped to the grid.
-
-    Args:
-        *masks: Boolean arrays of one shape.
-        margin: Voxels added on every side.
-
-    Returns:
-        One slice per axis, or None when every mask is empty.
-    """
+    """The bounding box of the union of ``masks`` grown by ``margin`` and clipped; None if all are empty."""
     union = functools.reduce(np.logical_or, masks)
     box = []
     for axis in range(union.ndim):
@@ -54,9 +39,9 @@ def union_bounding_box(*masks: np.ndarray, margin: int = 1) -> tuple[slice, ...]
         occupied = np.flatnonzero(np.any(union, axis=others))
         if occupied.size == 0:
             return None
-        start = max(int(occupied[0]) - margin, 0)
-        stop = min(int(occupied[-1]) + 1 + margin, union.shape[axis])
-        box.append(slice(start, stop))
+        box.append(
+            slice(max(int(occupied[0]) - margin, 0), min(int(occupied[-1]) + 1 + margin, union.shape[axis]))
+        )
     return tuple(box)
 
 
@@ -68,16 +53,7 @@ def surface(mask: np.ndarray) -> np.ndarray:
 def directed_surface_distances(
     source_surface: np.ndarray, target_surface: np.ndarray, spacing_zyx: Sequence[float]
 ) -> np.ndarray:
-    """Distance (mm) from each surface voxel of the source to the nearest surface voxel of the target.
-
-    Args:
-        source_surface: Boolean surface ``(z, y, x)`` whose voxels are measured.
-        target_surface: Boolean surface on the same grid; must not be empty.
-        spacing_zyx: Voxel spacing in mm, numpy order.
-
-    Returns:
-        float64 distances, one per source surface voxel (in C order of the voxels).
-    """
+    """Distance (mm) from each source surface voxel (C order) to the nearest one of the (non-empty) target."""
     distance = distance_transform_edt(~target_surface, sampling=tuple(float(s) for s in spacing_zyx))
     return distance[source_surface]
 
@@ -85,15 +61,7 @@ def directed_surface_distances(
 def surface_distances(
     reference: np.ndarray, prediction: np.ndarray, spacing_zyx: Sequence[float]
 ) -> SurfaceDistances:
-    """ASD and HD95 between a reference and a predicted mask (the definitions of the module docstring).
-
-    Args:
-        reference: Reference mask ``(z, y, x)`` (any dtype; non-zero is inside).
-        prediction: Predicted mask on the same grid.
-        spacing_zyx: Voxel spacing in mm in numpy order ``(z, y, x)``; may be anisotropic.
-
-    Returns:
-        The distances in mm (NaN when a mask is empty) and the presence status.
+    """ASD and HD95 between a reference and a predicted mask ``(z, y, x)`` (non-zero is inside).
 
     Raises:
         ValueError: If the masks differ in shape or are not 3D, or the spacing has not three values.
@@ -115,14 +83,10 @@ def surface_distances(
     box = union_bounding_box(reference, prediction)
     reference_surface = surface(reference[box])
     prediction_surface = surface(prediction[box])
-    distances = np.concatenate(
-        [
-            directed_surface_distances(prediction_surface, reference_surface, spacing_zyx),
-            directed_surface_distances(reference_surface, prediction_surface, spacing_zyx),
-        ]
-    )
+    distances = np.concatenate([
+        directed_surface_distances(prediction_surface, reference_surface, spacing_zyx),
+        directed_surface_distances(reference_surface, prediction_surface, spacing_zyx),
+    ])  # fmt: skip
     return SurfaceDistances(
-        asd_mm=float(distances.mean()),
-        hd95_mm=float(np.percentile(distances, HAUSDORFF_PERCENTILE)),
-        status=status,
+        float(distances.mean()), float(np.percentile(distances, HAUSDORFF_PERCENTILE)), status
     )

@@ -19,21 +19,10 @@ CONFIGURATIONS: tuple[str, ...] = ("2d", "2d5", "3d")
 
 @dataclass(frozen=True)
 class ExperimentOptions:
-    """The experiment: data, split, the configurations and their common training budget.
+    """The experiment: data, split (``train`` None: every case not held out), configurations and their budget.
 
-    Attributes:
-        raw: The raw dataset folder.
-        output: The experiment folder (everything is written under it).
-        train: Training cases (None: every case not held out).
-        test: Held-out test cases.
-        configurations: Which of 2d, 2d5, 3d to train and compare.
-        minutes: Training time budget of each configuration (``thigh_train --max-minutes``).
-        preset: Plans preset (``default`` or ``paper``).
-        seed: Seed of the split and of training.
-        training_overrides: Extra ``thigh_train`` flags, the same for every configuration
-            (``--epochs``, ``--iterations``, ``--batch-size``, ``--lr``, ``--precision``, ``--device``).
-        prediction_flags: Extra ``thigh_predict`` flags (``--device``, ``--amp``).
-        workers: Worker processes for planning and for training data.
+    ``minutes`` is each configuration's ``thigh_train --max-minutes``; ``training_overrides`` and
+    ``prediction_flags`` are extra flags of ``thigh_train`` and ``thigh_predict``, the same for every configuration.
     """
 
     raw: Path
@@ -56,14 +45,7 @@ class ExperimentOptions:
 
 @dataclass(frozen=True)
 class Step:
-    """One command of the experiment.
-
-    Attributes:
-        name: Short name for the log and the timing table (e.g. ``train 2d5``).
-        module: The command's module, run as ``python -m module``.
-        arguments: Its arguments.
-        configuration: The configuration it belongs to, or None for shared steps.
-    """
+    """One command of the experiment (``python -m module arguments``), named for the log and timing table."""
 
     name: str
     module: str
@@ -171,10 +153,7 @@ class StepFailedError(ThighSegError):
 
 
 def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
-    """Run ``step``, copying its output (stdout and stderr) to ``log_path`` and, if ``echo``, to stderr.
-
-    Returns:
-        Wall time in seconds.
+    """Run ``step``, copying its output to ``log_path`` and, if ``echo``, to stderr; returns its wall time (s).
 
     Raises:
         StepFailedError: If the command exits with a non-zero status.

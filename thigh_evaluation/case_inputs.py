@@ -122,7 +122,7 @@ MAX_LABEL = max(MUSCLE_LABELS)
 
 @dataclass
 class CaseLabels:
-    """The two label maps of a case on one grid, uint8 ``(z, y, x)`` with values 0..10, its spacing and world x."""
+    """A case's two label maps on one grid (uint8 ``(z, y, x)``, values 0..10), its spacing and world x."""
 
     reference: np.ndarray
     prediction: np.ndarray

@@ -34,7 +34,7 @@ LegDice = dict[str, dict[str, float]]  # per validation leg, the Dice of each mu
 
 @dataclass(frozen=True)
 class CrossValidationSummary:
-    """The table (:func:`cv_table`), the folds found and missing, and the length of ``splits.json`` (or None)."""
+    """The table (:func:`cv_table`), the folds found and missing, the length of ``splits.json`` or None."""
 
     frame: pd.DataFrame
     folds_found: tuple[int, ...]
@@ -163,7 +163,7 @@ def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: st
 def summarise_cross_validation(
     results: Path, dataset: str, configuration: str, output: Path | None
 ) -> CrossValidationSummary:
-    """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` to ``output`` (or the config's).
+    """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` (by default in the config's).
 
     Raises:
         InvalidInputError: If the configuration has no results, no fold has a validation summary,

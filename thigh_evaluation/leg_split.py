@@ -78,7 +78,7 @@ class LegSplit:
 
 
 def _x_profile(labels: np.ndarray, world_x: WorldX) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """``(counts per bin, x of the first bin's lower edge, x sum per label, voxels per label)`` of the labels."""
+    """``(counts per x bin, x of the first bin's lower edge, x sum per label, voxels per label)``."""
     low, high = world_x.extent(labels.shape)
     bins = int(math.floor((high - low) / BIN_MM)) + 1
     counts = np.zeros(bins, dtype=np.int64)

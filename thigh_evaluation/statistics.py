@@ -42,7 +42,7 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
 
 
 def scored(rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` without those of a structure absent from both label maps (where there is a ``status`` column)."""
+    """``rows`` without those of a structure absent from both label maps (given a ``status`` column)."""
     return rows[rows["status"] != "absent_in_both"] if "status" in rows.columns else rows
 
 

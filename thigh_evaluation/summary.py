@@ -56,7 +56,7 @@ LEG_SPLIT_RULE = (
 
 @dataclass(frozen=True)
 class SummaryContext:
-    """What the summary records besides the metrics; ``legs``: per case, ``LegSplit.to_dict()`` (``cases``)."""
+    """What the summary records besides the metrics; ``legs``: per case ``LegSplit.to_dict()``."""
 
     reference_folder: Path
     prediction_folder: Path

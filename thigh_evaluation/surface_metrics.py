@@ -1,9 +1,9 @@
 """Surface distances between two binary masks: ASD and HD95 in mm, exactly as medpy 0.5.2 computes them.
 
-Surface of ``M``: ``M XOR binary_erosion(M, 6-connectivity, border_value=0)``. ASD (medpy ``assd``): mean of
-the distances of both directions together (surface voxel to nearest surface voxel, in mm); HD95: their 95th
-percentile. NaN when either mask is empty. Both masks are cropped to their union's bounding box plus one voxel,
-which gives exactly the full-grid result.
+Surface of ``M``: ``M XOR binary_erosion(M, 6-connectivity, border_value=0)``. ASD (medpy ``assd``): mean
+of the distances of both directions together (surface voxel to nearest surface voxel, in mm); HD95: their
+95th percentile. NaN when either mask is empty. Both masks are cropped to their union's bounding box plus
+one voxel, which gives exactly the full-grid result.
 """
 
 from __future__ import annotations

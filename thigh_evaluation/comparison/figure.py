@@ -112,7 +112,8 @@ def _default_title(names: list[str], tests: pd.DataFrame | None) -> str:
 
 
 def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, pd.DataFrame], metric: str,
-                colours: Mapping[str, str], tests: pd.DataFrame | None, row_labels: bool) -> None:  # fmt: skip
+                colours: Mapping[str, str], tests: pd.DataFrame | None,
+                row_labels: bool) -> None:  # fmt: skip
     """Boxes, marks and the table beneath of one panel (a list of structures)."""
     names = list(observations)
     width = min(BOX_SPAN / len(names), MAX_BOX_WIDTH)
@@ -122,8 +123,10 @@ def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, p
         boxes = axes.boxplot(
             data[name], positions=positions, widths=width * 0.85, patch_artist=True, manage_ticks=False,
             medianprops={"color": "black", "linewidth": 1.2}, showmeans=True,
-            meanprops={"marker": "D", "markersize": 3, "markerfacecolor": "white", "markeredgecolor": "black"},
-            flierprops={"marker": "o", "markersize": 3, "markerfacecolor": colours[name], "markeredgewidth": 0.4},
+            meanprops={"marker": "D", "markersize": 3, "markerfacecolor": "white",
+                       "markeredgecolor": "black"},
+            flierprops={"marker": "o", "markersize": 3, "markerfacecolor": colours[name],
+                        "markeredgewidth": 0.4},
         )  # fmt: skip
         for box in boxes["boxes"]:
             box.set_facecolor(colours[name])
@@ -179,7 +182,8 @@ def _draw_table(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.n
              for values in data.values()]  # fmt: skip
     table = axes.table(
         cellText=cells, colLabels=[short_name(structure) for _, structure in panel],
-        rowLabels=list(data) if row_labels else None, rowColours=list(colours.values()) if row_labels else None,
+        rowLabels=list(data) if row_labels else None,
+        rowColours=list(colours.values()) if row_labels else None,
         cellLoc="center", loc="bottom",
     )  # fmt: skip
     table.auto_set_font_size(False)

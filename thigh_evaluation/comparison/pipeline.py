@@ -42,7 +42,7 @@ PREFERRED_REFERENCE = "2d5"
 
 @dataclass(frozen=True)
 class ComparisonResult:
-    """What :func:`compare` computed (``summary``: ``comparison.csv``, ``tests``: ``ttests.csv``) and wrote."""
+    """What :func:`compare` computed (the rows of ``comparison.csv`` and ``ttests.csv``) and wrote."""
 
     reference: str
     configurations: tuple[str, ...]

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """How a column of ``metrics.csv`` is shown (``title``, ``unit``, ``decimals``) and which way is better."""
+    """How a column of ``metrics.csv`` is shown (title, unit, decimals) and which way is better."""
 
     column: str
     title: str
@@ -61,10 +61,10 @@ _SHORT_NAMES: dict[str, str] = {
     "semimembranosus": "semimembr.",
     ALL_CLASSES: "all classes",
 }
-SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "configuration", "mean", "sd", "median", "q25",
-                                    "q75", "n")  # fmt: skip
-TTEST_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "reference", "other", "n", "mean_difference", "t",
-                                  "p", "mark", "better", "note")  # fmt: skip
+SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "configuration", "mean", "sd", "median",
+                                    "q25", "q75", "n")  # fmt: skip
+TTEST_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "reference", "other", "n", "mean_difference",
+                                  "t", "p", "mark", "better", "note")  # fmt: skip
 
 
 def display_name(kind: str, structure: str) -> str:
@@ -81,7 +81,7 @@ def short_name(structure: str) -> str:
 
 
 def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
-    """Each pair once, classes by label, then groups, then "all classes"; unknown names after the known ones."""
+    """Each pair once: classes by label, groups, "all classes"; unknown names after the known ones."""
     seen = list(dict.fromkeys(present))
     known = {
         "class": [LABELS[label] for label in MUSCLE_LABELS],
@@ -97,7 +97,7 @@ def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
 
 
 def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> pd.DataFrame:
-    """Per-leg values (columns ``case, leg, kind, structure``, metrics) of every class, group and "all classes"."""
+    """Per-leg values (``case, leg, kind, structure``, metrics) of every class, group and "all classes"."""
     columns = [*LEG_KEY, "kind", "structure", *metric_columns]
     rows = metrics.loc[metrics["kind"].isin(["class", "group"]), columns]
     means = per_leg_means(rows, metric_columns)
@@ -160,7 +160,7 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
 def paired_values(
     reference: pd.DataFrame, other: pd.DataFrame, structure: Structure, metric: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(reference_values, other_values)`` of one structure and metric, over the legs where both define it."""
+    """``(reference_values, other_values)`` of a structure and metric, over the legs both define."""
     sides = [_of(frame, structure)[[*LEG_KEY, metric]] for frame in (reference, other)]
     merged = sides[0].merge(sides[1], on=LEG_KEY, suffixes=("_reference", "_other"), validate="one_to_one")
     defined = merged.dropna(subset=[f"{metric}_reference", f"{metric}_other"])
@@ -194,7 +194,7 @@ def summary_table(observations: Mapping[str, pd.DataFrame], metrics: Sequence[st
 def ttest_table(
     observations: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration, with mark and better."""
+    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration."""
     rows = []
     for metric in metrics:
         for structure in compared_structures(observations):
@@ -204,7 +204,7 @@ def ttest_table(
                 test = paired_t_test(*paired_values(observations[reference], frame, structure, metric))
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
                 rows.append(dict(zip(TTEST_COLUMNS, (
-                    metric, structure[1], structure[0], reference, other, test.n, test.mean_difference, test.t,
-                    test.p, test.mark, better, test.note,
+                    metric, structure[1], structure[0], reference, other, test.n, test.mean_difference,
+                    test.t, test.p, test.mark, better, test.note,
                 ), strict=True)))  # fmt: skip
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

@@ -89,7 +89,7 @@ def dataset_cases(raw: Path) -> list[str]:
 
 
 def link_subset(raw: Path, cases: Sequence[str], target: Path) -> Path:
-    """Make ``target`` (replaced if there) a raw dataset of ``cases`` of ``raw``, linked (copied where links fail)."""
+    """Make ``target`` (replaced) a raw dataset of ``cases`` of ``raw``, linked (copied where links fail)."""
     content = read_dataset_json(raw)
     ending = content.get("file_ending", ".nii.gz")
     if target.exists():
@@ -164,7 +164,7 @@ def _markdown(record: dict[str, Any]) -> str:
 
 
 def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, Any]:
-    """Run the experiment; write and return ``experiment.json`` (and ``README.md``); ``echo``: output to stderr.
+    """Run the experiment; write ``experiment.json`` and ``README.md``; ``echo`` shows each step's output.
 
     Raises:
         InvalidInputError: If the dataset cannot give the split asked for.

@@ -22,7 +22,7 @@ class ExperimentOptions:
     """The experiment: data, split (``train`` None: every case not held out), configurations and their budget.
 
     ``minutes`` is each configuration's ``thigh_train --max-minutes``; ``training_overrides`` and
-    ``prediction_flags`` are extra flags of ``thigh_train`` and ``thigh_predict``, the same for every configuration.
+    ``prediction_flags`` are extra flags of ``thigh_train`` and ``thigh_predict`` for every configuration.
     """
 
     raw: Path
@@ -153,7 +153,7 @@ class StepFailedError(ThighSegError):
 
 
 def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
-    """Run ``step``, copying its output to ``log_path`` and, if ``echo``, to stderr; returns its wall time (s).
+    """Run ``step``, its output copied to ``log_path`` and, if ``echo``, to stderr; returns its seconds.
 
     Raises:
         StepFailedError: If the command exits with a non-zero status.

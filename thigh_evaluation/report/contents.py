@@ -53,7 +53,7 @@ class RawFile:
 class ReportContent:
     """Everything the report shows.
 
-    ``cases`` are sorted by id; ``case_statistics`` is :func:`~thigh_evaluation.report.evaluation.case_statistics`;
+    ``cases`` are sorted by id; ``case_statistics`` is ``report.evaluation.case_statistics``;
     ``sources`` are the predictions, evaluation and model fold folders relative to the report.
     """
 

@@ -1,4 +1,4 @@
-"""Dice and ASD statistics of the report (per class and group, over all classes, per case), from ``metrics.csv``.
+"""The report's Dice and ASD statistics (per class, group, over all classes, per case) from ``metrics.csv``.
 
 See "Statistics" in ``documentation/thigh_report.md``.
 """
@@ -102,7 +102,7 @@ def structure_statistics(frame: pd.DataFrame) -> list[StructureStatistics]:
 
 
 def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per case: ``legs``, mean ``dice`` and ``asd_mm`` of its per-leg means, ``missing_in_prediction`` rows."""
+    """Per case: ``legs``, mean ``dice``, ``asd_mm`` of its per-leg means, ``missing_in_prediction`` rows."""
     legs = per_leg_means(frame, REPORTED_METRICS)
     cases = legs.groupby("case", sort=False).agg(
         legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")

@@ -34,7 +34,7 @@ VALIDATION_FOLDER = "validation"
 
 @dataclass(frozen=True)
 class PredictedCase:
-    """The files ``thigh_predict`` wrote for one scan: ``CASE.nii.gz``, ``CASE_muscles.csv`` and ``CASE_overlay.png``."""
+    """The files ``thigh_predict`` wrote for a scan: ``CASE.nii.gz``, ``_muscles.csv``, ``_overlay.png``."""
 
     case: str
     label_map: Path
@@ -135,7 +135,7 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
 
 
 def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> ReportInputs:
-    """Find and check the inputs of a report: the output folders of ``thigh_predict``, ``thigh_evaluate`` and a fold.
+    """Find and check a report's inputs: the output folders of ``thigh_predict``, ``thigh_evaluate``, a fold.
 
     Raises:
         InvalidInputError: If a folder is missing, the predictions hold no label map, the
@@ -163,8 +163,8 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
     inputs = ReportInputs(
         predictions, evaluation, model_fold, cases, _file_or_none(predictions / PREDICTION_SUMMARY),
         tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()), metrics_csv,
-        summary_json, _file_or_none(evaluation / SUMMARY_CSV), progress, _file_or_none(validation / SUMMARY_JSON),
-        _file_or_none(validation / "dice.csv"),
+        summary_json, _file_or_none(evaluation / SUMMARY_CSV), progress,
+        _file_or_none(validation / SUMMARY_JSON), _file_or_none(validation / "dice.csv"),
     )  # fmt: skip
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",

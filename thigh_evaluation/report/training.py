@@ -1,4 +1,4 @@
-"""What the report says about the trained fold: each network's progress, its curve, and the fold's validation."""
+"""What the report says about the trained fold: each network's progress and curve, the fold's validation."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ PROGRESS_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "mean_di
 
 @dataclass(frozen=True)
 class NetworkSummary:
-    """One network's training (``progress.csv``): the last losses, the best validation Dice; NaN where none."""
+    """A network's training (``progress.csv``): last losses, best validation Dice; NaN where none."""
 
     network: str
     epochs: int
@@ -105,7 +105,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescription:
-    """Dataset, configuration and fold: the first network's ``training.json`` options, else the folder names."""
+    """Dataset, configuration, fold: the first network's ``training.json`` options, else the folder names."""
     resolved = model_fold.resolve()
     fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
     for network in networks:
@@ -167,7 +167,7 @@ def network_colours(networks: list[str]) -> dict[str, str]:
 
 
 def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title: str | None = None) -> Path:
-    """Draw the losses (top) and validation mean Dice (bottom) per epoch of each network (:func:`read_progress`).
+    """Draw the losses (top) and validation mean Dice (bottom) per epoch of each network and save a PNG.
 
     The training loss is a solid line, the validation loss a dashed one; every epoch has a marker.
     """

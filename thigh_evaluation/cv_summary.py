@@ -163,7 +163,7 @@ def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: st
 def summarise_cross_validation(
     results: Path, dataset: str, configuration: str, output: Path | None
 ) -> CrossValidationSummary:
-    """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` (by default in the config's).
+    """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` (default: the config's).
 
     Raises:
         InvalidInputError: If the configuration has no results, no fold has a validation summary,

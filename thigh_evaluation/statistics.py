@@ -11,18 +11,12 @@ import pandas as pd
 from scipy import stats
 
 STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "q25", "q75", "iqr", "n")
-"""``sd``: sample standard deviation (``ddof=1``, NaN for fewer than two values); ``q25``, ``q75``:
-quartiles by numpy's linear interpolation; ``iqr = q75 - q25``; ``n``: number of defined values."""
 
 
 def describe(values: Iterable[float]) -> dict[str, float | int]:
-    """Mean, SD, median, quartiles, IQR and count of the defined values.
+    """:data:`STATISTICS` of the defined values (NaN left out; all NaN, ``n`` 0, when none is defined).
 
-    Args:
-        values: Metric values; NaN means undefined and is left out.
-
-    Returns:
-        One entry per name in :data:`STATISTICS`; every statistic is NaN when no value is defined.
+    ``sd`` has ``ddof=1`` (NaN for one value); quartiles by numpy's linear interpolation.
     """
     array = np.asarray(list(values), dtype=float)
     array = array[~np.isnan(array)]
@@ -47,24 +41,19 @@ def scored(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    """Each metric averaged over the classes of each leg, undefined values (NaN) left out.
+    """Per leg (``case``, ``leg``, in order of appearance), each metric's mean over its :func:`scored` classes.
 
-    Rows of a class absent from both label maps (``status`` ``absent_in_both``, where the frame has a
-    ``status`` column) do not count.
-
-    Args:
-        frame: Rows of ``metrics.csv`` (columns ``case, leg, kind`` and ``metrics``).
-        metrics: The metric columns to average.
-
-    Returns:
-        Columns ``case``, ``leg`` and ``metrics``; one row per leg, in order of appearance.
+    Undefined values (NaN) are left out: "all classes" of every table, "overall" of ``summary.json``.
     """
-    classes = scored(frame[frame["kind"] == "class"])
-    return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
+    return (
+        scored(frame[frame["kind"] == "class"])
+        .groupby(["case", "leg"], sort=False)[list(metrics)]
+        .mean()
+        .reset_index()
+    )
 
 
-SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))
-"""``(level, mark)`` pairs, strictest first: ``p < level`` earns the mark."""
+SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))  # p < level earns the mark
 
 ZERO_VARIANCE_NOTE = "the differences are all equal (zero variance): no t-test"
 
@@ -79,15 +68,7 @@ def significance_mark(p: float) -> str:
 
 @dataclass(frozen=True)
 class PairedTest:
-    """A paired two-sided Student t-test of ``other - reference``.
-
-    Attributes:
-        n: Number of pairs.
-        mean_difference: Mean of ``other - reference`` (NaN without pairs).
-        t: t statistic of ``other - reference`` (NaN when not tested).
-        p: Two-sided p-value (NaN when not tested).
-        note: Why no test was done, or "".
-    """
+    """A paired two-sided t-test of ``other - reference``; ``t`` and ``p`` NaN, with a ``note``, if not done."""
 
     n: int
     mean_difference: float
@@ -102,16 +83,9 @@ class PairedTest:
 
 
 def paired_t_test(reference: np.ndarray, other: np.ndarray) -> PairedTest:
-    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``.
+    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``, both ``(n,)``.
 
     Fewer than two pairs, or differences that are all equal, leave ``t`` and ``p`` NaN with a note.
-
-    Args:
-        reference: Values of the reference configuration, shape ``(n,)``.
-        other: Values of the other configuration for the same legs, shape ``(n,)``.
-
-    Returns:
-        The test.
 
     Raises:
         ValueError: If the arrays differ in length.

@@ -40,14 +40,13 @@ logger = logging.getLogger(__name__)
 
 INDEX_HTML = "index.html"
 INDEX_MD = "index.md"
-MANAGED_FILES: dict[str, tuple[str, ...]] = {
+MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report writes there
     "overlays": ("*_overlay.png",),
     "tables": ("*_muscles.csv", "summary.csv"),
     "evaluation": ("metrics.csv", "summary.json", "summary.csv"),
     "training": ("*_progress.csv", "validation_summary.json", "validation_dice.csv"),
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
 }
-"""Per subfolder, the names a report writes there (an earlier run's leftovers are removed)."""
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
        margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
@@ -173,28 +172,17 @@ def _check_links(page: str, output: Path) -> None:
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
 
-def build_report(
-    predictions: Path,
-    evaluation: Path,
-    model_fold: Path,
-    output: Path,
-    title: str | None = None,
-    note: str | None = None,
-) -> Path:
-    """Write the report of a trained fold, its predictions and their evaluation into ``output``.
+def build_report(predictions: Path, evaluation: Path, model_fold: Path, output: Path,
+                 title: str | None = None, note: str | None = None) -> Path:  # fmt: skip
+    """Write the report of a trained fold, its predictions and evaluation into ``output``; return index.html.
 
     Args:
-        predictions: Output folder of ``thigh_predict`` (``CASE.nii.gz``, ``CASE_muscles.csv``,
-            ``CASE_overlay.png``, ``summary.csv``).
-        evaluation: Output folder of ``thigh_evaluate`` (``metrics.csv``, ``summary.json``).
+        predictions: Output folder of ``thigh_predict``.
+        evaluation: Output folder of ``thigh_evaluate``.
         model_fold: Fold folder of ``thigh_train`` (``RESULTS/DATASET/CONFIG/fold_N``).
         output: Report folder (created; an earlier report there is replaced).
         title: Page title; by default ``thighseg report: DATASET CONFIG fold_N``.
-        note: The highlighted note on the model's use; by default the demonstration's
-            not-for-clinical-use note (:data:`~thigh_evaluation.report.contents.DEMO_NOTE`).
-
-    Returns:
-        The path of ``index.html``.
+        note: The highlighted note on the model's use; by default :data:`~.contents.DEMO_NOTE`.
 
     Raises:
         InvalidInputError: If an input folder is missing or lacks what the report needs

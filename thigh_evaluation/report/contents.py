@@ -244,15 +244,10 @@ def _cases(content: ReportContent) -> list[str]:
     blocks = ["## Cases"]
     for case in content.cases:
         blocks.append(f"### {escape(case.case)}")
-        if case.overlay:
-            blocks.append(image(case.overlay, f"overlay of the predicted labels on {case.case}"))
-        else:
-            blocks.append("No overlay was found for this case.")
-        muscles = (
-            "muscle table: " + link(case.table.rsplit("/", 1)[-1], case.table)
-            if case.table
-            else "no muscle table"
-        )
+        overlay = case.overlay and image(case.overlay, f"overlay of the predicted labels on {case.case}")
+        blocks.append(overlay or "No overlay was found for this case.")
+        table_link = case.table and link(case.table.rsplit("/", 1)[-1], case.table)
+        muscles = f"muscle table: {table_link}" if table_link else "no muscle table"
         blocks.append(bullets([muscles, "label map (not copied): " + code(case.label_map)]))
     return blocks
 

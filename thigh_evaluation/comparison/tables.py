@@ -203,8 +203,9 @@ def ttest_table(
                     continue
                 test = paired_t_test(*paired_values(observations[reference], frame, structure, metric))
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                rows.append(dict(zip(TTEST_COLUMNS, (
-                    metric, structure[1], structure[0], reference, other, test.n, test.mean_difference,
-                    test.t, test.p, test.mark, better, test.note,
-                ), strict=True)))  # fmt: skip
+                rows.append({
+                    "metric": metric, "structure": structure[1], "kind": structure[0], "reference": reference,
+                    "other": other, "n": test.n, "mean_difference": test.mean_difference, "t": test.t,
+                    "p": test.p, "mark": test.mark, "better": better, "note": test.note,
+                })  # fmt: skip
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

@@ -18,6 +18,7 @@ setup(
         include=[
             "thigh_common*",
             "thigh_planner*",
+            "thigh_networks*",
             "thigh_trainer*",
             "thigh_inference*",
             "dataset_conversion*",

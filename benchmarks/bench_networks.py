@@ -25,8 +25,8 @@ import torch
 
 from thigh_inference.openvino_network import OpenVinoNetwork, openvino_available
 from thigh_inference.quantisation import nncf_available
+from thigh_networks import build_network
 from thigh_planner.plans import load_plans
-from thigh_trainer.networks import build_network
 
 
 def _slices_per_second(run: Callable[[], object], slices: int, repeats: int) -> float:

@@ -33,10 +33,10 @@ from pathlib import Path
 import torch
 
 from thigh_inference.calibration import CALIBRATION_FILE, write_calibration
+from thigh_networks import build_network
+from thigh_networks.checkpoint import FINAL, save_checkpoint
 from thigh_planner.plans import load_plans, save_plans
 from thigh_planner.preprocessed_leg import load_leg
-from thigh_trainer.networks import build_network
-from thigh_trainer.training.checkpoint import FINAL, save_checkpoint
 
 MEASURE = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "

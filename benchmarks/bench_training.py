@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    from thigh_networks import build_network, count_parameters
+    from thigh_networks.precision import choose_precision, resolve_device
     from thigh_planner.plans import FingerprintSummary, build_plans
-    from thigh_trainer.networks import build_network, count_parameters
     from thigh_trainer.training.loop import build_loss_function
-    from thigh_trainer.training.precision import choose_precision, resolve_device
     from thigh_trainer.training.schedule import build_optimizer, build_scheduler
     from thigh_trainer.training.steps import train_step
 

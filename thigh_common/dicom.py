@@ -28,9 +28,8 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from thigh_common.dicom_headers import SeriesInfo, quiet_itk, series_info
+from thigh_common.dicom_headers import READING_NOTE_KEY, SeriesInfo, quiet_itk, series_info
 from thigh_common.errors import InvalidInputError
-from thigh_common.image_io import READING_NOTE_KEY
 from thigh_common.series_choice import choose_series, series_geometry
 
 __all__ = [

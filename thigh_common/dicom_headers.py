@@ -29,6 +29,9 @@ SERIES_DESCRIPTION_TAG = "0008|103e"
 SLICE_THICKNESS_TAG = "0018|0050"
 IMAGE_POSITION_TAG = "0020|0032"
 IMAGE_ORIENTATION_TAG = "0020|0037"
+READING_NOTE_KEY = "thighseg_reading_note"
+"""Metadata key of an image's reading note (e.g. missing DICOM slices), set by
+:func:`thigh_common.dicom.read_dicom_series` and read by :func:`thigh_common.image_io.reading_note`."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 import SimpleITK as sitk
 
 from thigh_common.atomic import atomic_path
+from thigh_common.dicom_headers import READING_NOTE_KEY
 from thigh_common.errors import InvalidInputError
 from thigh_common.nifti_integrity import nifti_truncation
 
@@ -28,8 +29,6 @@ CHANNEL_SUFFIX = "_0000"
 TEXT_PREVIEW_BYTES = 40
 """How much of a text file's start an error message quotes."""
 _TEXT_BYTES = frozenset(range(32, 127)) | {9, 10, 13}
-READING_NOTE_KEY = "thighseg_reading_note"
-"""Metadata key of an image's reading note (e.g. missing DICOM slices); see :func:`reading_note`."""
 
 
 def image_extension(path: str | os.PathLike[str]) -> str | None:

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from thigh_common.atomic import atomic_path
-from thigh_inference.slice_prediction import NORMAL_AXIS_ZYX, network_inputs
+from thigh_inference.slice_prediction import network_inputs
+from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,11 @@ def draw_calibration(
     batches = []
     for leg in sorted({candidates[i][0] for i in chosen}):
         indices = np.array([candidates[i][1] for i in chosen if candidates[i][0] == leg])
-        batches.append(network_inputs(np.asarray(images[leg], dtype=np.float32), orientation, indices, offset,
-                                      patch_size))  # fmt: skip
+        batches.append(
+            network_inputs(
+                np.asarray(images[leg], dtype=np.float32), orientation, indices, offset, patch_size
+            )
+        )
     return np.concatenate(batches)
 
 

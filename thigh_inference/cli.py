@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         from thigh_inference.predict_run import PredictOptions, cohort_scans, predict_cohort
         from thigh_inference.scan_process import ModelSource, check_scan_timeout
         from thigh_inference.sharding import check_part
-        from thigh_trainer.training.precision import mixed_precision_by_default, resolve_device
+        from thigh_networks.precision import mixed_precision_by_default, resolve_device
 
         check_part(arguments.num_parts, arguments.part_id)
         check_scan_timeout(arguments.scan_timeout_minutes)

@@ -49,8 +49,13 @@ def _combine(members: pd.DataFrame) -> dict[str, object]:
             "fat_fraction": float(np.average(fat, weights=weights)) if present.any() else np.nan,
             "lean_volume_ml": float(np.nansum(members["lean_volume_ml"].to_numpy(dtype=float))),
         }
-    notes = sorted({note for note in members["note"].fillna("").astype(str) if note})
-    values["partial"] = bool(members["partial"].eq(True).any())
+    notes = sorted({str(note) for note in members["note"] if isinstance(note, str) and note})
+    partial = members["partial"] if "partial" in members else pd.Series(False, index=members.index)
+    values["partial"] = bool(partial.eq(True).any())
+    if "qc" in members:  # a group is worth checking when one of its muscles is
+        flagged = members.loc[members["qc"].eq("check"), "muscle"].tolist()
+        values["qc"] = "check" if flagged else "ok"
+        values["qc_reason"] = f"check {', '.join(flagged)}" if flagged else ""
     values["note"] = "; ".join(notes)
     return values
 
@@ -95,4 +100,6 @@ def with_group_rows(table: pd.DataFrame) -> pd.DataFrame:
     combined["_leg"] = combined["side"].map(order)
     combined["_rank"] = combined["kind"].map({KIND_MUSCLE: 0, KIND_GROUP: 1, KIND_TOTAL: 2})
     combined = combined.sort_values(["case", "_leg", "_rank"], kind="stable", ignore_index=True)
-    return combined.drop(columns=["_leg", "_rank"])
+    columns = [column for column in table.columns if column != "kind"]
+    columns.insert(columns.index("side") + 1, "kind")
+    return combined[columns]

@@ -35,6 +35,7 @@ import SimpleITK as sitk
 
 from thigh_common.atomic import atomic_path
 from thigh_common.labels import LABELS, MUSCLE_LABELS, NUM_CLASSES
+from thigh_inference.muscle_groups import KIND_MUSCLE, STRUCTURE_GROUPS, with_group_rows
 from thigh_planner.normalisation.midline import MidlinePlane
 
 SIDES: tuple[str, str] = ("right", "left")
@@ -58,7 +59,7 @@ CASE_COLUMNS: tuple[str, ...] = (
     "note",
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
-SUMMARY_FLAGS: tuple[str, ...] = ("partial_left", "partial_right")
+SUMMARY_FLAGS: tuple[str, ...] = ("qc_left", "qc_right", "partial_left", "partial_right")
 
 SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
 """Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
@@ -188,10 +189,27 @@ def case_table(
     return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
 
 
+ROUNDING: dict[str, int] = dict(
+    volume_ml=2, lean_volume_ml=2, mean_hu=1, sd_hu=1, fat_fraction=4, volume_asymmetry_percent=1
+)
+"""Decimals written per column: 0.01 mL, 0.1 HU, 0.0001 of a fraction, 0.1 %, what the voxels support."""
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with its measurement columns rounded to :data:`ROUNDING` (and ``_left``/``_right`` forms)."""
+    decimals = {
+        column: places
+        for name, places in ROUNDING.items()
+        for column in (name, f"{name}_left", f"{name}_right")
+        if column in df.columns
+    }
+    return df.round(decimals)
+
+
 def _write_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    """Write ``df`` as CSV (no index) atomically."""
+    """Write ``df`` as CSV (no index), rounded to what the measurement supports, atomically."""
     with atomic_path(path) as temporary:
-        df.to_csv(temporary, index=False)
+        rounded(df).to_csv(temporary, index=False)
 
 
 def write_case_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -207,35 +225,60 @@ def _side_notes(notes: pd.DataFrame) -> pd.Series:
             return left
         return " | ".join(f"{side}: {note}" for side, note in (("left", left), ("right", right)) if note)
 
-    return pd.Series([join(left, right) for left, right in zip(notes["left"], notes["right"], strict=True)],
-                     index=notes.index, dtype=object)  # fmt: skip
+    return pd.Series(
+        [join(left, right) for left, right in zip(notes["left"], notes["right"], strict=True)],
+        index=notes.index,
+        dtype=object,
+    )
+
+
+def _with_kind(table: pd.DataFrame) -> pd.DataFrame:
+    """A case table with ``kind`` and its group rows (a table written before they existed gets them)."""
+    return table if "kind" in table.columns else with_group_rows(table)
 
 
 def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """One row per case and muscle: left and right values side by side, the volume asymmetry and the notes.
+    """One row per case and structure: left and right values side by side, the volume asymmetry and the notes.
 
     Args:
-        case_tables: Tables from :func:`case_table` (or read back from their CSV files; a table
-            written before the ``partial`` column counts as not partial).
+        case_tables: Tables from :func:`case_table` with their group rows (or read back from their
+            CSV files; a table written before the ``partial`` column counts as not partial, one
+            written before the group rows gets them here).
 
     Returns:
-        Columns ``case, label, muscle``, then ``volume_ml_left, volume_ml_right,
+        Columns ``case, kind, label, muscle``, then ``volume_ml_left, volume_ml_right,
         mean_hu_left, mean_hu_right, fat_fraction_left, fat_fraction_right``,
         ``volume_asymmetry_percent`` = ``100 * (right - left) / mean(right, left)``
-        (NaN when a leg is missing or the muscle is absent in both legs),
+        (NaN when a leg is missing or the structure is absent in both legs),
         ``partial_left, partial_right`` (a leg's muscle cut by the field of view) and
         ``note``: the two legs' notes, once when they are the same, otherwise
-        ``"left: ... | right: ..."`` (a side without a note is left out).
+        ``"left: ... | right: ..."`` (a side without a note is left out). Per case the ten
+        muscles come first, then the groups and the total (``kind`` ``group``, ``total``).
     """
     value_columns = [f"{value}_{side}" for value in SUMMARY_VALUES for side in ("left", "right")]
-    columns = ["case", "label", "muscle", *value_columns, "volume_asymmetry_percent", *SUMMARY_FLAGS, "note"]
+    columns = [
+        "case",
+        "kind",
+        "label",
+        "muscle",
+        *value_columns,
+        "volume_asymmetry_percent",
+        *SUMMARY_FLAGS,
+        "note",
+    ]
     if not case_tables:
         return pd.DataFrame(columns=columns)
-    combined = pd.concat(case_tables, ignore_index=True)
+    combined = pd.concat([_with_kind(table) for table in case_tables], ignore_index=True)
     combined["note"] = combined["note"].fillna("").astype(str)
     partial = combined["partial"] if "partial" in combined else pd.Series(False, index=combined.index)
-    combined["partial"] = partial.eq(True)  # missing (NaN) counts as whole
-    index = ["case", "label", "muscle"]
+    combined["partial"] = partial.eq(True) | partial.astype(str).eq("True")  # missing (NaN) counts as whole
+    order = {name: rank for rank, name in enumerate(STRUCTURE_GROUPS)}
+    combined["order"] = np.where(
+        combined["kind"].eq(KIND_MUSCLE),
+        combined["label"].fillna(0),
+        100 + combined["muscle"].map(order).fillna(0),
+    ).astype(int)
+    index = ["case", "order", "kind", "muscle"]
     wide = combined.pivot(index=index, columns="side", values=list(SUMMARY_VALUES))
     wide.columns = [f"{value}_{side}" for value, side in wide.columns]
     wide = wide.reindex(columns=value_columns).reset_index()
@@ -245,15 +288,21 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     wide.loc[(right + left) == 0, "volume_asymmetry_percent"] = np.nan
     flags = combined.pivot(index=index, columns="side", values="partial").reindex(columns=["left", "right"])
     notes = combined.pivot(index=index, columns="side", values="note").reindex(columns=["left", "right"])
+    if "qc" not in combined:
+        combined["qc"] = ""
+    checks = combined.pivot(index=index, columns="side", values="qc").reindex(columns=["left", "right"])
     extra = pd.DataFrame(
         {
+            "qc_left": checks["left"].fillna(""),
+            "qc_right": checks["right"].fillna(""),
             "partial_left": flags["left"].eq(True),
             "partial_right": flags["right"].eq(True),
             "note": _side_notes(notes.fillna("")),
         }
     ).reset_index()
     wide = wide.merge(extra, on=index, how="left", validate="one_to_one")
-    return wide.sort_values(["case", "label"], ignore_index=True)[columns]
+    wide["label"] = wide["order"].where(wide["kind"].eq(KIND_MUSCLE)).astype("Int64")
+    return wide.sort_values(["case", "order"], ignore_index=True)[columns]
 
 
 def write_summary(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:

@@ -212,9 +212,12 @@ class OpenVinoNetwork:
         request = compiled.create_infer_request()
         self._compiled[key] = request
         logger.debug(
-            "OpenVINO: compiled %s for input %s in %s%s", self.cache_key or "network", spatial, precision,
+            "OpenVINO: compiled %s for input %s in %s%s",
+            self.cache_key or "network",
+            spatial,
+            precision,
             " with int8 convolutions" if self.int8 else "",
-        )  # fmt: skip
+        )
         return request
 
     def _runnable_model(self, spatial: tuple[int, ...]) -> Any:
@@ -240,8 +243,11 @@ class OpenVinoNetwork:
                     f"{self.calibration}: calibration inputs of shape {inputs.shape[1:]}, but the network "
                     f"runs on {spatial}; retrain the network to rewrite its calibration inputs"
                 )
-            logger.info("quantising %s to int8 on %d calibration inputs (once; cached)",
-                        self.cache_key or "network", len(inputs))  # fmt: skip
+            logger.info(
+                "quantising %s to int8 on %d calibration inputs (once; cached)",
+                self.cache_key or "network",
+                len(inputs),
+            )
             model = quantise(self._model(spatial), inputs)
             if cached is not None:
                 self._save(openvino, model, cached)
@@ -276,9 +282,15 @@ class OpenVinoNetwork:
             # onnxscript; it handles these plain convolutional networks exactly.
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                self.network, example, buffer, input_names=["image"], output_names=["logits"],
-                dynamic_axes={"image": {0: "batch"}}, opset_version=ONNX_OPSET, dynamo=False,
-            )  # fmt: skip
+                self.network,
+                example,
+                buffer,
+                input_names=["image"],
+                output_names=["logits"],
+                dynamic_axes={"image": {0: "batch"}},
+                opset_version=ONNX_OPSET,
+                dynamo=False,
+            )
         return buffer.getvalue()
 
     def _cache_path(self, spatial: tuple[int, ...], variant: str = "") -> Path | None:
@@ -304,5 +316,8 @@ class OpenVinoNetwork:
                     openvino.save_model(model, str(temporary), compress_to_fp16=False)
                     os.replace(Path(temporary).with_suffix(".bin"), temporary_weights)
         except OSError as error:
-            logger.warning("could not cache the converted network in %s (%s); it is converted again next run",
-                           path.parent, error)  # fmt: skip
+            logger.warning(
+                "could not cache the converted network in %s (%s); it is converted again next run",
+                path.parent,
+                error,
+            )

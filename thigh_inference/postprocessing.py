@@ -8,8 +8,13 @@ With ``cc3d`` (connected-components-3d) one labelling pass of the multi-label ma
 finds the components of every class at once; without it, scipy labels one class
 at a time. Both give the same result.
 
+Muscle is never air: :func:`clear_air` sets labels to background where the scan is air
+(below :data:`~thigh_planner.normalisation.intensity.AIR_THRESHOLD_HU`) before the
+largest-component step; :func:`postprocess_leg` does both, in that order.
+
 Example:
     >>> cleaned = keep_largest_component(labels)  # uint8 (z, y, x)
+    >>> cleaned = postprocess_leg(labels, air_mask)  # air cleared, then the largest components
 """
 
 from __future__ import annotations
@@ -118,21 +123,43 @@ def _keep_mask_scipy(labels: np.ndarray, wanted: list[int], connectivity: int) -
     return keep
 
 
-AIR_HU = AIR_THRESHOLD_HU
+def postprocess_leg(labels: np.ndarray, air_mask: np.ndarray | None) -> np.ndarray:
+    """The postprocessing of a voted leg: clear labels in air, then keep each muscle's largest component.
+
+    Air goes first, so faint responses in air never win the largest-component step.
+
+    Args:
+        labels: Voted labels ``(z, y, x)`` on the leg's crop grid (changed in place by the air step).
+        air_mask: Boolean ``(z, y, x)``, True where the crop is air (the leg's ``_air.npy``); None: no air step.
+
+    Returns:
+        A new label map of the input's shape and dtype.
+    """
+    if air_mask is not None:
+        clear_air(labels, air_mask)
+    return keep_largest_component(labels)
 
 
-def clear_labels_in_air(labels: np.ndarray, image_hu: np.ndarray, threshold_hu: float = AIR_HU) -> int:
-    """Set labels to background where the scan is air, in place; return how many voxels changed.
+def clear_air(labels: np.ndarray, air_mask: np.ndarray) -> int:
+    """Set labels to background where ``air_mask`` is True, in place; return how many voxels changed.
 
     A network can put faint, checkerboard-like responses into the constant air around a
     leg; muscle is never air, so these go whatever their connectivity.
+    """
+    air = air_mask & (labels > 0)
+    changed = int(np.count_nonzero(air))
+    labels[air] = 0
+    return changed
+
+
+def clear_labels_in_air(
+    labels: np.ndarray, image_hu: np.ndarray, threshold_hu: float = AIR_THRESHOLD_HU
+) -> int:
+    """:func:`clear_air` with the air of a scan in HU: voxels below ``threshold_hu``.
 
     Args:
         labels: Label map ``(z, y, x)`` on the scan's grid (changed in place).
         image_hu: The scan in HU, same shape.
         threshold_hu: Voxels below this are air.
     """
-    air = (image_hu < threshold_hu) & (labels > 0)
-    changed = int(np.count_nonzero(air))
-    labels[air] = 0
-    return changed
+    return clear_air(labels, image_hu < threshold_hu)

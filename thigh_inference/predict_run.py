@@ -17,23 +17,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import SimpleITK as sitk
-import torch
 from tqdm import tqdm
 
 from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.image_io import reading_note
 from thigh_common.output_paths import check_output_folder
-from thigh_inference import label_export, muscle_table, partial_muscles
+from thigh_inference import label_export, muscle_table, partial_muscles, quality
 from thigh_inference.failures import FailureLog
 from thigh_inference.inputs import ScanInput, check_scan, find_scans, read_scan
+from thigh_inference.muscle_groups import with_group_rows
 from thigh_inference.output_guard import check_outputs_apart_from_inputs
 from thigh_inference.overlay import write_overlay
+from thigh_inference.predict_options import PredictOptions
 from thigh_inference.scan_prediction import predict_scan
 from thigh_inference.scan_process import ModelSource, PredictFunction, ScanWorker
 from thigh_inference.sharding import select_part
@@ -45,24 +45,6 @@ SUMMARY_FILE = "summary.csv"
 TABLE_SUFFIX = "_muscles.csv"
 
 
-@dataclass(frozen=True)
-class PredictOptions:
-    """What ``thigh_predict`` was asked to do."""
-
-    input_path: Path
-    output_folder: Path
-    device: torch.device
-    amp: bool = False
-    voting: str = "sum"
-    postprocess: bool = True
-    save_probabilities: bool = False
-    overwrite: bool = False
-    num_parts: int = 1
-    part_id: int = 0
-    series_uid: str | None = None
-    scan_timeout_minutes: float | None = None
-
-
 def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) -> None:
     with atomic_path(path) as temporary, open(temporary, "wb") as handle:
         np.savez_compressed(handle, **leg_probabilities)
@@ -70,9 +52,8 @@ def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) ->
 
 def output_names(case_id: str) -> tuple[str, ...]:
     """The files ``thigh_predict`` may write for one scan."""
-    return (
-        f"{case_id}.nii.gz", f"{case_id}{TABLE_SUFFIX}", f"{case_id}_overlay.png", f"{case_id}_probabilities.npz",
-    )  # fmt: skip
+    suffixes = (".nii.gz", TABLE_SUFFIX, "_overlay.png", "_probabilities.npz")
+    return tuple(f"{case_id}{suffix}" for suffix in suffixes)
 
 
 def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -> dict[str, float]:
@@ -82,10 +63,7 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
     image = read_scan(scan)
     check_scan(image, scan.case_id)
     seconds = {"reading": time.perf_counter() - started}
-    prediction = predict_scan(
-        image, model, scan.case_id, options.device, options.amp, options.voting,
-        options.postprocess, options.save_probabilities,
-    )  # fmt: skip
+    prediction = predict_scan(image, model, scan.case_id, options.prediction_settings)
     seconds.update(prediction.seconds)
     export_started = time.perf_counter()
     detection = prediction.detection
@@ -95,21 +73,38 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
     if side_of is None and detection.midline is not None:
         side_of = muscle_table.left_of_plane(image, detection.midline)
     table = muscle_table.case_table(
-        prediction.labels, sitk.GetArrayViewFromImage(image), image.GetSpacing(), side_of,
-        set(detection.legs), scan.case_id, reading_note(image),
-    )  # fmt: skip
+        prediction.labels,
+        sitk.GetArrayViewFromImage(image),
+        image.GetSpacing(),
+        side_of,
+        set(detection.legs),
+        scan.case_id,
+        reading_note(image),
+    )
     cuts = partial_muscles.cut_muscles(prediction.labels, image, side_of, set(detection.legs))
     table = partial_muscles.mark_partial(table, cuts, detection.legs)
+    table = with_group_rows(quality.add_quality(table, prediction.quality, model_volume_ranges(model)))
+    flags = quality.flags_of(table)
+    if flags:
+        listing = "; ".join(f"{muscle} ({reason})" for muscle, reason in flags.items())
+        logger.warning("%s: %d muscle(s) to check: %s", scan.case_id, len(flags), listing)
     for message in partial_muscles.leg_warnings(cuts, detection.legs):
         logger.warning("%s: %s", scan.case_id, message)
     muscle_table.write_case_table(table, out / f"{scan.case_id}{TABLE_SUFFIX}")
     label_image = label_export.labels_to_image(prediction.labels, image)
-    write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id)
+    write_overlay(image, label_image, out / f"{scan.case_id}_overlay.png", title=scan.case_id, flags=flags)
     if options.save_probabilities:
         _save_probabilities(out / f"{scan.case_id}_probabilities.npz", prediction.leg_probabilities)
     label_export.write_labels(label_image, out / f"{scan.case_id}.nii.gz")
     seconds["export"] = time.perf_counter() - export_started
     return seconds
+
+
+def model_volume_ranges(model: TrainedModel | None) -> dict[str, tuple[float, float]] | None:
+    """The training volume range per muscle of a loaded model (None without ``label_volumes.json``)."""
+    if not isinstance(model, TrainedModel):
+        return None
+    return quality.training_volume_ranges(model.folder, model.networks.keys())
 
 
 def write_cohort_files(output_folder: Path) -> None:
@@ -171,8 +166,8 @@ def predict_cohort(
     out.mkdir(parents=True, exist_ok=True)
     todo = [s for s in scans if options.overwrite or not (out / f"{s.case_id}.nii.gz").exists()]
     if len(todo) < len(scans):
-        logger.info("skipping %d scan(s) with outputs already in %s (--overwrite redoes them)",
-                    len(scans) - len(todo), out)  # fmt: skip
+        skipped = len(scans) - len(todo)
+        logger.info("skipping %d scan(s) with outputs already in %s (--overwrite redoes them)", skipped, out)
     for scan in todo:  # files half-written by a run that was killed (other parts' scans untouched)
         for path in remove_stale_temporaries(out, output_names(scan.case_id)):
             logger.info("removed %s, left half-written by a run that was killed", path.name)
@@ -189,8 +184,9 @@ def predict_cohort(
     return failures
 
 
-def _predict_each(scans: list[ScanInput], predict: Callable[[ScanInput], dict[str, float]],
-                  failures: FailureLog) -> None:  # fmt: skip
+def _predict_each(
+    scans: list[ScanInput], predict: Callable[[ScanInput], dict[str, float]], failures: FailureLog
+) -> None:
     for scan in tqdm(scans, desc="scans", unit="scan", disable=None):
         with failures.guard(scan.case_id):
             seconds = predict(scan)

@@ -25,10 +25,10 @@ from thigh_common import __version__
 from thigh_common.atomic import write_json_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import dataset_json_labels
+from thigh_common.model_files.layout import FINAL_CHECKPOINT
 
 RECORD_FILE = "prediction.json"
 PART_RECORD_PATTERN = "prediction_part*.json"
-CHECKPOINT = "checkpoint_final.pt"
 
 
 def record_name(num_parts: int = 1, part_id: int = 0) -> str:
@@ -49,7 +49,7 @@ def model_identity(
 ) -> dict[str, Any]:
     """What identifies a model: folder, configuration, folds, plans hash and each network's weights hash."""
     weights = {
-        f"{fold}/{network}": _sha256(folder / fold / network / CHECKPOINT)
+        f"{fold}/{network}": _sha256(folder / fold / network / FINAL_CHECKPOINT)
         for fold in fold_folders
         for network in network_names
     }

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import SimpleITK as sitk
-import torch
 
 from thigh_common.labels import NUM_CLASSES
 from thigh_inference.leg_ensemble import predict_leg
 from thigh_inference.postprocessing import clear_labels_in_air
+from thigh_inference.quality import LegQuality
+from thigh_inference.settings import PredictionSettings
 from thigh_inference.trained_model import TrainedModel
 from thigh_planner.detection.thigh_detector import ThighDetection, detect_thighs
 from thigh_planner.normalisation.resampling import labels_to_original, paste_region
@@ -33,6 +34,7 @@ class ScanPrediction:
         seconds: Time per step: ``preprocessing``, ``networks``, ``voting``, ``mapping``.
         left: Boolean ``(z, y, x)``, True where a label came from the left leg (the side of each
             labelled voxel, for the muscle tables); None when fewer than two legs were segmented.
+        quality: Per side, the muscles' quality scores (when ``settings.quality``).
     """
 
     labels: np.ndarray
@@ -40,17 +42,14 @@ class ScanPrediction:
     leg_probabilities: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     left: np.ndarray | None = None
+    quality: dict[str, LegQuality] = field(default_factory=dict)
 
 
 def predict_scan(
     image: sitk.Image,
     model: TrainedModel,
     case_id: str,
-    device: torch.device,
-    amp: bool = False,
-    voting: str = "sum",
-    postprocess: bool = True,
-    keep_probabilities: bool = False,
+    settings: PredictionSettings = PredictionSettings(),  # noqa: B008 - frozen, immutable default
 ) -> ScanPrediction:
     """Segment the thigh muscles of one CT scan.
 
@@ -58,11 +57,8 @@ def predict_scan(
         image: The scan in HU.
         model: The trained model (its plans set the preprocessing).
         case_id: Name of the scan, for messages.
-        device: Where the networks run.
-        amp: Mixed precision.
-        voting: ``"sum"`` or ``"majority"``.
-        postprocess: Keep only the largest component of each muscle, and no muscle in air.
-        keep_probabilities: Keep each leg's mean probabilities on its crop grid.
+        settings: Device, mixed precision, voting, postprocessing (the largest component of each
+            muscle, and no muscle in air) and whether to keep each leg's mean probabilities on its crop grid.
 
     Raises:
         NoThighFoundError: If the scan holds no thigh.
@@ -76,7 +72,7 @@ def predict_scan(
     left = np.zeros(labels.shape, dtype=bool) if len(legs) > 1 else None
     prediction = ScanPrediction(labels, detection, seconds=seconds, left=left)
     for record, crop, _, air in legs:
-        leg = predict_leg(model, crop, device, amp, voting, postprocess, keep_probabilities, air)
+        leg = predict_leg(model, crop, settings, air)
         seconds["networks"] += leg.seconds_networks
         seconds["voting"] += leg.seconds_voting
         mapping_started = time.perf_counter()
@@ -87,6 +83,8 @@ def predict_scan(
         seconds["mapping"] += time.perf_counter() - mapping_started
         if leg.probabilities is not None:
             prediction.leg_probabilities[record.side] = leg.probabilities
-    if postprocess:
+        if leg.quality is not None:
+            prediction.quality[record.side] = leg.quality
+    if settings.postprocess:
         clear_labels_in_air(labels, sitk.GetArrayViewFromImage(image))
     return prediction

@@ -8,7 +8,7 @@ failed too. Either way the next scan goes to a fresh worker, which loads the mod
 
 Example:
     >>> source = ModelSource(Path("results/Dataset001/2d5"), None, torch.device("cpu"))  # doctest: +SKIP
-    >>> with ScanWorker(source, options, timeout_seconds=600) as worker:  # doctest: +SKIP
+    >>> with ScanWorker(source, options, timeout_seconds=600, predict=predict_one) as worker:  # doctest: +SKIP
     ...     worker.predict(scan)  # seconds per step, or raises ScanStoppedError
 """
 
@@ -32,7 +32,7 @@ from thigh_inference.failures import FailedInWorker, describe_error
 
 if TYPE_CHECKING:
     from thigh_inference.inputs import ScanInput
-    from thigh_inference.predict_run import PredictOptions
+    from thigh_inference.predict_options import PredictOptions
     from thigh_inference.trained_model import TrainedModel
 
 logger = logging.getLogger(__name__)
@@ -74,8 +74,13 @@ def check_scan_timeout(minutes: float | None) -> None:
         )
 
 
-def _serve(connection: Connection, source: ModelSource, options: PredictOptions, predict: PredictFunction,
-           log_level: int) -> None:  # fmt: skip
+def _serve(
+    connection: Connection,
+    source: ModelSource,
+    options: PredictOptions,
+    predict: PredictFunction,
+    log_level: int,
+) -> None:
     """The worker: load the model, then predict every scan received until ``None`` or the pipe closes."""
     from thigh_common.cli import setup_logging
 
@@ -124,7 +129,7 @@ class ScanWorker:
         source: ModelSource,
         options: PredictOptions,
         timeout_seconds: float,
-        predict: PredictFunction | None = None,
+        predict: PredictFunction,
     ) -> None:
         """Prepare a worker (started by the first :meth:`predict`).
 
@@ -132,16 +137,13 @@ class ScanWorker:
             source: The model the worker loads.
             options: What ``thigh_predict`` was asked to do.
             timeout_seconds: Time limit of one scan (loading the model is not counted).
-            predict: What predicts one scan in the worker; a module-level function (it is pickled),
-                default :func:`thigh_inference.predict_run.predict_one`.
+            predict: What predicts one scan in the worker (:func:`thigh_inference.predict_run.predict_one`,
+                or a stand-in in tests); a module-level function, as it is pickled.
         """
-        if predict is None:
-            from thigh_inference.predict_run import predict_one
-
-            predict = predict_one
-        self.source, self.options, self.timeout_seconds, self.predict_function = (
-            source, options, timeout_seconds, predict,
-        )  # fmt: skip
+        self.source = source
+        self.options = options
+        self.timeout_seconds = timeout_seconds
+        self.predict_function = predict
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
 
@@ -161,9 +163,11 @@ class ScanWorker:
         parent_end, child_end = context.Pipe()
         level = logging.getLogger().getEffectiveLevel()
         process = context.Process(
-            target=_serve, args=(child_end, self.source, self.options, self.predict_function, level),
-            name="thigh_predict scan worker", daemon=True,
-        )  # fmt: skip
+            target=_serve,
+            args=(child_end, self.source, self.options, self.predict_function, level),
+            name="thigh_predict scan worker",
+            daemon=True,
+        )
         process.start()
         child_end.close()
         self._process, self._connection = process, parent_end

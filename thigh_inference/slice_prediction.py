@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -25,28 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from thigh_planner.plans.geometry import ORIENTATIONS
+from thigh_networks.precision import prediction_autocast
+from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX, ORIENTATIONS
 
 logger = logging.getLogger(__name__)
-
-NORMAL_AXIS_ZYX: dict[str, int] = {"axial": 0, "coronal": 1, "sagittal": 2}
-"""The axis of a ``(z, y, x)`` volume that an orientation's slices are taken along."""
-
-
-def autocast_context(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
-    """Mixed precision for inference: float16 on CUDA, bfloat16 elsewhere (CPU), or nothing.
-
-    Args:
-        device: The device the network runs on.
-        enabled: Whether to use mixed precision at all.
-
-    Returns:
-        A context manager to wrap the forward pass in.
-    """
-    if not enabled:
-        return contextlib.nullcontext()
-    dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
-    return torch.autocast(device.type, dtype=dtype)
 
 
 def network_probabilities(network: nn.Module, batch: torch.Tensor) -> torch.Tensor:
@@ -141,9 +122,17 @@ def predict_leg_2d(
             an image that is not 3D, or a patch smaller than the slice.
     """
     return predict_slices(
-        [network], image, orientation, offset, patch_size, batch_size, device, amp, air_mask,
+        [network],
+        image,
+        orientation,
+        offset,
+        patch_size,
+        batch_size=batch_size,
+        device=device,
+        amp=amp,
+        air_mask=air_mask,
         out_dtype=out_dtype,
-    )  # fmt: skip
+    )
 
 
 def predict_slices(
@@ -159,6 +148,7 @@ def predict_slices(
     into: np.ndarray | None = None,
     weight: float = 1.0,
     out_dtype: np.dtype | type = np.float32,
+    network_labels: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """The mean softmax probabilities of several 2D networks (the folds), slice by slice in one orientation.
 
@@ -186,6 +176,9 @@ def predict_slices(
             (e.g. the sum over orientations of a leg); None for a new volume.
         weight: The factor of the mean probabilities added to ``into``.
         out_dtype: Storage type of a new volume (float32 or float16).
+        network_labels: One uint8 ``(z, y, x)`` volume per network, filled in place with that
+            network's own argmax labels (background on skipped slices); for the quality scores
+            (how far the folds agree). None: not computed.
 
     Returns:
         ``into``, or a new volume of ``out_dtype`` holding the mean probabilities (they sum to 1 over C).
@@ -221,7 +214,10 @@ def predict_slices(
                 indices = wanted[start : start + batch_size]
                 batch = _neighbour_batch(slices, indices, offset, padding, background)
                 inputs = torch.from_numpy(batch).to(device, non_blocking=True)
-                total = _summed_probabilities(networks, inputs, device, amp)[crop].cpu()
+                total = _summed_probabilities(
+                    networks, inputs, device, amp, network_labels, crop, axis, indices
+                )
+                total = total[crop].cpu()
                 if output is None:
                     output = np.zeros((total.shape[1], *image.shape), dtype=out_dtype)
                     logger.debug("Predicting %d of %d %s slices", wanted.size, num_slices, orientation)
@@ -261,16 +257,28 @@ def _check_arguments(
 
 
 def _summed_probabilities(
-    networks: Sequence[nn.Module], inputs: torch.Tensor, device: torch.device, amp: bool
+    networks: Sequence[nn.Module],
+    inputs: torch.Tensor,
+    device: torch.device,
+    amp: bool,
+    network_labels: list[np.ndarray] | None = None,
+    crop: tuple[slice, ...] = (),
+    axis: int = 0,
+    indices: np.ndarray | None = None,
 ) -> torch.Tensor:
     """The sum over ``networks`` of their float32 softmax probabilities for one batch.
 
-    Each softmax is a new tensor, so the first one holds the sum without a copy.
+    Each softmax is a new tensor, so the first one holds the sum without a copy. With
+    ``network_labels``, each network's argmax over the cropped batch is written into its
+    volume at slices ``indices`` along ``axis``.
     """
     total: torch.Tensor | None = None
-    for network in networks:
-        with autocast_context(device, amp):
+    for number, network in enumerate(networks):
+        with prediction_autocast(device, amp):
             probabilities = network_probabilities(network, inputs)
+        if network_labels is not None:
+            labels = probabilities[crop].argmax(dim=1).to(torch.uint8).cpu().numpy()  # (B, a, b)
+            np.moveaxis(network_labels[number], axis, 0)[indices] = labels
         if total is None:
             total = probabilities
         else:

@@ -12,22 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from thigh_common.errors import InvalidInputError
+from thigh_common.model_files.layout import FINAL_CHECKPOINT, FOLD_PREFIX, PLANS_FILE
 from thigh_planner.plans import CONFIGURATION_NAMES, Configuration, Plans, load_plans
-from thigh_trainer.training.checkpoint import FINAL as FINAL_CHECKPOINT
-from thigh_trainer.training.options import VOLUME_NETWORK
 
 logger = logging.getLogger(__name__)
-
-FOLD_PREFIX = "fold_"
-STEP_FRACTION = 0.5
-MIN_SLICE_BATCH = 16
-SLICE_BATCH_MULTIPLE = 8
-"""Slice batches are a multiple of the batch the OpenVINO networks are compiled for
-(:data:`thigh_inference.openvino_network.COMPILED_BATCH`), so only a leg's last batch is padded."""
 
 
 @dataclass
@@ -57,7 +48,7 @@ class TrainedModel:
     @property
     def network_names(self) -> tuple[str, ...]:
         """The networks of each fold: the orientations, or ``volume`` for ``3d``."""
-        return self.configuration.orientations or (VOLUME_NETWORK,)
+        return self.configuration.network_names
 
 
 def model_folder_for(results_root: Path, dataset: str, configuration: str) -> Path:
@@ -105,17 +96,9 @@ def load_network(
     Raises:
         CheckpointError: For a missing or damaged checkpoint, or weights of another network.
     """
-    from thigh_trainer.networks import build_network
-    from thigh_trainer.training import checkpoint as ckpt
+    from thigh_networks.weights import load_weights
 
-    content = ckpt.load_checkpoint(path, required=("network",))
-    network = build_network(configuration.network)
-    try:
-        network.load_state_dict(content["network"])
-    except RuntimeError as error:
-        raise ckpt.damaged(
-            path, f"its weights do not fit the planned network: {str(error).splitlines()[0]}"
-        ) from error
+    network = load_weights(path, configuration.network)
     if backend == "openvino":
         from thigh_inference.openvino_network import OpenVinoNetwork, checkpoint_key
 
@@ -137,8 +120,9 @@ def _calibration_beside(checkpoint: Path) -> Path | None:
         "%s: no %s beside the checkpoint (trained before thighseg wrote them, or a 3D network); "
         "this network runs in float, not int8. thigh_train CONFIG FOLD --resume with the options of the "
         "training writes the file for a network that finished its epochs, without training it again.",
-        checkpoint.parent, CALIBRATION_FILE,
-    )  # fmt: skip
+        checkpoint.parent,
+        CALIBRATION_FILE,
+    )
     return None
 
 
@@ -160,7 +144,7 @@ def load_model(
     folder = Path(folder)
     if not folder.is_dir():
         raise InvalidInputError(f"model folder {folder} does not exist")
-    if folder.name.startswith(FOLD_PREFIX) and (folder / "plans.json").exists():
+    if folder.name.startswith(FOLD_PREFIX) and (folder / PLANS_FILE).exists():
         folder, folds = folder.parent, [folder.name[len(FOLD_PREFIX) :]]
     present = sorted(p.name[len(FOLD_PREFIX) :] for p in folder.glob(f"{FOLD_PREFIX}*") if p.is_dir())
     if not present:
@@ -173,10 +157,10 @@ def load_model(
         )
     fold_folders = [folder / f"{FOLD_PREFIX}{fold}" for fold in wanted]
     configuration_name = _configuration_of(folder, fold_folders)
-    plans = load_plans(fold_folders[0] / "plans.json")
+    plans = load_plans(fold_folders[0] / PLANS_FILE)
     model = TrainedModel(folder, configuration_name, plans, backend=backend)
     for fold, fold_folder in zip(wanted, fold_folders, strict=True):
-        if load_plans(fold_folder / "plans.json") != plans:
+        if load_plans(fold_folder / PLANS_FILE) != plans:
             raise InvalidInputError(
                 f"{fold_folder} was trained with other plans than {fold_folders[0]}; "
                 "predict with folds of one planning only (-f)"
@@ -193,62 +177,13 @@ def load_model(
             )
             for name in model.network_names
         }
-    logger.info("model %s: %s, folds %s, run by %s%s", folder, configuration_name, ", ".join(wanted), backend,
-                " (int8)" if int8 else "")  # fmt: skip
-    return model
-
-
-def predict_folds(
-    networks: list[torch.nn.Module],
-    name: str,
-    image: np.ndarray,
-    plans: Plans,
-    configuration: Configuration,
-    device: torch.device,
-    amp: bool = False,
-    air_mask: np.ndarray | None = None,
-    into: np.ndarray | None = None,
-    weight: float = 1.0,
-) -> np.ndarray:
-    """The mean over folds of one network's probabilities ``(C, z, y, x)`` for a leg crop.
-
-    The 2D networks of all folds see each batch of slices in turn, and their mean goes
-    straight into the result (added times ``weight`` to ``into`` when given), see
-    :func:`thigh_inference.slice_prediction.predict_slices`. The 3D network predicts fold by fold.
-
-    Args:
-        networks: The network ``name`` of each fold.
-        name: An orientation, or ``volume``.
-        image: The normalised leg crop ``(z, y, x)``.
-        plans: The plans (neighbour offsets).
-        configuration: The configuration (patch size, batch size).
-        device: Where the networks run.
-        amp: Mixed precision.
-        air_mask: True for air; lets 2D networks skip all-air slices.
-        into: A volume to add ``weight`` times the mean to, in place; None for a new volume.
-        weight: The factor of the mean added to ``into``.
-
-    Returns:
-        ``into``, or a new float32 volume of the mean probabilities.
-    """
-    if name == VOLUME_NETWORK:
-        from thigh_inference.volume_prediction import predict_leg_3d
-        from thigh_inference.voting import average_folds
-
-        patch = configuration.patch_size[VOLUME_NETWORK]
-        mean = average_folds(
-            predict_leg_3d(network, image, patch, STEP_FRACTION, 1, device, amp) for network in networks
-        )
-        if into is None:
-            return mean
-        into += np.float32(weight) * mean
-        return into
-    from thigh_inference.slice_prediction import predict_slices
-
-    batch_size = (
-        -(-max(configuration.batch_size, MIN_SLICE_BATCH) // SLICE_BATCH_MULTIPLE) * SLICE_BATCH_MULTIPLE
+    int8_note = " (int8)" if int8 else ""
+    logger.info(
+        "model %s: %s, folds %s, run by %s%s",
+        folder,
+        configuration_name,
+        ", ".join(wanted),
+        backend,
+        int8_note,
     )
-    return predict_slices(
-        networks, image, name, plans.neighbour_offset_slices[name], configuration.patch_size[name],
-        batch_size, device, amp, air_mask, into, weight,
-    )  # fmt: skip
+    return model

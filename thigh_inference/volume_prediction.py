@@ -23,12 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from thigh_inference.slice_prediction import (
-    autocast_context,
-    centred_padding,
-    check_image,
-    network_probabilities,
-)
+from thigh_inference.slice_prediction import centred_padding, check_image, network_probabilities
+from thigh_networks.precision import prediction_autocast
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +137,7 @@ def predict_leg_3d(
             for first in range(0, len(starts), batch_size):
                 boxes = [_box(start, patch) for start in starts[first : first + batch_size]]
                 inputs = torch.stack([volume[box] for box in boxes])[:, None]
-                with autocast_context(device, amp):
+                with prediction_autocast(device, amp):
                     probabilities = network_probabilities(network, inputs)
                 if accumulator is None:
                     accumulator = _Accumulator(probabilities.shape[1], padded_shape, weights, device)

@@ -9,6 +9,11 @@ wins, and a tie between classes is broken by the summed probability.
 Example:
     >>> folds_mean = average_folds(fold_probabilities)  # (C, z, y, x)
     >>> labels = combine_orientations([axial, coronal, sagittal])  # uint8 (z, y, x)
+    >>> labels = winner_takes_all(axial + coronal + sagittal)  # the same, from the sum
+
+:func:`thigh_inference.leg_ensemble.predict_leg` is the one place that applies these rules
+(with the postprocessing) to a model's networks; ``thigh_predict`` and the trainer's final
+validation both call it.
 """
 
 from __future__ import annotations
@@ -76,8 +81,20 @@ def combine_orientations(probabilities: Sequence[np.ndarray], mode: str = "sum")
     _check_volumes(volumes)
     summed = _sum(volumes)
     if mode == "sum":
-        return np.argmax(summed, axis=0).astype(np.uint8)
+        return winner_takes_all(summed)
     return _majority(volumes, summed)
+
+
+def winner_takes_all(summed: np.ndarray) -> np.ndarray:
+    """The paper's vote: each voxel gets the class of largest summed probability (ties: lowest label).
+
+    Args:
+        summed: The orientations' probabilities added up, ``(C, z, y, x)``, C <= 256.
+
+    Returns:
+        uint8 labels ``(z, y, x)``.
+    """
+    return np.argmax(summed, axis=0).astype(np.uint8)
 
 
 def _check_volumes(volumes: list[np.ndarray]) -> None:

@@ -26,7 +26,7 @@ from thigh_common.model_files.locate import locate_model
 from thigh_planner.detection.thigh_detector import ThighDetection
 from thigh_planner.fingerprint import fingerprint_case, summarise_fingerprints
 from thigh_planner.parallel import map_with_progress
-from thigh_planner.plans import FingerprintSummary, Plans, build_plans, save_plans
+from thigh_planner.plans import PLANS_FILE, FingerprintSummary, Plans, build_plans, save_plans
 from thigh_planner.plans_from_model import model_plans, plans_mismatches
 from thigh_planner.preprocess_case import preprocess_case
 from thigh_planner.preprocessed_leg import leg_id
@@ -193,7 +193,7 @@ def plan_dataset(options: PlanningOptions) -> Path:
             summary_for_plans(summary), options.raw_dataset.name, options.preset, options.gpu_memory_gb
         )
     write_json_atomic(record, output / FINGERPRINT_FILE)
-    save_plans(plans, output / "plans.json")
+    save_plans(plans, output / PLANS_FILE)
     save_splits(make_splits(case_ids, options.n_folds, options.seed), output / SPLITS_FILE)
     logger.info("wrote fingerprint, plans and splits to %s", output)
     if options.preprocess:

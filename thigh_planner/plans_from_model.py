@@ -27,7 +27,7 @@ from typing import Any
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.locate import ModelLocation
-from thigh_planner.plans import Plans, load_plans
+from thigh_planner.plans import PLANS_FILE, Plans, load_plans
 
 COARSER_SPACING_FACTOR = 1.25
 """New data whose median spacing exceeds the target spacing by this factor along an axis are flagged."""
@@ -43,7 +43,7 @@ def model_plans(location: ModelLocation) -> Plans:
         InvalidInputError: If the folds were trained with different plans.
     """
     folders = location.fold_folders()
-    plans = [load_plans(folder / "plans.json") for folder in folders]
+    plans = [load_plans(folder / PLANS_FILE) for folder in folders]
     differing = [folder.name for folder, other in zip(folders, plans, strict=True) if other != plans[0]]
     if differing:
         raise InvalidInputError(

@@ -82,6 +82,7 @@ def test_voting_and_largest_component_recover_the_reference_from_disagreeing_ori
 @pytest.mark.parametrize("voting", ["sum", "majority"])
 def test_leg_ensemble_equals_fold_means_voted_over_orientations(planned, voting):
     from thigh_inference.leg_ensemble import predict_leg
+    from thigh_inference.settings import PredictionSettings
     from thigh_inference.trained_model import TrainedModel
     from thigh_inference.voting import average_folds
 
@@ -98,9 +99,8 @@ def test_leg_ensemble_equals_fold_means_voted_over_orientations(planned, voting)
             for orientation in configuration.orientations
         }
     model = TrainedModel(planned, "2d5", plans, folds)
-    leg = predict_leg(
-        model, image, torch.device("cpu"), voting=voting, postprocess=False, keep_probabilities=True
-    )
+    settings = PredictionSettings(voting=voting, postprocess=False, keep_probabilities=True)
+    leg = predict_leg(model, image, settings)
     per_orientation = [
         average_folds(
             predict_leg_2d(

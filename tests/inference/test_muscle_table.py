@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 import SimpleITK as sitk
 
+from thigh_common.labels import LABEL_GROUPS
 from thigh_inference.muscle_table import (
     CASE_COLUMNS,
     MISSING_LEG_NOTE,
@@ -154,7 +155,8 @@ def test_summary_asymmetry(tmp_path):
     one = _fake("b", [110.0, 0.0], [90.0, 0.0])
     two = _fake("a", [50.0, 10.0], [np.nan, np.nan])
     summary = summary_table([one, two])
-    assert list(summary.case) == ["a", "a", "b", "b"]
+    assert list(summary[summary.kind == "muscle"].case) == ["a", "a", "b", "b"]
+    assert list(summary[summary.case == "a"].muscle)[2:] == [*LABEL_GROUPS, "all_muscles"]
     b1 = summary[(summary.case == "b") & (summary.label == 1)].iloc[0]
     assert b1.volume_ml_right == 110 and b1.volume_ml_left == 90
     assert b1.volume_asymmetry_percent == pytest.approx(100 * 20 / 100)
@@ -164,7 +166,7 @@ def test_summary_asymmetry(tmp_path):
     write_summary(summary, tmp_path / "summary.csv")
     back = pd.read_csv(tmp_path / "summary.csv")
     assert list(back.columns) == list(summary.columns)
-    assert len(back) == 4
+    assert len(back[back.kind == "muscle"]) == 4 and len(back) == 4 + 2 * (len(LABEL_GROUPS) + 1)
 
 
 def test_summary_of_real_case_tables_with_a_missing_leg(tmp_path):
@@ -172,7 +174,7 @@ def test_summary_of_real_case_tables_with_a_missing_leg(tmp_path):
     both = case_table(labels, hu, SPACING, is_left, {"left", "right"}, "c1")
     one = case_table(labels, hu, SPACING, None, {"left"}, "c2")
     summary = summary_table([both, one])
-    assert len(summary) == 20
+    assert len(summary) == 2 * (10 + len(LABEL_GROUPS) + 1)
     row = summary[(summary.case == "c1") & (summary.label == 3)].iloc[0]
     assert row.volume_asymmetry_percent == pytest.approx(100 * (4 - 6) / 5)
     assert summary[summary.case == "c2"].volume_ml_right.isna().all()

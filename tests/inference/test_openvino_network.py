@@ -10,8 +10,8 @@ import torch
 from thigh_inference import openvino_network
 from thigh_inference.openvino_network import OpenVinoNetwork, cache_folder, checkpoint_key
 from thigh_inference.quantisation import nncf_available
+from thigh_networks import build_network
 from thigh_planner.plans.schema import NetworkTopology
-from thigh_trainer.networks import build_network
 
 pytestmark = pytest.mark.skipif(not openvino_network.openvino_available(), reason="OpenVINO is not installed")
 

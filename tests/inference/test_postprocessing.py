@@ -138,3 +138,15 @@ def test_labels_in_air_are_cleared():
     hu = np.array([[[-1000, -1000, 40, -600]]], dtype=np.int16)
     assert clear_labels_in_air(labels, hu) == 2
     assert labels.tolist() == [[[0, 0, 7, 0]]]
+
+
+def test_postprocess_leg_clears_air_before_the_largest_component_step(two_blobs):
+    from thigh_inference.postprocessing import postprocess_leg
+
+    air = np.zeros(two_blobs.shape, dtype=bool)
+    air[1:4, 1:4, 1:4] = True  # the larger blob is a response in air
+    np.testing.assert_array_equal(keep_largest_component(two_blobs.copy())[1:3, 5:7, 6:8], 0)
+    cleaned = postprocess_leg(two_blobs.copy(), air)
+    assert np.count_nonzero(cleaned) == 8  # the smaller blob, in tissue, is the muscle now
+    assert not cleaned[air].any()
+    np.testing.assert_array_equal(postprocess_leg(two_blobs.copy(), None), keep_largest_component(two_blobs))

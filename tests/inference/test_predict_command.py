@@ -72,7 +72,10 @@ def test_predict_writes_labels_on_the_input_grid_tables_and_overlays(scans, tmp_
         assert set(np.load(out / f"{case}_probabilities.npz").files) == {"left", "right"}
         table = pd.read_csv(out / f"{case}_muscles.csv")
         assert sorted(table["side"].unique()) == ["left", "right"]
-        assert len(table) == 20
+        assert len(table[table["kind"] == "muscle"]) == 20 and len(table) == 2 * (10 + 4 + 1)
+        quadriceps = table[(table["side"] == "left") & (table["muscle"] == "quadriceps")].iloc[0]
+        vasti = table[(table["side"] == "left") & table["label"].isin([2, 3, 4, 5])]
+        assert quadriceps["volume_ml"] == pytest.approx(vasti["volume_ml"].sum(), abs=0.03)
     # the same scan in two orientations gives the same labels in world space
     plain = sitk.ReadImage(str(out / "plain.nii.gz"))
     back = sitk.DICOMOrient(sitk.ReadImage(str(out / "reoriented.nii.gz")), "LPS")

@@ -16,6 +16,7 @@ import SimpleITK as sitk
 import torch
 from support.phantom_datasets import synthesise
 
+from thigh_common.labels import LABEL_GROUPS
 from thigh_inference import predict_run
 from thigh_inference.inputs import ScanInput
 from thigh_inference.scan_prediction import ScanPrediction
@@ -61,8 +62,11 @@ def test_cut_muscles_are_marked_in_the_tables_and_the_log(cut_scan, tmp_path, mo
     middle = true_labels.shape[2] // 2
     for side, columns in (("right", slice(0, middle)), ("left", slice(middle, None))):
         reaching = set(np.unique(true_labels[0, :, columns])) - {0}
-        rows = table[table.side == side]
-        cut = set(rows[rows.partial].label)
+        rows = table[(table.side == side) & (table.kind == "muscle")]
+        cut = {int(label) for label in rows[rows.partial].label}
+        groups = table[(table.side == side) & (table.kind == "group")].set_index("muscle")
+        for group, members in LABEL_GROUPS.items():  # a group is partial when one of its muscles is
+            assert groups.loc[group, "partial"] == bool(cut & set(members))
         assert cut == reaching
         assert 0 < len(cut) < 10, "the cut leaves some muscles whole"
         for note in rows[rows.partial].note:
@@ -76,8 +80,9 @@ def test_cut_muscles_are_marked_in_the_tables_and_the_log(cut_scan, tmp_path, mo
 
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert list(summary.columns[-3:]) == ["partial_left", "partial_right", "note"]
+    summary = summary[summary.kind == "muscle"]
     for side in ("left", "right"):
-        expected = table[table.side == side].set_index("label").partial
+        expected = table[(table.side == side) & (table.kind == "muscle")].set_index("label").partial
         assert summary.set_index("label")[f"partial_{side}"].equals(expected.rename(f"partial_{side}"))
     partial_rows = summary[summary.partial_left | summary.partial_right]
     assert partial_rows.note.str.contains("partial: thigh cut by the field of view at the distal end").all()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from thigh_inference.voting import average_folds, combine_orientations
+from thigh_inference.voting import average_folds, combine_orientations, winner_takes_all
 
 
 def _volume(*voxel_probabilities):
@@ -64,6 +64,8 @@ def test_output_is_uint8_of_the_volume_shape_and_agrees_with_argmax():
         assert labels.shape == (4, 5, 6)
         assert labels.dtype == np.uint8
     np.testing.assert_array_equal(combine_orientations(volumes), np.argmax(sum(volumes), axis=0))
+    np.testing.assert_array_equal(winner_takes_all(sum(volumes)), combine_orientations(volumes, mode="sum"))
+    assert winner_takes_all(sum(volumes)).dtype == np.uint8
     # One orientation: both modes are its argmax.
     for mode in ("sum", "majority"):
         np.testing.assert_array_equal(

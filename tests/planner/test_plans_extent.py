@@ -1,6 +1,6 @@
 import pytest
 
-from thigh_planner.plans import FingerprintSummary, PlansError, build_plans
+from thigh_planner.plans import FingerprintSummary, PlansError, build_plans, plans_from_dict
 
 
 def _summary(extent):
@@ -35,4 +35,4 @@ def test_reversed_extent_is_rejected():
 def test_crop_offset_round_trips_and_can_be_overridden():
     plans = build_plans(_summary((-180.0, 245.0)), "D", overrides={"crop_offset_mm": -5.0})
     assert plans.crop_offset_mm == -5.0
-    assert type(plans).from_dict(plans.to_dict()) == plans
+    assert plans_from_dict(plans.to_dict()) == plans

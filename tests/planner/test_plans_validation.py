@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from thigh_planner.plans import FingerprintSummary, Plans, PlansError, build_plans
+from thigh_planner.plans import FingerprintSummary, PlansError, build_plans, plans_from_dict
 
 SUMMARY = FingerprintSummary(24, (0.8, 0.8, 2.0), {"0.5": -60.0, "99.5": 140.0}, 50.0, 25.0, 420.0)
 VALID = build_plans(SUMMARY, "Dataset001_Thigh", preset="paper").to_dict()
@@ -143,11 +143,11 @@ def test_invalid_field_is_named(case):
     data = copy.deepcopy(VALID)
     mutate(data)
     with pytest.raises(PlansError, match=expected):
-        Plans.from_dict(data)
+        plans_from_dict(data)
 
 
 def test_valid_plans_load():
-    assert Plans.from_dict(copy.deepcopy(VALID)).to_dict() == VALID
+    assert plans_from_dict(copy.deepcopy(VALID)).to_dict() == VALID
 
 
 def test_all_problems_listed_at_once():
@@ -156,7 +156,7 @@ def test_all_problems_listed_at_once():
     del data["configurations"]["2d"]["training"]["epochs"]
     data["configurations"]["3d"]["network"]["activation"] = "gelu"
     with pytest.raises(PlansError) as error:
-        Plans.from_dict(data, source="x/plans.json")
+        plans_from_dict(data, source="x/plans.json")
     message = str(error.value)
     assert message.startswith("x/plans.json is not valid plans (3 problems)")
     for path in ("window_hu", "configurations.2d.training.epochs", "configurations.3d.network.activation"):
@@ -166,4 +166,4 @@ def test_all_problems_listed_at_once():
 @pytest.mark.parametrize("data", [[], "plans", None])
 def test_not_an_object(data):
     with pytest.raises(PlansError, match="expected an object"):
-        Plans.from_dict(data)
+        plans_from_dict(data)

@@ -179,8 +179,8 @@ def test_resize_target_is_nearest_and_keeps_dtype():
 
 
 def test_deep_supervision_with_the_network(tmp_path):
+    from thigh_networks import build_network
     from thigh_planner.plans import NetworkTopology
-    from thigh_trainer.networks import build_network
 
     net = NetworkTopology(
         3, 1, 3, (4, 8, 8), ((1, 1, 1), (1, 2, 2), (2, 2, 2)), ((3, 3, 3),) * 3, (1, 1, 1), (1, 1), 2,

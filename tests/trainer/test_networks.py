@@ -8,10 +8,10 @@ import pytest
 import torch
 from scipy import ndimage
 
+from thigh_networks import UNet, build_network, count_parameters
 from thigh_planner.plans import FingerprintSummary, NetworkTopology, build_plans
 from thigh_planner.plans.memory import count_parameters as planned_parameters
 from thigh_trainer.losses import build_loss
-from thigh_trainer.networks import UNet, build_network, count_parameters
 
 
 def topology(dims, features, strides, norm="instance", activation="leaky_relu", ds=False, **kwargs):

@@ -11,6 +11,8 @@ import torch
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
 from thigh_common.errors import ThighSegError
+from thigh_networks.checkpoint import BEST, FINAL, LATEST
+from thigh_networks.precision import Precision
 from thigh_planner.plans import NetworkTopology, load_plans
 from thigh_trainer.cli import main
 from thigh_trainer.training import (
@@ -20,9 +22,7 @@ from thigh_trainer.training import (
     save_checkpoint,
     train_fold,
 )
-from thigh_trainer.training.checkpoint import BEST, FINAL, LATEST
-from thigh_trainer.training.loop import NetworkJob
-from thigh_trainer.training.precision import Precision
+from thigh_trainer.training.jobs import NetworkJob
 from thigh_trainer.training.schedule import build_optimizer, build_scheduler
 from thigh_trainer.training.training_state import restore_training_state, training_state
 
@@ -55,7 +55,7 @@ def assert_same_weights(first: dict, second: dict) -> None:
 
 
 def tiny_job(tmp_path: Path) -> tuple[NetworkJob, torch.nn.Module]:
-    from thigh_trainer.networks import build_network
+    from thigh_networks import build_network
 
     configuration = load_plans(tiny_preprocessed_root() / DATASET / "plans.json").configuration("2d")
     topology: NetworkTopology = configuration.network
@@ -179,7 +179,7 @@ def test_a_run_stopped_after_its_first_checkpoint_write_resumes_to_the_same_file
     tmp_path: Path, monkeypatch
 ) -> None:
     """Whatever a killed run wrote last, the resumed run ends with the uninterrupted run's checkpoints."""
-    from thigh_trainer.training import checkpoint
+    from thigh_networks import checkpoint
 
     uninterrupted = tmp_path / "whole"
     train_fold(options(uninterrupted, epochs=1, iterations=1))

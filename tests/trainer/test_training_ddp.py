@@ -21,7 +21,7 @@ RANK_SCRIPT = textwrap.dedent(
     import os, sys
     from pathlib import Path
     import torch
-    import thigh_trainer.networks as networks
+    import thigh_networks as networks
     from thigh_trainer.training import TrainingOptions, train_fold
 
     built = []

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
+from thigh_networks.checkpoint import BEST, FINAL, LATEST, remove_leftovers
 from thigh_trainer.training import load_checkpoint
-from thigh_trainer.training.checkpoint import BEST, FINAL, LATEST, remove_leftovers
 
 logger = logging.getLogger(__name__)
 EPOCHS = 10  # long enough that the run outlives the kill window on a quiet machine too
@@ -100,7 +100,7 @@ def test_a_training_killed_at_a_random_moment_resumes_to_the_uninterrupted_resul
 
 WRITER = """
     import sys, torch
-    from thigh_trainer.training.checkpoint import save_checkpoint
+    from thigh_networks.checkpoint import save_checkpoint
     network = {"weights": torch.randn(4_000_000)}
     save_checkpoint(sys.argv[1], {"network": network, "epoch": 0})
     print("first", flush=True)

@@ -11,12 +11,13 @@ import torch
 from support.training_datasets import DATASET, tiny_preprocessed_root
 
 from thigh_common.errors import ThighSegError
+from thigh_networks import build_network
+from thigh_networks.precision import Precision, choose_precision
 from thigh_planner.plans import LrSchedule, load_plans
 from thigh_trainer.data.legs import load_legs
-from thigh_trainer.networks import build_network
 from thigh_trainer.training import TrainingOptions, load_checkpoint, train_fold
-from thigh_trainer.training.loop import NetworkJob, Runtime, build_loss_function, train_network
-from thigh_trainer.training.precision import Precision, choose_precision
+from thigh_trainer.training.jobs import NetworkJob, Runtime
+from thigh_trainer.training.loop import build_loss_function, train_network
 from thigh_trainer.training.progress_log import ProgressLog, read_progress
 from thigh_trainer.training.schedule import build_optimizer, build_scheduler
 from thigh_trainer.training.steps import train_step
@@ -142,7 +143,7 @@ class OutOfMemoryNetwork(torch.nn.Module):
 
 
 def test_gpu_out_of_memory_names_the_batch_size(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("thigh_trainer.networks.build_network", lambda topology: OutOfMemoryNetwork())
+    monkeypatch.setattr("thigh_networks.build_network", lambda topology: OutOfMemoryNetwork())
     batch = fixed_batch()
     monkeypatch.setattr("thigh_trainer.data.pipeline.make_batch_stream", lambda *a, **k: RepeatBatch(batch))
     with pytest.raises(ThighSegError) as error:
@@ -198,7 +199,7 @@ def test_progress_rows_read_back_on_resume_are_written_unchanged(tmp_path: Path)
 
 @pytest.mark.parametrize(("native", "expected"), [(True, "bf16"), (False, "fp32")])
 def test_auto_precision_on_the_cpu_follows_native_bf16(monkeypatch, native: bool, expected: str) -> None:
-    from thigh_trainer.training import precision
+    from thigh_networks import precision
 
     monkeypatch.setattr(precision, "cpu_has_native_bf16", lambda: native)
     assert choose_precision("auto", CPU).name == expected

@@ -30,6 +30,6 @@ def test_validation_labels_are_the_prediction_labels(tmp_path: Path) -> None:
         air = load_air_mask(legs_folder, leg.name)
         assert air is not None and air.shape == leg.image.shape and air.any()
         validated = np.load(fold / "validation" / f"{leg.name}.npz")["labels"]
-        predicted = predict_leg(model, np.ascontiguousarray(leg.image), torch.device("cpu"), air_mask=air)
+        predicted = predict_leg(model, np.ascontiguousarray(leg.image), air_mask=air)
         np.testing.assert_array_equal(validated, predicted.labels)
         assert not validated[air].any()  # a barely trained network still labels no air

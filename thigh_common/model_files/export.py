@@ -31,15 +31,15 @@ from thigh_common import __version__
 from thigh_common.atomic import atomic_path
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import dataset_json_labels
-from thigh_common.model_files.locate import FOLD_PREFIX
+from thigh_common.model_files.layout import BEST_CHECKPOINT, FINAL_CHECKPOINT, FOLD_PREFIX, PLANS_FILE
 from thigh_common.model_files.manifest import LABELS_FILE, MANIFEST, SCHEMA, sha256_of_stream
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_FILES = {"final": "checkpoint_final.pt", "best": "checkpoint_best.pt"}
+CHECKPOINT_FILES = {"final": FINAL_CHECKPOINT, "best": BEST_CHECKPOINT}
 ARCHIVE_CHECKPOINT = CHECKPOINT_FILES["final"]
 """Name of every network's weights in the archive (the file ``thigh_predict`` loads)."""
-FOLD_FILES = ("plans.json", "splits.json", "validation/summary.json", "validation/dice.csv")
+FOLD_FILES = (PLANS_FILE, "splits.json", "validation/summary.json", "validation/dice.csv")
 NETWORK_FILES = ("training.json", "progress.csv", "calibration.npz")
 TRAINING_STATE_KEYS = ("optimizer", "scheduler", "grad_scaler", "rng")
 """Checkpoint entries only a resumed training needs; left out of the archive (twice the weights' size)."""
@@ -84,7 +84,7 @@ def _fold_members(fold: Path, checkpoint: str) -> dict[str, Path]:
     for name in FOLD_FILES:
         if (fold / name).is_file():
             members[f"{fold.name}/{name}"] = fold / name
-    if "plans.json" not in {name.split("/", 1)[1] for name in members}:
+    if PLANS_FILE not in {name.split("/", 1)[1] for name in members}:
         raise InvalidInputError(f"{fold}: no plans.json; the fold was not trained by thigh_train")
     networks = sorted(p.parent for p in fold.glob("*/training.json"))
     if not networks:

@@ -23,9 +23,7 @@ from pathlib import Path
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.install import NAME_PATTERN, installed_model, models_root, unpack_for_prediction
-
-FOLD_PREFIX = "fold_"
-PLANS_FILE = "plans.json"
+from thigh_common.model_files.layout import FOLD_PREFIX, PLANS_FILE
 
 
 @dataclass(frozen=True)

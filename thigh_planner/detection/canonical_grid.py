@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import SimpleITK as sitk
 
-AIR_HU = -1024.0
+from thigh_planner.normalisation.intensity import AIR_FILL_HU
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,6 @@ def to_canonical(image: sitk.Image, spacing_mm: float = 4.0) -> CanonicalVolume:
     reference.SetSpacing([spacing_mm] * 3)
     reference.SetOrigin([float(v) for v in low])
     resampled = sitk.Resample(
-        sitk.Cast(shrunk, sitk.sitkFloat32), reference, sitk.Transform(), sitk.sitkLinear, AIR_HU
+        sitk.Cast(shrunk, sitk.sitkFloat32), reference, sitk.Transform(), sitk.sitkLinear, AIR_FILL_HU
     )
     return CanonicalVolume(sitk.GetArrayFromImage(resampled), low, float(spacing_mm))

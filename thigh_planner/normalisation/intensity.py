@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-NORMALISATIONS: tuple[str, str] = ("zscore", "minmax")
+NORMALISATIONS: tuple[str, ...] = ("zscore", "minmax")
+"""The intensity normalisations of the plans' ``normalisation`` field (see :func:`normalise_hu`)."""
 AIR_THRESHOLD_HU = -500.0
-"""Below this HU a voxel is air (or outside the scan): never muscle."""
+"""Below this HU a voxel is air (or outside the scan): never muscle. The cut of the air masks
+(planning's ``_air.npy``) and of the air clearing after prediction
+(:func:`thigh_inference.postprocessing.clear_labels_in_air`)."""
+AIR_FILL_HU = -1024.0
+"""The HU of air, filled in wherever a resampled grid reaches outside the scan (the leg crops,
+the detector's canonical grid). A value, not a cut: it lies well below :data:`AIR_THRESHOLD_HU`,
+so filled voxels count as air, and voxels of real air (about -1000 HU, noisy) do too."""
 
 
 def normalise_hu(

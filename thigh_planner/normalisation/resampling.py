@@ -28,10 +28,9 @@ from thigh_planner.normalisation.grid_region import (
     plane_distance_on_grid,
     region_covering,
 )
+from thigh_planner.normalisation.intensity import AIR_FILL_HU
 from thigh_planner.normalisation.leg_frame import LegFrame
 from thigh_planner.normalisation.midline import MidlinePlane
-
-AIR_HU = -1024.0
 
 
 def _other_side_mask(
@@ -56,7 +55,7 @@ def _anti_alias(image: sitk.Image, target_spacing: np.ndarray) -> sitk.Image:
 
 
 def image_to_frame(
-    image: sitk.Image, frame: LegFrame, plane: MidlinePlane | None = None, fill_hu: float = AIR_HU
+    image: sitk.Image, frame: LegFrame, plane: MidlinePlane | None = None, fill_hu: float = AIR_FILL_HU
 ) -> np.ndarray:
     """Resample a CT scan onto a leg's crop grid.
 

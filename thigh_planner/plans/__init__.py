@@ -12,9 +12,11 @@ from thigh_planner.plans.errors import PlansError
 from thigh_planner.plans.io import PLANS_FILE, load_plans, save_plans
 from thigh_planner.plans.memory import estimate_memory_gb
 from thigh_planner.plans.overrides import with_overrides
+from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.schema import (
     CONFIGURATION_NAMES,
     SCHEMA_VERSION,
+    VOLUME_NETWORK,
     Augmentation,
     Configuration,
     LrSchedule,
@@ -36,9 +38,11 @@ __all__ = [
     "Plans",
     "PlansError",
     "TrainingSettings",
+    "VOLUME_NETWORK",
     "build_plans",
     "estimate_memory_gb",
     "load_plans",
+    "plans_from_dict",
     "save_plans",
     "with_overrides",
 ]

@@ -14,16 +14,17 @@ import math
 from typing import Any
 
 from thigh_common import __version__
+from thigh_planner.normalisation.intensity import NORMALISATIONS
 from thigh_planner.plans.errors import PlansError
 from thigh_planner.plans.fitting import Fitted, fit_2d, fit_3d
 from thigh_planner.plans.geometry import crop_shape_from, neighbour_offset_slices_from
 from thigh_planner.plans.overrides import apply_overrides, merge
+from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.presets import Preset, get_preset
 from thigh_planner.plans.reader import FieldReader
 from thigh_planner.plans.schema import (
     CONFIGURATION_NAMES,
     CONFIGURATION_ORIENTATIONS,
-    NORMALISATIONS,
     SCHEMA_VERSION,
     Plans,
     _jsonable,
@@ -77,7 +78,7 @@ def build_plans(
         raise PlansError(f"gpu_memory_gb: expected a number > 0 (GiB of GPU memory), found {gpu_memory_gb!r}")
     early, late = _split_overrides(overrides or {})
     content = _plan(summary, dataset_name, chosen, float(gpu_memory_gb), early)
-    plans = Plans.from_dict(content, source="planned plans")
+    plans = plans_from_dict(content, source="planned plans")
     if late:
         plans = apply_overrides(plans, _spread_training(late, tuple(plans.configurations)))
     return plans

@@ -9,7 +9,6 @@ from thigh_planner.plans.geometry import crop_shape_from, neighbour_offset_slice
 from thigh_planner.plans.reader import FieldReader, join
 from thigh_planner.plans.schema import (
     CONFIGURATION_ORIENTATIONS,
-    VOLUME_PATCH_KEY,
     Configuration,
     NetworkTopology,
 )
@@ -125,7 +124,7 @@ def _check_network(network: NetworkTopology, spatial_dims: int, path: str, reade
 
 
 def _check_patches(configuration: Configuration, spatial_dims: int, path: str, reader: FieldReader) -> None:
-    expected_keys = list(configuration.orientations) or [VOLUME_PATCH_KEY]
+    expected_keys = list(configuration.network_names)
     patch_path = join(path, "patch_size")
     if sorted(configuration.patch_size) != sorted(expected_keys):
         reader.problem(patch_path, f"expected keys {expected_keys}, found {list(configuration.patch_size)}")

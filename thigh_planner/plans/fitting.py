@@ -63,8 +63,11 @@ def fit_2d(
         LOGGER.warning(
             "2D batch %d of patches %s needs about %.1f GiB, more than the %.1f GiB budget; "
             "training may run out of GPU memory (give --gpu-memory-gb of the real GPU)",
-            batch, list(patches.values()), estimate, budget_gb,
-        )  # fmt: skip
+            batch,
+            list(patches.values()),
+            estimate,
+            budget_gb,
+        )
     return Fitted(network, patches, batch, round(estimate, 2))
 
 
@@ -88,8 +91,11 @@ def fit_3d(preset: Preset, crop_shape: Sequence[int], budget_gb: float, num_legs
     if not fits:
         LOGGER.warning(
             "3D patch %s at batch %d needs about %.1f GiB, more than the %.1f GiB budget",
-            list(padded), batch, estimate, budget_gb,
-        )  # fmt: skip
+            list(padded),
+            batch,
+            estimate,
+            budget_gb,
+        )
     elif padded != pad_to_stride(crop_shape, network.total_stride):
         LOGGER.info(
             "3D patch shrunk to %s (crop %s) to fit %.1f GiB", list(padded), list(crop_shape), budget_gb

@@ -20,6 +20,9 @@ ORIENTATIONS: tuple[str, str, str] = ("axial", "coronal", "sagittal")
 NORMAL_AXIS_XYZ: dict[str, int] = {"axial": 2, "coronal": 1, "sagittal": 0}
 """Index into an (x, y, z) spacing of the axis normal to each slice orientation."""
 
+NORMAL_AXIS_ZYX: dict[str, int] = {"axial": 0, "coronal": 1, "sagittal": 2}
+"""The axis of a (z, y, x) crop that each orientation's slices are taken along (the slice normal)."""
+
 SLICE_AXES_ZYX: dict[str, tuple[int, int]] = {"axial": (1, 2), "coronal": (0, 2), "sagittal": (0, 1)}
 """Axes of a (z, y, x) crop that span a slice of each orientation: axial (y, x), coronal (z, x), sagittal (z, y)."""
 

@@ -17,10 +17,10 @@ import os
 from pathlib import Path
 
 from thigh_common.atomic import write_json_atomic
+from thigh_common.model_files.layout import PLANS_FILE
 from thigh_planner.plans.errors import PlansError
+from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.schema import Plans
-
-PLANS_FILE = "plans.json"
 
 
 def save_plans(plans: Plans, path: str | os.PathLike[str]) -> None:
@@ -51,4 +51,4 @@ def load_plans(path: str | os.PathLike[str]) -> Plans:
             f"{path}: not valid JSON at line {error.lineno}, column {error.colno} ({error.msg}); "
             "fix the file or re-run thigh_plan"
         ) from error
-    return Plans.from_dict(data, source=str(path))
+    return plans_from_dict(data, source=str(path))

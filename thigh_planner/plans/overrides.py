@@ -21,6 +21,7 @@ from typing import Any
 
 from thigh_planner.plans.errors import PlansError
 from thigh_planner.plans.memory import estimate_memory_gb
+from thigh_planner.plans.parsing import plans_from_dict
 from thigh_planner.plans.schema import Plans, TrainingSettings, _jsonable
 
 TRAINING_FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(TrainingSettings))
@@ -57,7 +58,7 @@ def apply_overrides(plans: Plans, overrides: dict[str, Any], source: str = "over
         raise PlansError(
             f"{source}: expected an object in the layout of plans.json, found {type(overrides).__name__}"
         )
-    return refresh_memory_estimates(Plans.from_dict(merge(plans.to_dict(), overrides), source=source))
+    return refresh_memory_estimates(plans_from_dict(merge(plans.to_dict(), overrides), source=source))
 
 
 def with_overrides(plans: Plans, config: str, **training_overrides: Any) -> Plans:

@@ -1,18 +1,19 @@
-"""``Plans.from_dict``: read and validate a plans dictionary, reporting every problem at once."""
+"""``plans_from_dict``: read and validate a plans dictionary, reporting every problem at once."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from thigh_planner.normalisation.intensity import NORMALISATIONS
 from thigh_planner.plans import consistency
 from thigh_planner.plans.errors import PlansError
+from thigh_planner.plans.geometry import ORIENTATIONS
 from thigh_planner.plans.reader import FieldReader, describe, join
 from thigh_planner.plans.schema import (
     ACTIVATIONS,
     CONFIGURATION_NAMES,
     LOSSES,
     LR_SCHEDULES,
-    NORMALISATIONS,
     NORMS,
     OPTIMIZERS,
     PRESETS,
@@ -88,8 +89,6 @@ def _reject_newer_schema(data: Any, source: str) -> None:
 
 
 def _read_offsets(reader: FieldReader, top: dict[str, Any] | None) -> dict[str, int] | None:
-    from thigh_planner.plans.geometry import ORIENTATIONS
-
     path = "neighbour_offset_slices"
     section = reader.section(top[path], path, ORIENTATIONS) if top and path in top else None
     if section is None:

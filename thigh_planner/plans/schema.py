@@ -2,8 +2,9 @@
 
 Every field is documented in ``documentation/plans.md``. Build plans with
 :func:`thigh_planner.plans.build_plans`, read them with
-:func:`thigh_planner.plans.load_plans`; :meth:`Plans.from_dict` validates
-everything and reports all problems at once, each with its field path.
+:func:`thigh_planner.plans.load_plans`; :func:`thigh_planner.plans.parsing.plans_from_dict`
+(the one way from a dictionary to plans) validates everything and reports all problems at
+once, each with its field path.
 
 Example:
     >>> from thigh_planner.plans import FingerprintSummary, build_plans
@@ -11,7 +12,8 @@ Example:
     >>> plans = build_plans(summary, "Dataset001_Thigh", preset="paper")
     >>> plans.configuration("2d5").network.num_skip_connections
     2
-    >>> Plans.from_dict(plans.to_dict()) == plans
+    >>> from thigh_planner.plans import plans_from_dict
+    >>> plans_from_dict(plans.to_dict()) == plans
     True
 """
 
@@ -30,10 +32,10 @@ CONFIGURATION_ORIENTATIONS: dict[str, tuple[str, ...]] = {
     "2d5": ("axial", "coronal", "sagittal"),
     "3d": (),
 }
-VOLUME_PATCH_KEY = "volume"
-"""Key of the single 3D patch in ``Configuration.patch_size`` of the ``3d`` configuration."""
+VOLUME_NETWORK = "volume"
+"""Name of the single network of the ``3d`` configuration: its folder under ``fold_F``, and the
+key of its 3D patch in ``Configuration.patch_size``."""
 WINDOW_SOURCES: tuple[str, ...] = ("fingerprint", "paper", "override")
-NORMALISATIONS: tuple[str, ...] = ("zscore", "minmax")
 NORMS: tuple[str, ...] = ("instance", "batch")
 ACTIVATIONS: tuple[str, ...] = ("leaky_relu", "relu")
 OPTIMIZERS: tuple[str, ...] = ("adam", "adamw", "sgd")
@@ -162,6 +164,11 @@ class Configuration:
     estimated_memory_gb: float
     training: TrainingSettings
 
+    @property
+    def network_names(self) -> tuple[str, ...]:
+        """The networks of each fold: one per orientation, or ``volume`` for ``3d``."""
+        return self.orientations or (VOLUME_NETWORK,)
+
 
 @dataclasses.dataclass(frozen=True)
 class Plans:
@@ -203,21 +210,6 @@ class Plans:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready dictionary (tuples become lists)."""
         return _jsonable(dataclasses.asdict(self))
-
-    @classmethod
-    def from_dict(cls, data: Any, source: str = "plans") -> Plans:
-        """Validate ``data`` and build the plans from it.
-
-        Args:
-            data: A dictionary as written by :meth:`to_dict`.
-            source: Name of where ``data`` came from, used in error messages.
-
-        Raises:
-            PlansError: Listing every problem with its field path.
-        """
-        from thigh_planner.plans.parsing import plans_from_dict
-
-        return plans_from_dict(data, source)
 
 
 def _jsonable(value: Any) -> Any:

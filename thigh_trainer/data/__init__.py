@@ -5,10 +5,9 @@ from thigh_trainer.data.legs import LegArrays, load_legs
 from thigh_trainer.data.loaders import PatchLoader, SliceLoader
 from thigh_trainer.data.pipeline import BatchStream, make_batch_stream
 from thigh_trainer.data.sampling import PatchSampler, SliceSampler
-from thigh_trainer.data.slices import ORIENTATIONS, extract_label_slice, extract_slice, num_slices
+from thigh_trainer.data.slices import extract_label_slice, extract_slice, num_slices
 
 __all__ = [
-    "ORIENTATIONS",
     "BatchStream",
     "LegArrays",
     "PatchLoader",

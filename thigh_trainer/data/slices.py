@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-ORIENTATIONS: tuple[str, ...] = ("axial", "coronal", "sagittal")
-_AXIS = {"axial": 0, "coronal": 1, "sagittal": 2}
+from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX, ORIENTATIONS
 
 
 def orientation_axis(orientation: str) -> int:
@@ -24,7 +23,7 @@ def orientation_axis(orientation: str) -> int:
         ValueError: For an unknown orientation, listing the known ones.
     """
     try:
-        return _AXIS[orientation]
+        return NORMAL_AXIS_ZYX[orientation]
     except (KeyError, TypeError):
         raise ValueError(
             f"Unknown orientation {orientation!r}; expected one of {', '.join(ORIENTATIONS)}."

@@ -6,7 +6,7 @@ Example:
 """
 
 from thigh_common.imports import lazy_exports
-from thigh_trainer.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from thigh_networks.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from thigh_trainer.training.options import TrainingOptions, parse_fold
 
 __all__ = [

@@ -19,28 +19,25 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
+from thigh_networks import checkpoint as ckpt
 from thigh_planner.plans import NetworkTopology, TrainingSettings
-from thigh_trainer.data.legs import LegArrays
-from thigh_trainer.training import checkpoint as ckpt
 from thigh_trainer.training.distributed import (
-    DistributedContext,
     all_reduce_sum,
     broadcast_flag,
     broadcast_value,
     wrap_model,
 )
-from thigh_trainer.training.precision import Precision
-from thigh_trainer.training.pretrained import PretrainedWeights, freeze_encoder, load_pretrained
+from thigh_trainer.training.jobs import NetworkJob, Runtime
+from thigh_trainer.training.pretrained import freeze_encoder, load_pretrained
 from thigh_trainer.training.progress_log import EpochRecord, ProgressLog
 from thigh_trainer.training.schedule import BudgetProgress, build_optimizer, build_scheduler
 from thigh_trainer.training.steps import out_of_memory, score_batches, scores_to_metrics, train_step
-from thigh_trainer.training.training_state import restore_training_state, training_state
+from thigh_trainer.training.training_state import check_plans_hash, restore_training_state, training_state
 from thigh_trainer.training.validation_batches import draw_validation_batches
 
 logger = logging.getLogger(__name__)
@@ -48,65 +45,6 @@ EPOCH_SEED_STRIDE = 7919
 """Distance between the data seeds of consecutive epochs."""
 PROGRESS_LOG_SECONDS = 60.0
 """Within an epoch, log the iteration count and loss at most this often."""
-
-
-@dataclasses.dataclass
-class NetworkJob:
-    """One network to train and everything its loop needs.
-
-    Attributes:
-        name: ``axial``, ``coronal``, ``sagittal`` or ``volume``.
-        folder: Where its checkpoints and progress files go.
-        topology: The U-Net to build.
-        patch_size: 2D ``(H, W)`` or 3D ``(D, H, W)`` input size.
-        batch_size: Samples per iteration on this process.
-        training: Optimiser, schedule, loss, epochs, iterations, augmentation.
-        offset: Neighbour-slice offset (ignored for ``volume``).
-        train_legs: Legs to train on.
-        val_legs: Legs for the per-epoch validation batches (empty: no validation).
-        plans_sha1: Hash of the plans, stored in and checked against checkpoints.
-        seed: Base seed (data, augmentation and initialisation).
-        workers: Data worker processes.
-        validation_batches: Number of fixed validation batches.
-        resume: Continue from ``checkpoint_latest.pt``.
-        deadline: ``time.monotonic()`` after which training stops at the end of the current
-            iteration (None: no limit).
-        pretrained: Weights to start from (not when resuming: the latest checkpoint has them).
-        freeze_encoder: Keep the encoder's weights fixed.
-    """
-
-    name: str
-    folder: Path
-    topology: NetworkTopology
-    patch_size: tuple[int, ...]
-    batch_size: int
-    training: TrainingSettings
-    offset: int
-    train_legs: list[LegArrays]
-    val_legs: list[LegArrays]
-    plans_sha1: str
-    seed: int = 0
-    workers: int = 0
-    validation_batches: int = 10
-    resume: bool = False
-    deadline: float | None = None
-    pretrained: PretrainedWeights | None = None
-    freeze_encoder: bool = False
-
-    @property
-    def orientation(self) -> str | None:
-        """The slice orientation, None for the 3D network."""
-        return None if self.topology.spatial_dims == 3 else self.name
-
-
-@dataclasses.dataclass(frozen=True)
-class Runtime:
-    """Where and how training runs: device, precision, DDP context, and an optional epoch hook."""
-
-    device: torch.device
-    precision: Precision
-    context: DistributedContext = DistributedContext()
-    on_epoch_end: Callable[[EpochRecord], None] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +88,7 @@ def is_finished(folder: Path, epochs: int, plans_sha1: str) -> bool:
     if not final.is_file():
         return False
     content = ckpt.load_checkpoint(final, required=("epoch", "plans_sha1"))
-    ckpt.check_plans_hash(final, content, plans_sha1)
+    check_plans_hash(final, content, plans_sha1)
     return int(content["epoch"]) >= epochs
 
 
@@ -161,7 +99,7 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         CheckpointError: For a damaged checkpoint or one of other plans when resuming.
         ThighSegError: When the GPU runs out of memory (naming ``--batch-size``).
     """
-    from thigh_trainer.networks import build_network
+    from thigh_networks import build_network
 
     context, device, precision = runtime.context, runtime.device, runtime.precision
     epochs, num_classes = job.training.epochs, job.topology.num_classes
@@ -187,7 +125,7 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         ckpt.remove_leftovers(job.folder)
     if job.resume and latest.is_file():
         content = ckpt.load_checkpoint(latest, map_location=device)
-        ckpt.check_plans_hash(latest, content, job.plans_sha1)
+        check_plans_hash(latest, content, job.plans_sha1)
         restore_training_state(content, network, optimizer, scheduler, scaler, latest)
         start_epoch, best = int(content["epoch"]), float(content["best_metric"])
         logger.info("%s: resuming after epoch %d from %s", job.name, start_epoch, latest)
@@ -203,9 +141,14 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
     try:
         logger.info(
             "%s: %d epochs x %d iterations, batch %d, patch %s, %s on %s",
-            job.name, epochs, job.training.iterations_per_epoch, job.batch_size,
-            "x".join(map(str, job.patch_size)), precision.name, device,
-        )  # fmt: skip
+            job.name,
+            epochs,
+            job.training.iterations_per_epoch,
+            job.batch_size,
+            "x".join(map(str, job.patch_size)),
+            precision.name,
+            device,
+        )
         for epoch in range(start_epoch, epochs):
             started = time.monotonic()
             try:
@@ -226,9 +169,15 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
             if context.is_main:
                 logger.info(
                     "%s epoch %d/%d: train loss %.4f, val loss %.4f, val mean Dice %.4f, lr %.3g, %.1f s",
-                    job.name, epoch + 1, epochs, train_loss, val_loss, record.mean_dice, record.lr,
+                    job.name,
+                    epoch + 1,
+                    epochs,
+                    train_loss,
+                    val_loss,
+                    record.mean_dice,
+                    record.lr,
                     record.seconds,
-                )  # fmt: skip
+                )
                 log.add(record)
                 content = training_state(network, optimizer, scheduler, scaler, epoch + 1, best, job)
                 if improved:  # before latest: a kill between the two redoes this epoch, and its best
@@ -240,9 +189,13 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
             past_deadline = outcome.cut_by_deadline or _past(job.deadline)
             if broadcast_flag(past_deadline, context) and (epoch + 1 < epochs or outcome.cut_by_deadline):
                 logger.warning(
-                    "%s: time budget used up in epoch %d of %d (%d of %d iterations)", job.name, epoch + 1,
-                    epochs, outcome.iterations, job.training.iterations_per_epoch,
-                )  # fmt: skip
+                    "%s: time budget used up in epoch %d of %d (%d of %d iterations)",
+                    job.name,
+                    epoch + 1,
+                    epochs,
+                    outcome.iterations,
+                    job.training.iterations_per_epoch,
+                )
                 stopped = True
                 break
         if context.is_main:
@@ -285,9 +238,16 @@ def run_epoch(
     context = runtime.context
     seed = context.data_seed(job.seed + EPOCH_SEED_STRIDE * (epoch + 1))
     stream = make_batch_stream(
-        job.train_legs, job.orientation, job.patch_size, job.batch_size, job.offset,
-        training.augmentation, training.oversample_foreground, seed, job.workers,
-    )  # fmt: skip
+        job.train_legs,
+        job.orientation,
+        job.patch_size,
+        job.batch_size,
+        job.offset,
+        augmentation=training.augmentation,
+        oversample_foreground=training.oversample_foreground,
+        seed=seed,
+        num_workers=job.workers,
+    )
     model.train()
     losses: list[float] = []
     cut = False
@@ -302,17 +262,29 @@ def run_epoch(
         )
         for iteration in progress:
             loss = train_step(
-                model, next(batches), loss_function, optimizer, scheduler, scaler, runtime.precision, runtime.device
-            )  # fmt: skip
+                model,
+                next(batches),
+                loss_function,
+                optimizer,
+                scheduler,
+                scaler,
+                precision=runtime.precision,
+                device=runtime.device,
+            )
             if not math.isfinite(loss):
                 logger.warning("%s epoch %d: non-finite training loss %s", job.name, epoch + 1, loss)
             losses.append(loss)
             now = time.monotonic()
             if context.is_main and now - last_report >= PROGRESS_LOG_SECONDS:
                 logger.info(
-                    "%s epoch %d: iteration %d/%d, loss %.4f, %.2f iterations/s", job.name, epoch + 1,
-                    iteration + 1, training.iterations_per_epoch, loss, (iteration + 1) / (now - started),
-                )  # fmt: skip
+                    "%s epoch %d: iteration %d/%d, loss %.4f, %.2f iterations/s",
+                    job.name,
+                    epoch + 1,
+                    iteration + 1,
+                    training.iterations_per_epoch,
+                    loss,
+                    (iteration + 1) / (now - started),
+                )
                 last_report = now
             last = iteration + 1 == training.iterations_per_epoch
             if job.deadline is not None:

@@ -15,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from thigh_common.errors import InvalidInputError
-from thigh_planner.plans import CONFIGURATION_NAMES, Plans, with_overrides
+from thigh_planner.plans import CONFIGURATION_NAMES, Configuration, Plans, with_overrides
+from thigh_planner.plans.geometry import ORIENTATIONS
 
 ALL_FOLDS = "all"
 DEVICES_HELP = "cpu, cuda, cuda:N or auto"
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
-ORIENTATIONS: tuple[str, ...] = ("axial", "coronal", "sagittal")
-VOLUME_NETWORK = "volume"
-"""Folder name (and network name) of the single network of the ``3d`` configuration."""
 
 
 def parse_fold(text: str | int | None) -> int | None:
@@ -142,13 +140,13 @@ class TrainingOptions:
         overrides = self.plans_overrides()
         return with_overrides(plans, self.configuration, **overrides) if overrides else plans
 
-    def network_names(self, orientations: tuple[str, ...]) -> tuple[str, ...]:
-        """The networks this run trains, given the configuration's orientations.
+    def network_names(self, configuration: Configuration) -> tuple[str, ...]:
+        """The networks of ``configuration`` this run trains.
 
         Raises:
             InvalidInputError: If ``orientation`` is not one of the configuration's.
         """
-        names = orientations or (VOLUME_NETWORK,)
+        names = configuration.network_names
         if self.orientation is None:
             return names
         if self.orientation not in names:

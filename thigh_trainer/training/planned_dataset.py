@@ -122,8 +122,10 @@ def read_planned_dataset(folder: Path) -> PlannedDataset:
         logger.warning(
             "%s: plans.json changed after preprocessing (hash %s, legs preprocessed with %s); "
             "re-run thigh_plan if its geometry or intensity fields changed",
-            folder.name, digest[:10], str(state.get("plans_sha1"))[:10],
-        )  # fmt: skip
+            folder.name,
+            digest[:10],
+            str(state.get("plans_sha1"))[:10],
+        )
     splits = load_splits(folder / SPLITS_FILE)
     case_of_leg = {}
     for leg in legs:

@@ -28,8 +28,8 @@ import torch
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.locate import FOLD_PREFIX, locate_model
-from thigh_planner.plans import Plans, load_plans
-from thigh_trainer.training import checkpoint as ckpt
+from thigh_networks import checkpoint as ckpt
+from thigh_planner.plans import PLANS_FILE, Plans, load_plans
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def find_pretrained(
     """
     location = locate_model(spec, unpack_folder=unpack_folder)
     fold = _choose_fold(location.fold_folders(), spec)
-    differences = topology_differences(load_plans(fold / "plans.json"), plans, configuration, networks)
+    differences = topology_differences(load_plans(fold / PLANS_FILE), plans, configuration, networks)
     if differences:
         more = f" (and {len(differences) - 1} more difference(s))" if len(differences) > 1 else ""
         raise InvalidInputError(

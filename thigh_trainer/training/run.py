@@ -22,15 +22,17 @@ import torch
 from thigh_common.atomic import write_json_atomic
 from thigh_common.errors import ThighSegError
 from thigh_common.paths import working_folder
+from thigh_networks import checkpoint as ckpt
+from thigh_networks.precision import choose_precision, resolve_device
 from thigh_planner.planning_run import plans_hash
-from thigh_planner.plans import PLANS_FILE, Plans, load_plans, save_plans
+from thigh_planner.plans import PLANS_FILE, VOLUME_NETWORK, Plans, load_plans, save_plans
 from thigh_planner.splits import SPLITS_FILE
-from thigh_trainer.training import checkpoint as ckpt
 from thigh_trainer.training.distributed import barrier, cleanup_distributed, setup_distributed
-from thigh_trainer.training.loop import NetworkJob, Runtime, train_network
-from thigh_trainer.training.options import VOLUME_NETWORK, TrainingOptions
+from thigh_trainer.training.jobs import NetworkJob, Runtime
+from thigh_trainer.training.label_volumes import write_label_volumes
+from thigh_trainer.training.loop import train_network
+from thigh_trainer.training.options import TrainingOptions
 from thigh_trainer.training.planned_dataset import PlannedDataset, find_dataset, read_planned_dataset
-from thigh_trainer.training.precision import choose_precision, resolve_device
 from thigh_trainer.training.pretrained import find_pretrained
 from thigh_trainer.training.progress_log import EpochRecord
 
@@ -102,8 +104,8 @@ def _train_fold(
     dataset.check_fold(options.fold)
     plans = options.apply_to(dataset.plans)
     configuration = plans.configuration(options.configuration)
-    all_names = configuration.orientations or (VOLUME_NETWORK,)
-    names = options.network_names(configuration.orientations)
+    all_names = configuration.network_names
+    names = options.network_names(configuration)
     train_names, val_names = dataset.fold_legs(options.fold)
     if not train_names:
         raise ThighSegError(f"{options.fold_name} of {dataset.name} has no training legs; check splits.json")
@@ -123,10 +125,17 @@ def _train_fold(
         barrier(context)
         logger.info(
             "training %s %s of %s: %d training legs, %d validation legs, networks %s",
-            options.configuration, options.fold_name, dataset.name, len(train_names), len(val_names), ", ".join(names),
-        )  # fmt: skip
+            options.configuration,
+            options.fold_name,
+            dataset.name,
+            len(train_names),
+            len(val_names),
+            ", ".join(names),
+        )
         train_legs = load_legs(dataset.legs_folder, train_names)
         val_legs = load_legs(dataset.legs_folder, val_names) if val_names else []
+        if context.is_main:
+            write_label_volumes(folder, [leg.labels for leg in train_legs], plans.target_spacing_mm)
         runtime = Runtime(device, precision, context, on_epoch_end)
         for index, name in enumerate(names):
             job = NetworkJob(

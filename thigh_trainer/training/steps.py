@@ -2,7 +2,7 @@
 
 Example:
     >>> import torch
-    >>> from thigh_trainer.training.precision import Precision
+    >>> from thigh_networks.precision import Precision
     >>> network = torch.nn.Conv2d(3, 4, 1)
     >>> batch = {"data": torch.randn(2, 3, 8, 8), "seg": torch.zeros(2, 1, 8, 8)}
     >>> scores = score_batches(network, [batch], lambda out, t: out.mean(), 4,
@@ -19,8 +19,8 @@ from typing import Any
 import torch
 
 from thigh_common.errors import ThighSegError
+from thigh_networks.precision import Precision
 from thigh_trainer.losses import dice_per_class_torch
-from thigh_trainer.training.precision import Precision
 
 GRADIENT_CLIP_NORM = 12.0
 """Gradient norm clipping of nnU-Net."""

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-from thigh_trainer.training import checkpoint as ckpt
+from thigh_networks import checkpoint as ckpt
 from thigh_trainer.training.distributed import unwrap_model
-
-if TYPE_CHECKING:
-    from thigh_trainer.training.loop import NetworkJob
+from thigh_trainer.training.jobs import NetworkJob
+from thigh_trainer.training.rng_states import capture_rng_states, restore_rng_states
 
 
 def training_state(
@@ -37,7 +36,7 @@ def training_state(
         "grad_scaler": scaler.state_dict(),
         "epoch": epoch,
         "best_metric": best,
-        "rng": ckpt.capture_rng_states(),
+        "rng": capture_rng_states(),
         "plans_sha1": job.plans_sha1,
         "network_name": job.name,
         "topology": dataclasses.asdict(job.topology),
@@ -64,8 +63,21 @@ def restore_training_state(
         scheduler.load_state_dict(content["scheduler"])
         if content["grad_scaler"] and scaler.is_enabled():
             scaler.load_state_dict(content["grad_scaler"])
-        ckpt.restore_rng_states(content["rng"])
+        restore_rng_states(content["rng"])
     except (RuntimeError, KeyError, ValueError, TypeError) as error:
         raise ckpt.damaged(
             path, f"its states do not fit this network: {str(error).splitlines()[0]}"
         ) from error
+
+
+def check_plans_hash(path: Path, content: dict[str, Any], plans_sha1: str) -> None:
+    """Refuse a checkpoint trained with other plans than ``plans_sha1``.
+
+    Raises:
+        CheckpointError: Naming the checkpoint and what to do.
+    """
+    if content.get("plans_sha1") != plans_sha1:
+        raise ckpt.CheckpointError(
+            f"checkpoint {path} was trained with other plans (plans hash {content.get('plans_sha1')} "
+            f"instead of {plans_sha1}); use a new --results folder or delete it"
+        )

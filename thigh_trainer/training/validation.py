@@ -30,9 +30,13 @@ import torch
 from thigh_common.atomic import atomic_path, write_json_atomic, write_text_atomic
 from thigh_common.labels import LABELS, MUSCLE_LABELS
 from thigh_common.metrics import dice_per_class
+from thigh_inference.leg_ensemble import predict_leg
+from thigh_inference.settings import PredictionSettings
+from thigh_inference.trained_model import TrainedModel, load_network
+from thigh_networks import checkpoint as ckpt
 from thigh_planner.plans import Plans
-from thigh_trainer.training import checkpoint as ckpt
-from thigh_trainer.training.options import VOLUME_NETWORK
+from thigh_planner.preprocessed_leg import load_air_mask
+from thigh_trainer.data.legs import load_legs
 
 logger = logging.getLogger(__name__)
 VALIDATION_FOLDER = "validation"
@@ -63,15 +67,11 @@ def validate_fold(
     Returns:
         The content of ``summary.json``.
     """
-    from thigh_inference.leg_ensemble import predict_leg
-    from thigh_inference.trained_model import TrainedModel, load_network
-    from thigh_planner.preprocessed_leg import load_air_mask
-    from thigh_trainer.data.legs import load_legs
-
     configuration = plans.configuration(configuration_name)
-    names = configuration.orientations or (VOLUME_NETWORK,)
+    names = configuration.network_names
     networks = {name: load_network(fold_folder / name / ckpt.FINAL, configuration, device) for name in names}
     model = TrainedModel(fold_folder.parent, configuration_name, plans, {fold_folder.name: networks})
+    settings = PredictionSettings(device, amp)  # thigh_predict's defaults: sum vote, postprocessed
     output = fold_folder / VALIDATION_FOLDER
     per_leg: dict[str, dict[str, dict[str, float]]] = {}
     for leg in load_legs(legs_folder, list(leg_names), mmap=True):
@@ -79,7 +79,7 @@ def validate_fold(
         air = load_air_mask(legs_folder, leg.name)
         if air is None:
             logger.warning("%s has no air mask (planned by an older thighseg): air is not cleared", leg.name)
-        prediction = predict_leg(model, image, device, amp, air_mask=air, keep_voted=True)
+        prediction = predict_leg(model, image, settings, air_mask=air, keep_voted=True)
         labels = prediction.labels
         reference = np.asarray(leg.labels)
         per_leg[leg.name] = {

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from thigh_planner.plans import Augmentation
 from thigh_trainer.training.distributed import DistributedContext
-
-if TYPE_CHECKING:
-    from thigh_trainer.training.loop import NetworkJob
+from thigh_trainer.training.jobs import NetworkJob
 
 VALIDATION_SEED_OFFSET = 104_729
 """Added to the run's seed for the validation batches, so they differ from training batches."""
@@ -43,9 +41,16 @@ def draw_validation_batches(job: NetworkJob, context: DistributedContext) -> lis
     from thigh_trainer.data.pipeline import make_batch_stream
 
     stream = make_batch_stream(
-        job.val_legs, job.orientation, job.patch_size, job.batch_size, job.offset, NO_AUGMENTATION,
-        job.training.oversample_foreground, job.seed + VALIDATION_SEED_OFFSET, 0,
-    )  # fmt: skip
+        job.val_legs,
+        job.orientation,
+        job.patch_size,
+        job.batch_size,
+        job.offset,
+        augmentation=NO_AUGMENTATION,
+        oversample_foreground=job.training.oversample_foreground,
+        seed=job.seed + VALIDATION_SEED_OFFSET,
+        num_workers=0,
+    )
     with contextlib.closing(stream):
         batches = list(itertools.islice(iter(stream), job.validation_batches))
     return batches[context.rank :: context.world_size]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from thigh_trainer.networks.layers import layer_classes, make_activation
+from thigh_networks.layers import layer_classes, make_activation
 
 
 class ConvNormAct(nn.Sequential):

@@ -21,10 +21,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from thigh_networks.blocks import ConvStage, UpStage
+from thigh_networks.checks import check_input_shape, check_topology
+from thigh_networks.layers import LEAKY_RELU_SLOPE, layer_classes
 from thigh_planner.plans.schema import NetworkTopology
-from thigh_trainer.networks.blocks import ConvStage, UpStage
-from thigh_trainer.networks.checks import check_input_shape, check_topology
-from thigh_trainer.networks.layers import LEAKY_RELU_SLOPE, layer_classes
 
 
 class UNet(nn.Module):

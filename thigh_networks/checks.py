@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 import torch
 
+from thigh_networks.layers import ACTIVATIONS, NORMS
 from thigh_planner.plans.schema import NetworkTopology
-from thigh_trainer.networks.layers import ACTIVATIONS, NORMS
 
 
 def check_topology(topology: NetworkTopology) -> None:

@@ -1,8 +1,10 @@
-"""Training checkpoints: saved atomically, loaded with clear errors, never silently dropped.
+"""Checkpoint files: saved atomically, loaded with clear errors, never silently dropped.
 
 A checkpoint is a ``torch.save`` dictionary with the network, optimiser, scheduler and
 gradient-scaler states, the epochs completed, the best validation metric, the random
-number generator states and the hash of the plans it was trained with. It is written to
+number generator states and the hash of the plans it was trained with (the training writes
+them, see :mod:`thigh_trainer.training.training_state`; prediction reads the network weights,
+see :mod:`thigh_networks.weights`). It is written to
 a temporary file and renamed, so a crash never leaves half a checkpoint under the final
 name (a kill while writing leaves the previous checkpoint, and a hidden temporary file that
 :func:`remove_leftovers` deletes on resume); a file that cannot be read anyway raises :class:`CheckpointError` rather than
@@ -20,22 +22,21 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from thigh_common.atomic import atomic_path, remove_stale_temporaries
 from thigh_common.errors import ThighSegError
+from thigh_common.model_files.layout import BEST_CHECKPOINT, FINAL_CHECKPOINT, LATEST_CHECKPOINT
 
 logger = logging.getLogger(__name__)
 
-LATEST = "checkpoint_latest.pt"
-BEST = "checkpoint_best.pt"
-FINAL = "checkpoint_final.pt"
+LATEST = LATEST_CHECKPOINT
+BEST = BEST_CHECKPOINT
+FINAL = FINAL_CHECKPOINT
 TRAINING_KEYS: tuple[str, ...] = (
     "network",
     "optimizer",
@@ -104,60 +105,3 @@ def load_checkpoint(
     if missing:
         raise damaged(path, f"missing {', '.join(missing)}")
     return content
-
-
-def capture_rng_states() -> dict[str, Any]:
-    """The states of Python's, NumPy's and torch's random generators (checkpoint-safe types)."""
-    kind, keys, position, has_gauss, cached = np.random.get_state()
-    states: dict[str, Any] = {
-        "python": random.getstate(),
-        "numpy": {
-            "kind": kind,
-            "keys": torch.from_numpy(np.asarray(keys, dtype=np.int64)),
-            "position": int(position),
-            "has_gauss": int(has_gauss),
-            "cached_gaussian": float(cached),
-        },
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available():
-        states["cuda"] = torch.cuda.get_rng_state_all()
-    return states
-
-
-def restore_rng_states(states: dict[str, Any]) -> None:
-    """Restore generator states from :func:`capture_rng_states` (CUDA states only where present)."""
-    random.setstate(_as_tuple(states["python"]))
-    numpy_state = states["numpy"]
-    np.random.set_state(
-        (
-            numpy_state["kind"],
-            numpy_state["keys"].numpy().astype(np.uint32),
-            numpy_state["position"],
-            numpy_state["has_gauss"],
-            numpy_state["cached_gaussian"],
-        )
-    )
-    torch.set_rng_state(states["torch"].cpu())
-    if "cuda" in states and torch.cuda.is_available() and len(states["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
-
-
-def _as_tuple(value: Any) -> Any:
-    """Lists back to tuples, recursively (Python's random state is a nested tuple)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(_as_tuple(item) for item in value)
-    return value
-
-
-def check_plans_hash(path: Path, content: dict[str, Any], plans_sha1: str) -> None:
-    """Refuse a checkpoint trained with other plans than ``plans_sha1``.
-
-    Raises:
-        CheckpointError: Naming the checkpoint and what to do.
-    """
-    if content.get("plans_sha1") != plans_sha1:
-        raise CheckpointError(
-            f"checkpoint {path} was trained with other plans (plans hash {content.get('plans_sha1')} "
-            f"instead of {plans_sha1}); use a new --results folder or delete it"
-        )

@@ -1,5 +1,9 @@
 """Device and numeric precision: which autocast context and gradient scaler a run uses.
 
+Training chooses with ``--precision`` (:func:`choose_precision`); prediction with ``--amp``
+(:func:`prediction_autocast`: fp16 on CUDA, bf16 on the CPU). Both resolve ``--device`` with
+:func:`resolve_device`.
+
 - CUDA: ``fp16`` autocast with ``torch.amp.GradScaler("cuda")`` (the ``auto`` choice), ``bf16``
   autocast (no scaler needed), or ``fp32``.
 - CPU: ``bf16`` autocast (the ``auto`` choice where the CPU has native bf16) or ``fp32``
@@ -75,6 +79,21 @@ class Precision:
         """A gradient scaler, enabled only for CUDA fp16 (a disabled one passes steps through)."""
         enabled = self.name == "fp16" and self.device_type == "cuda"
         return torch.amp.GradScaler(self.device_type, enabled=enabled)
+
+
+def prediction_autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager[Any]:
+    """Mixed precision for prediction: float16 on CUDA, bfloat16 elsewhere (CPU), or nothing.
+
+    Args:
+        device: The device the network runs on.
+        enabled: Whether to use mixed precision at all (``--amp``).
+
+    Returns:
+        A context manager to wrap the forward pass in.
+    """
+    if not enabled:
+        return contextlib.nullcontext()
+    return Precision("fp16" if device.type == "cuda" else "bf16", device.type).autocast()
 
 
 def cpu_has_native_bf16() -> bool:

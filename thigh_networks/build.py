@@ -15,8 +15,8 @@ import logging
 
 from torch import nn
 
+from thigh_networks.unet import UNet
 from thigh_planner.plans.schema import NetworkTopology
-from thigh_trainer.networks.unet import UNet
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def build_network(topology: NetworkTopology, dropout: float = 0.0) -> nn.Module:
         dropout: Channel dropout probability after every norm (0 for the planned networks).
 
     Returns:
-        A :class:`~thigh_trainer.networks.unet.UNet` in training mode, on the CPU.
+        A :class:`~thigh_networks.unet.UNet` in training mode, on the CPU.
 
     Raises:
         ValueError: If the topology is inconsistent.

@@ -1,21 +1,6 @@
 """The label maps of each case: match the reference folder with the prediction folder, read and check them.
 
-The reference folder (e.g. a dataset's ``labelsTr``) holds one label map per case,
-``CASE.nii.gz`` (or ``.nii``, ``.nrrd``, ``.nhdr``, ``.mha``, ``.mhd``); its case ids drive
-the matching. The prediction folder (e.g. the output of ``thigh_predict``) is searched
-for ``CASE`` with any of these extensions; its other files (``CASE_muscles.csv``,
-overlays, ``summary.csv``, colour tables, predictions of cases without a reference) are
-ignored. Hidden files (such as half-written ``.part`` files) are skipped.
-
-Both label maps of a case must be 3D, single-component images with integer labels, on the
-same grid (size, spacing, origin and direction within :data:`GRID_TOLERANCE`). Values outside
-0..10 are not muscles: they are logged and treated as background.
-
-Example:
-    >>> pairs = match_cases(Path("Dataset001/labelsTr"), Path("predictions"))  # doctest: +SKIP
-    >>> [pair.case_id for pair in pairs.matched], pairs.missing  # doctest: +SKIP
-    (['case_01', 'case_02'], ['case_03'])
-    >>> labels = read_case_labels("case_01", pairs.matched[0].reference, pairs.matched[0].prediction)  # doctest: +SKIP
+See "Inputs and case matching" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations
@@ -54,24 +39,14 @@ class CasePair:
 
 @dataclass(frozen=True)
 class CasePairs:
-    """The result of matching two folders.
-
-    Attributes:
-        matched: The cases with both files, in case-id order.
-        missing: Reference cases without a prediction, in case-id order.
-    """
+    """The cases with both files, and the reference cases without a prediction (both in case-id order)."""
 
     matched: tuple[CasePair, ...]
     missing: tuple[str, ...]
 
 
 def label_files(folder: Path, role: str, cases: set[str] | None = None) -> dict[str, Path]:
-    """The label map files directly in ``folder`` by case id.
-
-    Args:
-        folder: The folder to list.
-        role: ``"reference"`` or ``"prediction"``, for messages.
-        cases: The case ids that must have one file only (None: all of them).
+    """The label map files directly in ``folder`` by case id; ``cases`` must have one file each (None: all).
 
     Raises:
         InvalidInputError: If the folder does not exist, holds no image file, or holds two files
@@ -104,34 +79,23 @@ def label_files(folder: Path, role: str, cases: set[str] | None = None) -> dict[
 
 
 def match_cases(reference_folder: Path, prediction_folder: Path) -> CasePairs:
-    """Pair every reference case with its prediction.
-
-    Args:
-        reference_folder: Folder of reference label maps.
-        prediction_folder: Folder of predicted label maps.
-
-    Returns:
-        The matched cases and the reference cases without a prediction (each logged as a warning).
+    """Pair every reference case with its prediction; warn about each reference case without one.
 
     Raises:
-        InvalidInputError: If a folder is missing or holds no label map, or no case has a
-            prediction.
+        InvalidInputError: If a folder is missing or holds no label map, or no case has a prediction.
     """
     references = label_files(reference_folder, "reference")
     predictions = label_files(prediction_folder, "prediction", set(references))
-    matched = tuple(
-        CasePair(case, references[case], predictions[case])
-        for case in sorted(references)
-        if case in predictions
-    )
+    matched = tuple(CasePair(case, references[case], predictions[case]) for case in sorted(references)
+                    if case in predictions)  # fmt: skip
     missing = tuple(case for case in sorted(references) if case not in predictions)
     if not matched:
         hint = ""
         if all(case.endswith(CHANNEL_SUFFIX) for case in references):
             hint = (
                 f" The reference files end in {CHANNEL_SUFFIX}, like CT images: give the dataset's labelsTr "
-                "folder, not imagesTr."
             )
+            hint += "folder, not imagesTr."
         raise InvalidInputError(
             f"no reference case of {reference_folder} has a prediction in {prediction_folder}: reference cases "
             f"{_examples(sorted(references))}; label maps in the prediction folder {_examples(sorted(predictions))}. "
@@ -148,26 +112,17 @@ def match_cases(reference_folder: Path, prediction_folder: Path) -> CasePairs:
 
 
 def _examples(names: list[str], limit: int = 5) -> str:
-    """At most ``limit`` names, and how many more."""
     shown = ", ".join(names[:limit])
     return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
-GRID_TOLERANCE = 1e-3
-"""Absolute tolerance (mm for spacing and origin) when comparing the two grids."""
+GRID_TOLERANCE = 1e-3  # absolute tolerance (mm for spacing and origin) when comparing the two grids
 MAX_LABEL = max(MUSCLE_LABELS)
 
 
 @dataclass
 class CaseLabels:
-    """The two label maps of a case, as uint8 arrays ``(z, y, x)`` with values 0..10.
-
-    Attributes:
-        reference: Reference labels.
-        prediction: Predicted labels on the same grid.
-        spacing_zyx: Voxel spacing in mm, numpy order.
-        world_x: World x (LPS, towards the patient's left) of the grid's voxels.
-    """
+    """A case's two label maps on one grid (uint8 ``(z, y, x)``, values 0..10), its spacing and world x."""
 
     reference: np.ndarray
     prediction: np.ndarray
@@ -181,16 +136,10 @@ class CaseLabels:
 
 
 def label_array(image: sitk.Image, path: Path, case_id: str) -> np.ndarray:
-    """The labels of ``image`` as uint8 ``(z, y, x)``, values outside 0..10 set to 0 (with a warning).
-
-    Args:
-        image: A label map read from ``path``.
-        path: Its file, for messages.
-        case_id: The case, for messages.
+    """The labels of ``image`` (read from ``path``) as uint8 ``(z, y, x)``; values outside 0..10 set to 0.
 
     Raises:
-        InvalidInputError: If the image is not 3D, has several components per voxel, or holds
-            non-integer values.
+        InvalidInputError: If the image is not 3D, has several components per voxel, or non-integer values.
     """
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
         raise InvalidInputError(
@@ -219,17 +168,9 @@ def label_array(image: sitk.Image, path: Path, case_id: str) -> np.ndarray:
 def read_case_labels(case_id: str, reference_path: Path, prediction_path: Path) -> CaseLabels:
     """Read and check the reference and predicted label maps of one case.
 
-    Args:
-        case_id: The case, for messages.
-        reference_path: The reference label map.
-        prediction_path: The predicted label map.
-
-    Returns:
-        Both label maps and the grid's spacing and world x.
-
     Raises:
-        InvalidInputError: If a file cannot be read, is not a 3D integer label map, or the two are
-            not on the same grid (the message lists each difference).
+        InvalidInputError: If a file cannot be read, is not a 3D integer label map, or the two are not on
+            the same grid (the message lists each difference).
     """
     reference_image = read_image(reference_path)
     prediction_image = read_image(prediction_path)
@@ -245,9 +186,5 @@ def read_case_labels(case_id: str, reference_path: Path, prediction_path: Path) 
     reference = label_array(reference_image, reference_path, case_id)
     prediction = label_array(prediction_image, prediction_path, case_id)
     spacing = reference_image.GetSpacing()
-    return CaseLabels(
-        reference=reference,
-        prediction=prediction,
-        spacing_zyx=(float(spacing[2]), float(spacing[1]), float(spacing[0])),
-        world_x=WorldX.of(reference_image),
-    )
+    spacing_zyx = (float(spacing[2]), float(spacing[1]), float(spacing[0]))
+    return CaseLabels(reference, prediction, spacing_zyx, WorldX.of(reference_image))

@@ -1,27 +1,7 @@
 """Metrics of one case: per leg, for each muscle and muscle group, against the reference.
 
-For every leg (from :mod:`thigh_evaluation.leg_split`) and structure (the ten classes and
-the groups of :mod:`thigh_evaluation.structures`):
-
-- ``dice``: ``2 |P & R| / (|P| + |R|)`` (``thigh_common.metrics.dice_per_class``); 0 when
-  only one mask has the structure, NaN when neither has it;
-- ``asd_mm``, ``hd95_mm``: :func:`thigh_evaluation.surface_metrics.surface_distances`;
-  NaN unless both masks have the structure;
-- ``volume_ref_ml``, ``volume_pred_ml``: voxel count x voxel volume (mL);
-- ``volume_diff_ml``: predicted minus reference volume; ``volume_diff_pct``: the same in
-  percent of the reference volume (NaN when the reference is empty);
-- ``status``: :mod:`thigh_evaluation.structures`. A structure absent from both masks
-  (``absent_in_both``) has every metric NaN, including the volume differences; its two
-  volumes are 0.
-
-Each structure is scored inside the bounding box of its voxels in either mask (plus one
-voxel), found for every muscle of every leg by one pass of ``scipy.ndimage.find_objects``.
-
-Example:
-    >>> result = evaluate_case("case_01", Path("labelsTr/case_01.nii.gz"),
-    ...                        Path("predictions/case_01.nii.gz"))  # doctest: +SKIP
-    >>> result.split.legs, result.scores[0].structure, result.scores[0].dice  # doctest: +SKIP
-    (('right', 'left'), 'sartorius', 0.91)
+See "What is measured" in ``documentation/thigh_evaluate.md``. Each structure is scored inside the
+bounding box of its voxels in either mask (plus one voxel), from one ``scipy.ndimage.find_objects`` pass.
 """
 
 from __future__ import annotations
@@ -69,14 +49,7 @@ class StructureScore:
 
 @dataclass(frozen=True)
 class CaseResult:
-    """Everything measured on one case.
-
-    Attributes:
-        case: The case id.
-        split: How its legs were found.
-        scores: One score per leg and structure, legs in ``split.legs`` order, structures in
-            :data:`thigh_evaluation.structures.STRUCTURES` order.
-    """
+    """How the legs of a case were found, and a score per leg and structure (in ``STRUCTURES`` order)."""
 
     case: str
     split: LegSplit
@@ -86,32 +59,15 @@ class CaseResult:
 def score_masks(
     reference: np.ndarray, prediction: np.ndarray, spacing_zyx: Sequence[float], voxel_volume_ml: float
 ) -> dict[str, Any]:
-    """Status and metrics of one structure from its two masks (the definitions of the module docstring).
-
-    Args:
-        reference: Boolean reference mask ``(z, y, x)``.
-        prediction: Boolean predicted mask on the same grid.
-        spacing_zyx: Voxel spacing in mm, numpy order.
-        voxel_volume_ml: Volume of one voxel in mL.
-
-    Returns:
-        ``status``, ``dice``, ``asd_mm``, ``hd95_mm`` and the four volume values.
-    """
+    """``status``, ``dice``, ``asd_mm``, ``hd95_mm`` and the four volumes of one structure's boolean masks."""
     reference_voxels = int(np.count_nonzero(reference))
     predicted_voxels = int(np.count_nonzero(prediction))
     status = presence_status(reference_voxels, predicted_voxels)
     volume_ref = reference_voxels * voxel_volume_ml
     volume_pred = predicted_voxels * voxel_volume_ml
-    scores: dict[str, Any] = {
-        "status": status,
-        "dice": NAN,
-        "asd_mm": NAN,
-        "hd95_mm": NAN,
-        "volume_ref_ml": volume_ref,
-        "volume_pred_ml": volume_pred,
-        "volume_diff_ml": NAN,
-        "volume_diff_pct": NAN,
-    }
+    scores: dict[str, Any] = {"status": status, "dice": NAN, "asd_mm": NAN, "hd95_mm": NAN,
+                              "volume_ref_ml": volume_ref, "volume_pred_ml": volume_pred,
+                              "volume_diff_ml": NAN, "volume_diff_pct": NAN}  # fmt: skip
     if status == ABSENT_IN_BOTH:
         return scores
     scores["dice"] = dice_per_class(prediction, reference, labels=(1,))[1]
@@ -148,24 +104,12 @@ def _structure_metrics(
         empty = np.zeros((1, 1, 1), dtype=bool)
         return score_masks(empty, empty, labels.spacing_zyx, labels.voxel_volume_ml)
     box = _merged_box(found, labels.reference.shape)
-    return score_masks(
-        _mask(labels.reference[box], codes),
-        _mask(labels.prediction[box], codes),
-        labels.spacing_zyx,
-        labels.voxel_volume_ml,
-    )
+    reference, prediction = _mask(labels.reference[box], codes), _mask(labels.prediction[box], codes)
+    return score_masks(reference, prediction, labels.spacing_zyx, labels.voxel_volume_ml)
 
 
 def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
-    """Score every leg and structure of a case whose label maps are read.
-
-    Args:
-        case_id: The case.
-        labels: Its label maps; they are modified (each leg encoded into the values).
-
-    Returns:
-        The legs and one score per leg and structure.
-    """
+    """Score every leg and structure of a case; ``labels`` are modified (each leg encoded into the values)."""
     split = find_leg_split(labels.reference, labels.world_x, case_id)
     offsets = encode_legs(labels.reference, labels.world_x, split)
     encode_legs(labels.prediction, labels.world_x, split)
@@ -190,18 +134,10 @@ def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
 
 
 def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> CaseResult:
-    """Read, check and score one case (the module docstring says what is measured).
-
-    Args:
-        case_id: The case.
-        reference_path: Its reference label map.
-        prediction_path: Its predicted label map, on the same grid.
-
-    Returns:
-        The legs and one score per leg and structure.
+    """Read, check and score one case.
 
     Raises:
-        InvalidInputError: If a file cannot be read, the grids differ, the reference holds no
-            muscle, or the side of a single leg cannot be told.
+        InvalidInputError: If a file cannot be read, the grids differ, the reference holds no muscle, or the
+            side of a single leg cannot be told.
     """
     return evaluate_labels(case_id, read_case_labels(case_id, reference_path, prediction_path))

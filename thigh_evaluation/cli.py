@@ -1,11 +1,6 @@
 """``thigh_evaluate``: score predicted label maps against references, or summarise a cross-validation.
 
-Forms::
-
-    thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT [--workers N] [-v]
-    thigh_evaluate --cv -d DATASET [-c CONFIG] [--results DIR] [-o OUT] [-v]
-
-Exit codes: 0 done; 2 a problem with the input (one log line says what and what to do).
+See ``documentation/thigh_evaluate.md``. Exit codes: 0 done; 2 a problem with the input.
 """
 
 from __future__ import annotations

@@ -1,21 +1,6 @@
-"""The cross-validation summary: the validation Dice of every fold of a configuration in one table.
+"""The cross-validation summary (``thigh_evaluate --cv``): the validation Dice of every fold in one table.
 
-``thigh_train`` validates each fold when it finishes and writes
-``RESULTS/DATASET/CONFIG/fold_F/validation/summary.json`` with the Dice of each class in
-each validation leg (under ``legs``, ``null`` where a class is absent from both maps). This
-module reads those files and writes ``cv_summary.csv`` and ``cv_summary.md``: one row per
-fold (the number of legs, the mean Dice of each class over the fold's legs, and ``mean``,
-the mean of the ten class means, which is the fold's ``mean_dice``), and a row ``all`` that
-pools the legs of every fold found.
-
-The planned number of folds is the length of ``splits.json``, which ``thigh_train`` copies
-into each fold folder. Folds without a validation summary are named in a warning; the
-table is still written for the folds found.
-
-Example:
-    >>> table = summarise_cross_validation(Path("results"), "Dataset001", "2d5", None)  # doctest: +SKIP
-    >>> table.frame["fold"].tolist()  # doctest: +SKIP
-    ['0', '1', '2', '3', '4', 'all']
+See "Cross-validation summary" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations
@@ -33,6 +18,7 @@ import pandas as pd
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABELS, MUSCLE_LABELS
+from thigh_evaluation.markdown_table import table
 
 logger = logging.getLogger(__name__)
 
@@ -43,21 +29,12 @@ SPLITS_FILE = "splits.json"
 FOLD_FOLDER = re.compile(r"fold_(\d+)")
 POOLED = "all"
 MUSCLES: tuple[str, ...] = tuple(LABELS[label] for label in MUSCLE_LABELS)
-LegDice = dict[str, dict[str, float]]
-"""Per validation leg, the Dice of each muscle (NaN where undefined)."""
+LegDice = dict[str, dict[str, float]]  # per validation leg, the Dice of each muscle (NaN where undefined)
 
 
 @dataclass(frozen=True)
 class CrossValidationSummary:
-    """The table and what it covers.
-
-    Attributes:
-        frame: Columns ``fold``, ``legs``, the ten muscles and ``mean``; one row per fold found
-            and the pooled row ``all``.
-        folds_found: Folds with a validation summary.
-        folds_missing: Planned folds without one.
-        planned_folds: Length of ``splits.json``; None when no fold folder holds it.
-    """
+    """The table (:func:`cv_table`), the folds found and missing, the length of ``splits.json`` or None."""
 
     frame: pd.DataFrame
     folds_found: tuple[int, ...]
@@ -163,44 +140,30 @@ def _coverage(summary: CrossValidationSummary) -> str:
     return text
 
 
-def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
-    """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
-    columns = list(summary.frame.columns)
-    lines = [
-        f"# Cross-validation of {dataset}, configuration {configuration}",
-        "",
-        f"Validation summaries found: {_coverage(summary)}.",
-        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
-        f"`{POOLED}` pools the legs of every fold found.",
-        "",
-        "| " + " | ".join(columns) + " |",
-        "| " + " | ".join("---" for _ in columns) + " |",
-    ]
-    for row in summary.frame.itertuples(index=False):
-        cells = [_cell(value) for value in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
 def _cell(value: object) -> str:
     if isinstance(value, float):
         return "n/a" if math.isnan(value) else f"{value:.3f}"
     return str(value)
 
 
+def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
+    """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
+    rows = [[_cell(value) for value in row] for row in summary.frame.itertuples(index=False)]
+    return "\n".join([
+        f"# Cross-validation of {dataset}, configuration {configuration}",
+        "",
+        f"Validation summaries found: {_coverage(summary)}.",
+        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+        f"`{POOLED}` pools the legs of every fold found.",
+        "",
+        table(list(summary.frame.columns), rows),
+    ]) + "\n"  # fmt: skip
+
+
 def summarise_cross_validation(
     results: Path, dataset: str, configuration: str, output: Path | None
 ) -> CrossValidationSummary:
-    """Read every fold's validation summary and write ``cv_summary.csv`` and ``cv_summary.md``.
-
-    Args:
-        results: The results root (``THIGH_RESULTS``).
-        dataset: The dataset name under it.
-        configuration: ``2d5``, ``2d`` or ``3d``.
-        output: Where to write; None for ``RESULTS/DATASET/CONFIG``.
-
-    Returns:
-        The table and the folds it covers.
+    """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` (default: the config's).
 
     Raises:
         InvalidInputError: If the configuration has no results, no fold has a validation summary,

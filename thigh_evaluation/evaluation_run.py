@@ -1,13 +1,4 @@
-"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match, score every case, summarise, write.
-
-Outputs in OUT (each written atomically): ``metrics.csv`` (:mod:`thigh_evaluation.metrics_table`),
-``summary.json`` and ``summary.csv`` (:mod:`thigh_evaluation.summary`).
-
-Example:
-    >>> run = evaluate_folders(EvaluationOptions(Path("labelsTr"), Path("pred"), Path("eval")))  # doctest: +SKIP
-    >>> run.summary["overall"]["metrics"]["dice"]["mean"]  # doctest: +SKIP
-    0.87
-"""
+"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match, score every case, summarise, write."""
 
 from __future__ import annotations
 
@@ -39,14 +30,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EvaluationOptions:
-    """What to evaluate and where to write it.
-
-    Attributes:
-        reference_folder: Folder of reference label maps (``CASE.nii.gz``).
-        prediction_folder: Folder of predicted label maps (``CASE.nii.gz``).
-        output_folder: Where ``metrics.csv``, ``summary.json`` and ``summary.csv`` go.
-        workers: Processes that evaluate cases in parallel (1: in this process).
-    """
+    """The label map folders, the output folder, and the processes that evaluate cases (1: this one)."""
 
     reference_folder: Path
     prediction_folder: Path
@@ -56,7 +40,7 @@ class EvaluationOptions:
 
 @dataclass(frozen=True)
 class EvaluationRun:
-    """The result of an evaluation: the table of every row and the summary written."""
+    """The table of every row and the summary written."""
 
     metrics: pd.DataFrame
     summary: dict[str, Any]
@@ -90,13 +74,7 @@ def _evaluate_all(pairs: Sequence[CasePair], workers: int) -> Iterator[CaseResul
 
 
 def evaluate_folders(options: EvaluationOptions) -> EvaluationRun:
-    """Evaluate every reference case that has a prediction, and write the tables and summary.
-
-    Args:
-        options: The folders and the number of worker processes.
-
-    Returns:
-        The metrics table and the summary.
+    """Evaluate every reference case that has a prediction, and write ``metrics.csv`` and the summaries.
 
     Raises:
         InvalidInputError: For a missing or empty folder, no matching case, an output folder that
@@ -112,14 +90,10 @@ def evaluate_folders(options: EvaluationOptions) -> EvaluationRun:
     for result in results:
         logger.debug("%s: %s", result.case, result.split.reason)
     frame = metrics_frame(results)
-    context = SummaryContext(
-        reference_folder=options.reference_folder.resolve(),
-        prediction_folder=options.prediction_folder.resolve(),
-        num_reference_cases=len(pairs.matched) + len(pairs.missing),
-        missing_predictions=pairs.missing,
-        legs={result.case: result.split.to_dict() for result in results},
-    )
-    summary = summarise(frame, context)
+    summary = summarise(frame, SummaryContext(
+        options.reference_folder.resolve(), options.prediction_folder.resolve(),
+        len(pairs.matched) + len(pairs.missing), pairs.missing, {r.case: r.split.to_dict() for r in results},
+    ))  # fmt: skip
     output = options.output_folder
     write_metrics_csv(frame, output / METRICS_FILE)
     write_summary_json(summary, output / SUMMARY_JSON)

@@ -1,33 +1,7 @@
-"""Which leg each labelled voxel belongs to, from its world position.
+"""Which leg each labelled voxel belongs to, from its world position (LPS: +x is the patient's left).
 
-Labels are the same in both legs, so the side of a voxel follows from where it is in the
-patient (LPS world coordinates: +x points to the patient's left), never from its array
-index. The rule:
-
-1. The world x of every labelled voxel of the **reference** is binned into a histogram
-   (:data:`BIN_MM` bins).
-2. Between the leftmost and rightmost occupied bins, the widest run of empty bins is the
-   gap between the legs. If it is at least :data:`MIN_GAP_MM` wide, the scan has two legs
-   and the midline is the centre of that gap: voxels with world x above it are the left
-   leg, the others the right leg. The prediction is split at the same midline.
-3. Without such a gap, labels spanning more than :data:`WIDE_ONE_LEG_MM` are two touching
-   legs: the cut is at the least occupied x (10 mm moving average) of the middle half of
-   the span, and a warning says so.
-4. Otherwise the scan holds one leg, and every labelled voxel of reference and prediction
-   belongs to it. Its side is anatomical: the vastus lateralis lies lateral to the
-   adductors, so if the mean world x of vastus_lateralis (3) is greater than that of the
-   adductors (6), the lateral side points to the patient's left and it is the left leg
-   (else the right leg). When one of the two is absent, the lateral muscles (3, 8) are
-   compared with the medial ones (5, 6, 7).
-
-Internally each leg is encoded into the label values (right: label, left: label +
-:data:`LEFT_CODE_OFFSET`), so that one pass of ``scipy.ndimage.find_objects`` finds the
-bounding box of every muscle of every leg.
-
-Example:
-    >>> split = find_leg_split(reference, WorldX.of(image), "case_01")  # doctest: +SKIP
-    >>> split.legs, split.midline_x_mm  # doctest: +SKIP
-    (('right', 'left'), 3.0)
+The rule is in "Legs" of ``documentation/thigh_evaluate.md``. Each leg is encoded in the label values
+(right: label, left: label + :data:`LEFT_CODE_OFFSET`) for one ``find_objects`` pass.
 """
 
 from __future__ import annotations
@@ -46,12 +20,9 @@ from thigh_common.labels import LABELS, NUM_CLASSES
 logger = logging.getLogger(__name__)
 
 BIN_MM = 2.0
-MIN_GAP_MM = 10.0
-"""An empty run of at least this width (five 2 mm bins) separates two legs."""
-WIDE_ONE_LEG_MM = 250.0
-"""Labels wider than this from right to left without a gap are two touching legs (a thigh is narrower)."""
-LEFT_CODE_OFFSET = NUM_CLASSES
-"""Left-leg voxels carry ``label + LEFT_CODE_OFFSET`` (12..21) in the encoded maps."""
+MIN_GAP_MM = 10.0  # an empty run at least this wide separates two legs
+WIDE_ONE_LEG_MM = 250.0  # labels wider than this without a gap are two touching legs (a thigh is narrower)
+LEFT_CODE_OFFSET = NUM_CLASSES  # left-leg voxels carry label + LEFT_CODE_OFFSET (12..21) in the encoded maps
 RIGHT, LEFT = "right", "left"
 LEG_ORDER: tuple[str, str] = (RIGHT, LEFT)
 LATERAL_MARKERS: tuple[tuple[int, ...], ...] = ((3,), (3, 8))
@@ -89,14 +60,7 @@ class WorldX:
 
 @dataclass(frozen=True)
 class LegSplit:
-    """The legs of a case and where they separate.
-
-    Attributes:
-        legs: The legs present, in :data:`LEG_ORDER` (``("right", "left")`` or one of them).
-        midline_x_mm: World x of the cut between two legs; None for one leg.
-        widest_gap_mm: Width of the widest empty run of the x histogram between the labelled voxels.
-        reason: How the legs were decided, in words (written to ``summary.json``).
-    """
+    """The legs present (in :data:`LEG_ORDER`), where two separate (world x; None for one leg), and why."""
 
     legs: tuple[str, ...]
     midline_x_mm: float | None
@@ -114,11 +78,7 @@ class LegSplit:
 
 
 def _x_profile(labels: np.ndarray, world_x: WorldX) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """Histogram of the labelled voxels' world x, and per label the sum and count of world x.
-
-    Returns:
-        ``(counts per bin, x of the first bin's lower edge, x sum per label, voxels per label)``.
-    """
+    """``(counts per x bin, x of the first bin's lower edge, x sum per label, voxels per label)``."""
     low, high = world_x.extent(labels.shape)
     bins = int(math.floor((high - low) / BIN_MM)) + 1
     counts = np.zeros(bins, dtype=np.int64)
@@ -174,19 +134,10 @@ def _one_leg_side(sums: np.ndarray, voxels: np.ndarray, case_id: str) -> tuple[s
 
 
 def find_leg_split(reference: np.ndarray, world_x: WorldX, case_id: str) -> LegSplit:
-    """Decide the legs of a case from its reference labels (the rule of the module docstring).
-
-    Args:
-        reference: Reference labels ``(z, y, x)``, values 0..10.
-        world_x: World x of the reference grid's voxels (``WorldX.of(image)``).
-        case_id: The case, for messages.
-
-    Returns:
-        The legs and the midline.
+    """Decide the legs of a case from its reference labels ``(z, y, x)`` (the rule of the documentation).
 
     Raises:
-        InvalidInputError: If the reference has no labelled voxel, or the side of a single leg
-            cannot be told.
+        InvalidInputError: If the reference has no labelled voxel, or the side of a single leg cannot be told.
     """
     counts, low, sums, voxels = _x_profile(reference, world_x)
     if not counts.any():
@@ -227,18 +178,10 @@ def _valley(counts: np.ndarray, occupied: np.ndarray, low: float) -> float:
 
 
 def encode_legs(labels: np.ndarray, world_x: WorldX, split: LegSplit) -> dict[str, int]:
-    """Mark the leg of every labelled voxel in place: left-leg voxels get ``+LEFT_CODE_OFFSET``.
-
-    With two legs, voxels whose world x is greater than the midline are the left leg. With one
-    leg, nothing changes and every labelled voxel belongs to it.
-
-    Args:
-        labels: Labels ``(z, y, x)``, values 0..10, modified in place (values 0..21 afterwards).
-        world_x: World x of the voxels of ``labels``' grid.
-        split: The legs from :func:`find_leg_split`.
+    """Mark in place the left-leg voxels (world x above the midline) of ``labels`` with ``+LEFT_CODE_OFFSET``.
 
     Returns:
-        The code offset of each leg present (``{"right": 0, "left": 11}``, or ``{side: 0}``).
+        The code offset of each leg present (``{"right": 0, "left": 11}``, or ``{side: 0}`` for one leg).
     """
     if split.midline_x_mm is None:
         return {split.legs[0]: 0}

@@ -1,20 +1,6 @@
-"""``metrics.csv``: one row per case, leg and structure, in a fixed column layout.
+"""``metrics.csv``: one row per case, leg and structure, in a fixed column layout (an interface).
 
-Other tools (``thigh_compare``) read this file by its column names, so the names and
-their meaning are part of the interface:
-
-``case, leg, kind, label, structure, status, dice, asd_mm, hd95_mm, volume_ref_ml,
-volume_pred_ml, volume_diff_ml, volume_diff_pct``
-
-``kind`` is ``class`` or ``group``; ``label`` is the integer label of a class and empty for
-a group. An undefined value (NaN) is written as an **empty cell** (``pandas.read_csv``
-reads it back as NaN); numbers are written with six decimals.
-
-Example:
-    >>> frame = metrics_frame(results)  # doctest: +SKIP
-    >>> write_metrics_csv(frame, Path("out/metrics.csv"))  # doctest: +SKIP
-    >>> read_metrics_csv(Path("out/metrics.csv")).columns.tolist() == list(METRICS_COLUMNS)  # doctest: +SKIP
-    True
+See "metrics.csv" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations
@@ -30,18 +16,10 @@ from thigh_evaluation.case_metrics import CaseResult
 
 METRICS_FILE = "metrics.csv"
 IDENTITY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "label", "structure", "status")
-METRIC_COLUMNS: tuple[str, ...] = (
-    "dice",
-    "asd_mm",
-    "hd95_mm",
-    "volume_ref_ml",
-    "volume_pred_ml",
-    "volume_diff_ml",
-    "volume_diff_pct",
-)
+METRIC_COLUMNS: tuple[str, ...] = ("dice", "asd_mm", "hd95_mm", "volume_ref_ml", "volume_pred_ml",
+                                   "volume_diff_ml", "volume_diff_pct")  # fmt: skip
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
-KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")
-"""What identifies a row (with ``label`` and ``status`` the other text columns)."""
+KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
 FLOAT_FORMAT = "%.6f"
 
 
@@ -66,15 +44,8 @@ def write_metrics_csv(frame: pd.DataFrame, path: Path) -> None:
 def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) -> pd.DataFrame:
     """Read and check a ``metrics.csv``: the one reader of the file (``thigh_compare``, ``thigh_report``, the experiment).
 
-    Text columns stay strings (a case named ``NA`` too); a metric is undefined (NaN) where its cell is
-    empty or ``nan``; ``label`` becomes nullable integers.
-
-    Args:
-        path: The file.
-        metrics: Metric columns that must be there and hold numbers.
-
-    Returns:
-        Every row and column of the file.
+    Text columns stay strings (a case named ``NA`` too); ``metrics`` must be there and hold numbers, undefined
+    (NaN) where a cell is empty or ``nan``; ``label`` becomes nullable integers.
 
     Raises:
         InvalidInputError: If the file is empty or not a CSV table, lacks ``case, leg, kind, structure`` or

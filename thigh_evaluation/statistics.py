@@ -1,21 +1,4 @@
-"""The statistics of the evaluation tools: descriptive statistics over legs, per-leg means, paired t-tests.
-
-- :func:`describe`: mean, SD, median, quartiles and count of a metric, NaN left out
-  (``summary.json``, the report's tables, ``comparison.csv``).
-- :func:`per_leg_means`: each metric averaged over the ten classes of each leg ("all classes",
-  the "overall" of ``summary.json``).
-- :func:`paired_t_test`: the paper's paired Student t-test, with its significance marks.
-
-Example:
-    >>> describe([0.8, 0.9, float("nan"), 1.0])["n"], round(describe([0.8, 0.9, 1.0])["sd"], 3)
-    (3, 0.1)
-    >>> reference = np.array([0.80, 0.82, 0.79, 0.85, 0.81])
-    >>> test = paired_t_test(reference, np.array([0.85, 0.86, 0.86, 0.88, 0.85]))
-    >>> test.n, round(test.mean_difference, 3), round(test.p, 4), test.mark
-    (5, 0.046, 0.0025, '**')
-    >>> paired_t_test(np.array([0.8]), np.array([0.9])).note
-    'only 1 pair: a t-test needs at least 2'
-"""
+"""The statistics of the evaluation tools: descriptive statistics over legs, per-leg means, paired t-tests."""
 
 from __future__ import annotations
 
@@ -28,18 +11,12 @@ import pandas as pd
 from scipy import stats
 
 STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "q25", "q75", "iqr", "n")
-"""``sd``: sample standard deviation (``ddof=1``, NaN for fewer than two values); ``q25``, ``q75``:
-quartiles by numpy's linear interpolation; ``iqr = q75 - q25``; ``n``: number of defined values."""
 
 
 def describe(values: Iterable[float]) -> dict[str, float | int]:
-    """Mean, SD, median, quartiles, IQR and count of the defined values.
+    """:data:`STATISTICS` of the defined values (NaN left out; all NaN, ``n`` 0, when none is defined).
 
-    Args:
-        values: Metric values; NaN means undefined and is left out.
-
-    Returns:
-        One entry per name in :data:`STATISTICS`; every statistic is NaN when no value is defined.
+    ``sd`` has ``ddof=1`` (NaN for one value); quartiles by numpy's linear interpolation.
     """
     array = np.asarray(list(values), dtype=float)
     array = array[~np.isnan(array)]
@@ -58,27 +35,25 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
     }
 
 
+def scored(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` without those of a structure absent from both label maps (given a ``status`` column)."""
+    return rows[rows["status"] != "absent_in_both"] if "status" in rows.columns else rows
+
+
 def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    """Each metric averaged over the classes of each leg, undefined values (NaN) left out.
+    """Per leg (``case``, ``leg``, in order of appearance), each metric's mean over its :func:`scored` classes.
 
-    Rows of a class absent from both label maps (``status`` ``absent_in_both``, where the frame has a
-    ``status`` column) do not count.
-
-    Args:
-        frame: Rows of ``metrics.csv`` (columns ``case, leg, kind`` and ``metrics``).
-        metrics: The metric columns to average.
-
-    Returns:
-        Columns ``case``, ``leg`` and ``metrics``; one row per leg, in order of appearance.
+    Undefined values (NaN) are left out: "all classes" of every table, "overall" of ``summary.json``.
     """
-    classes = frame[frame["kind"] == "class"]
-    if "status" in classes.columns:
-        classes = classes[classes["status"] != "absent_in_both"]
-    return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
+    return (
+        scored(frame[frame["kind"] == "class"])
+        .groupby(["case", "leg"], sort=False)[list(metrics)]
+        .mean()
+        .reset_index()
+    )
 
 
-SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))
-"""``(level, mark)`` pairs, strictest first: ``p < level`` earns the mark."""
+SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))  # p < level earns the mark
 
 ZERO_VARIANCE_NOTE = "the differences are all equal (zero variance): no t-test"
 
@@ -93,15 +68,7 @@ def significance_mark(p: float) -> str:
 
 @dataclass(frozen=True)
 class PairedTest:
-    """A paired two-sided Student t-test of ``other - reference``.
-
-    Attributes:
-        n: Number of pairs.
-        mean_difference: Mean of ``other - reference`` (NaN without pairs).
-        t: t statistic of ``other - reference`` (NaN when not tested).
-        p: Two-sided p-value (NaN when not tested).
-        note: Why no test was done, or "".
-    """
+    """A paired two-sided t-test of ``other - reference``; ``t`` and ``p`` NaN, with a ``note``, if not done."""
 
     n: int
     mean_difference: float
@@ -116,16 +83,9 @@ class PairedTest:
 
 
 def paired_t_test(reference: np.ndarray, other: np.ndarray) -> PairedTest:
-    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``.
+    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``, both ``(n,)``.
 
     Fewer than two pairs, or differences that are all equal, leave ``t`` and ``p`` NaN with a note.
-
-    Args:
-        reference: Values of the reference configuration, shape ``(n,)``.
-        other: Values of the other configuration for the same legs, shape ``(n,)``.
-
-    Returns:
-        The test.
 
     Raises:
         ValueError: If the arrays differ in length.

@@ -1,19 +1,4 @@
-"""The structures that are scored, and whether each is in the reference, the prediction, both or neither.
-
-The structures are the ten muscles (classes) and the muscle groups. A group is scored on the
-union mask of its labels (quadriceps = 2-5, medial compartment = 6-7, posterior compartment =
-8-10, sartorius = 1), as other tools report them.
-
-The status decides which metrics are defined: surface distances need both masks, Dice
-needs at least one, and a structure absent from both has no metric at all (it is
-reported as absent, never as a perfect or a failed score).
-
-Example:
-    >>> [s.name for s in STRUCTURES][:2], STRUCTURES[-1].labels
-    (['sartorius', 'rectus_femoris'], (1,))
-    >>> presence_status(reference_voxels=120, predicted_voxels=0)
-    'missing_in_prediction'
-"""
+"""The structures that are scored (ten classes, the groups on the union of their labels) and their status."""
 
 from __future__ import annotations
 
@@ -27,14 +12,7 @@ GROUP_KIND = "group"
 
 @dataclass(frozen=True)
 class Structure:
-    """One scored structure.
-
-    Attributes:
-        kind: ``"class"`` (one label) or ``"group"`` (a union of labels).
-        name: The label name (``vastus_lateralis``) or the group name (``quadriceps``).
-        labels: The labels whose union is the structure.
-        label: The label of a class; None for a group.
-    """
+    """A ``"class"`` (one label, ``label``) or a ``"group"`` (``label`` None), the union of its ``labels``."""
 
     kind: str
     name: str
@@ -46,7 +24,7 @@ CLASSES: tuple[Structure, ...] = tuple(
     Structure(CLASS_KIND, LABELS[label], (label,), label) for label in MUSCLE_LABELS
 )
 GROUPS: tuple[Structure, ...] = tuple(
-    Structure(GROUP_KIND, name, tuple(labels), None) for name, labels in LABEL_GROUPS.items()
+    Structure(GROUP_KIND, name, tuple(ls), None) for name, ls in LABEL_GROUPS.items()
 )
 STRUCTURES: tuple[Structure, ...] = CLASSES + GROUPS
 
@@ -59,15 +37,7 @@ STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MIS
 
 
 def presence_status(reference_voxels: int, predicted_voxels: int) -> str:
-    """The status of a structure from its voxel counts in the reference and the prediction.
-
-    Args:
-        reference_voxels: Voxels of the structure in the reference mask.
-        predicted_voxels: Voxels of the structure in the predicted mask.
-
-    Returns:
-        One of :data:`STATUSES`.
-    """
+    """One of :data:`STATUSES`, from a structure's voxel counts in the reference and the prediction."""
     if reference_voxels > 0 and predicted_voxels > 0:
         return PRESENT
     if reference_voxels > 0:

@@ -1,15 +1,6 @@
 """The cohort summary of ``metrics.csv``: ``summary.json`` and the readable ``summary.csv``.
 
-For every class and group, each metric is summarised over the legs where it is defined
-(:func:`thigh_evaluation.statistics.describe`: mean, SD, median, quartiles, IQR, n); legs
-where the structure is absent from both maps are left out of every statistic and counted
-instead. ``overall`` first averages each metric over the ten classes of a leg (over the
-classes where it is defined), then summarises these per-leg means over the legs.
-
-Example:
-    >>> summary = summarise(frame, SummaryContext(Path("labelsTr"), Path("pred"), 3, (), {}))  # doctest: +SKIP
-    >>> summary["overall"]["metrics"]["dice"]["mean"]  # doctest: +SKIP
-    0.87
+See "summary.json" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations
@@ -25,7 +16,7 @@ from thigh_common.atomic import atomic_path, write_json_atomic
 from thigh_common.labels import LABELS
 from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
 from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
-from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means
+from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means, scored
 from thigh_evaluation.structures import (
     ABSENT_IN_BOTH,
     CLASS_KIND,
@@ -65,15 +56,7 @@ LEG_SPLIT_RULE = (
 
 @dataclass(frozen=True)
 class SummaryContext:
-    """What the summary records besides the metrics.
-
-    Attributes:
-        reference_folder: The reference label maps.
-        prediction_folder: The predicted label maps.
-        num_reference_cases: Cases in the reference folder.
-        missing_predictions: Reference cases without a prediction.
-        legs: Per evaluated case, how its legs were found (``LegSplit.to_dict()``); ``cases`` in the JSON.
-    """
+    """What the summary records besides the metrics; ``legs``: per case ``LegSplit.to_dict()``."""
 
     reference_folder: Path
     prediction_folder: Path
@@ -82,29 +65,18 @@ class SummaryContext:
     legs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _json_value(value: Any) -> Any:
-    """Plain JSON: NaN as null, floats rounded to six decimals."""
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    return value
-
-
 def _metric_statistics(rows: pd.DataFrame) -> dict[str, dict[str, float | int]]:
     return {metric: describe(rows[metric]) for metric in METRIC_COLUMNS}
 
 
-def _rows_of(frame: pd.DataFrame, structure: Structure) -> pd.DataFrame:
-    return frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
-
-
 def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any]:
-    rows = _rows_of(frame, structure)
+    rows = frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
     counts = {status: int((rows["status"] == status).sum()) for status in STATUSES}
     entry: dict[str, Any] = {"label": structure.label} if structure.kind == CLASS_KIND else {}
     if structure.kind == GROUP_KIND:
         entry["labels"] = list(structure.labels)
     entry.update({"legs": len(rows), "counts": counts})
-    entry["metrics"] = _metric_statistics(rows[rows["status"] != ABSENT_IN_BOTH])
+    entry["metrics"] = _metric_statistics(scored(rows))
     return entry
 
 
@@ -152,11 +124,14 @@ def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
 
 
 def _to_json(value: Any) -> Any:
+    """Plain JSON: NaN as null, floats rounded to six decimals."""
     if isinstance(value, dict):
         return {key: _to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_to_json(item) for item in value]
-    return _json_value(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value
 
 
 def write_summary_json(summary: dict[str, Any], path: Path) -> None:
@@ -174,13 +149,8 @@ def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
     overall = summary[OVERALL]
     rows.append({"kind": OVERALL, "label": None, "structure": OVERALL, "legs": overall["legs"],
                  **_flat(overall["metrics"])})  # fmt: skip
-    frame = pd.DataFrame(rows)
-    frame["label"] = frame["label"].astype("Int64")
-    for status in STATUSES:
-        frame[status] = frame[status].astype("Int64")
-    for metric in METRIC_COLUMNS:
-        frame[f"{metric}_n"] = frame[f"{metric}_n"].astype("Int64")
-    return frame
+    integers = ["label", *STATUSES, *(f"{metric}_n" for metric in METRIC_COLUMNS)]
+    return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 
 
 def _flat(metrics: dict[str, dict[str, float | int]]) -> dict[str, float | int]:

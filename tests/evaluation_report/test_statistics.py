@@ -1,4 +1,4 @@
-"""Statistics of the report: from summary.json when it matches metrics.csv, else computed."""
+"""Statistics of the report, computed from metrics.csv; the cases without a prediction from summary.json."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from thigh_evaluation.report.evaluation import (
     case_statistics,
     read_metrics,
-    read_summary,
+    read_missing_predictions,
     structure_statistics,
 )
 
@@ -27,22 +27,24 @@ def _by_name(rows):
     return {(row.kind, row.structure): row for row in rows}
 
 
-def test_statistics_come_from_summary_json_when_it_matches(evaluation):
+def test_statistics_agree_with_the_summary_json_of_the_same_run(evaluation):
     frame, path = evaluation
-    rows = structure_statistics(frame, read_summary(path))
+    rows = structure_statistics(frame)
     assert [row.kind for row in rows] == ["class"] * 10 + ["group"] * 4 + ["all"]
     assert [row.label for row in rows[:10]] == list(range(1, 11))
-    assert {row.source for row in rows} == {"summary.json"}
-    computed = _by_name(structure_statistics(frame, None))
+    summary = json.loads(path.read_text())
     for row in rows:
-        other = computed[(row.kind, row.structure)]
-        assert other.source == "metrics.csv"
-        assert row.metrics["dice"]["mean"] == pytest.approx(other.metrics["dice"]["mean"], abs=1e-6)
+        section = (
+            summary["overall"]
+            if row.kind == "all"
+            else summary[{"class": "per_class", "group": "groups"}[row.kind]][row.structure]
+        )
+        assert row.metrics["dice"]["mean"] == pytest.approx(section["metrics"]["dice"]["mean"], abs=1e-6)
 
 
 def test_the_means_are_those_of_pandas(evaluation):
     frame, _ = evaluation
-    rows = _by_name(structure_statistics(frame, None))
+    rows = _by_name(structure_statistics(frame))
     expected = (
         frame[frame["kind"] == "class"].groupby("structure")[["dice", "asd_mm"]].agg(["mean", "std", "count"])
     )
@@ -51,38 +53,25 @@ def test_the_means_are_those_of_pandas(evaluation):
         assert statistics["dice"]["mean"] == pytest.approx(values[("dice", "mean")])
         assert statistics["dice"]["sd"] == pytest.approx(values[("dice", "std")])
         assert statistics["asd_mm"]["n"] == values[("asd_mm", "count")]
+    assert not math.isnan(rows[("all", "all_classes")].metrics["dice"]["mean"])
 
 
-def test_summary_json_of_another_run_is_not_used(evaluation, tmp_path, caplog):
-    frame, path = evaluation
-    summary = json.loads(path.read_text())
-    summary["per_class"]["adductors"]["metrics"]["dice"]["mean"] = 0.123
-    with caplog.at_level(logging.WARNING):
-        rows = _by_name(structure_statistics(frame, summary))
-    assert "summary.json disagrees with metrics.csv for class adductors" in caplog.text
-    adductors = rows[("class", "adductors")]
-    assert adductors.source == "metrics.csv"
-    assert adductors.metrics["dice"]["mean"] == pytest.approx(
-        frame[(frame["structure"] == "adductors") & (frame["kind"] == "class")]["dice"].mean()
-    )
-    assert rows[("class", "gracilis")].source == "summary.json"
+def test_the_reference_cases_without_a_prediction_come_from_summary_json(evaluation, tmp_path):
+    _, path = evaluation
+    assert read_missing_predictions(path) == ()
+    assert read_missing_predictions(None) == ()
+    other = tmp_path / "summary.json"
+    other.write_text(json.dumps({"cases_missing_prediction": ["case_c"]}))
+    assert read_missing_predictions(other) == ("case_c",)
 
 
 @pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
-def test_an_unreadable_summary_json_falls_back_to_metrics_csv(tmp_path, caplog, content):
+def test_an_unreadable_summary_json_lists_no_missing_predictions(tmp_path, caplog, content):
     path = tmp_path / "summary.json"
     path.write_text(content)
     with caplog.at_level(logging.WARNING):
-        assert read_summary(path) is None
-    assert "statistics are computed from metrics.csv" in caplog.text
-
-
-def test_a_summary_json_with_other_keys_falls_back_to_metrics_csv(evaluation):
-    frame, _ = evaluation
-    summary = {"per_class": {"sartorius": {"stats": {}}}, "overall": {"metrics": {"dice": {"mean": 0.5}}}}
-    rows = structure_statistics(frame, summary)
-    assert {row.source for row in rows} == {"metrics.csv"}
-    assert not math.isnan(rows[-1].metrics["dice"]["mean"])
+        assert read_missing_predictions(path) == ()
+    assert "cannot be read" in caplog.text
 
 
 def test_case_statistics_average_the_per_leg_means():
@@ -109,7 +98,7 @@ def test_rows_of_structures_absent_from_both_maps_never_count(evaluation):
     absent = frame["status"] == "absent_in_both"
     assert absent.any()
     frame.loc[absent, "dice"] = 1.0  # whatever a tool writes there
-    rows = _by_name(structure_statistics(frame, None))
+    rows = _by_name(structure_statistics(frame))
     sartorius = frame[(frame["kind"] == "class") & (frame["structure"] == "sartorius") & ~absent]["dice"]
     assert rows[("class", "sartorius")].metrics["dice"]["n"] == 3
     assert rows[("class", "sartorius")].metrics["dice"]["mean"] == pytest.approx(sartorius.mean())

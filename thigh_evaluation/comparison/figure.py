@@ -1,18 +1,6 @@
 """The paper's Figure 5: paired box plots per class and over all classes, with marks and a data table.
 
-One row per metric (DSC on top, ASD below). The left panel has the ten classes along x and
-one box per configuration side by side (median line, quartile box, whiskers at 1.5 IQR,
-outliers as dots, the mean as a white diamond); the narrower right panel has the per-leg mean over
-all classes. Where a configuration differs significantly from the reference, a bracket
-joins their boxes with ``*`` (p < 0.05) or ``**`` (p < 0.01). Beneath each panel a table
-gives mean ± SD per configuration. A single configuration is drawn the same way, without marks.
-
-Drawn with matplotlib's Agg canvas (no display, no pyplot state).
-
-Example:
-    >>> import pandas as pd
-    >>> frame = pd.read_csv("evals/2d5/metrics.csv")  # doctest: +SKIP
-    >>> plot_boxes({"2d5": frame}, Path("report/boxes.png"))  # doctest: +SKIP
+See "Outputs" in ``documentation/thigh_compare.md``. Drawn on matplotlib's Agg canvas (no pyplot).
 """
 
 from __future__ import annotations
@@ -43,8 +31,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PALETTE: tuple[str, ...] = ("#4C72B0", "#C44E52", "#55A868", "#8172B3", "#CCB974", "#64B5CD", "#DD8452")
-BOX_SPAN = 0.8
-"""Width along x that the boxes of one structure share (structures are 1 apart)."""
+BOX_SPAN = 0.8  # the width along x that the boxes of one structure share (structures are 1 apart)
 MAX_BOX_WIDTH = 0.5
 TABLE_FONT_SIZE = 7.5
 
@@ -61,18 +48,14 @@ def plot_boxes(
     tests: pd.DataFrame | None = None,
     title: str | None = None,
 ) -> Path:
-    """Draw box plots of each metric per class and over all classes, and save them as a PNG.
+    """Draw box plots of each metric (a row each) per class and over all classes; save them as ``path``.
 
     Args:
-        frames: ``metrics.csv`` rows (as read by ``pandas.read_csv`` or ``load_metrics``) by
-            configuration name, in the order of the boxes; one configuration is fine.
-        path: PNG to write (atomically; folders are created).
-        metrics: Metric columns, one figure row each (``"dice"``, ``"asd_mm"``, ``"hd95_mm"``).
-        tests: The t-test table of ``ttest_table``; its marks are drawn. None: no marks.
+        frames: ``metrics.csv`` rows by configuration name, in the order of the boxes; one is fine.
+        path: PNG to write (atomically).
+        metrics: Metric columns, one figure row each.
+        tests: The table of ``ttest_table``, whose marks are drawn; None for no marks.
         title: Figure title; by default one naming the configurations and the test.
-
-    Returns:
-        ``path``.
 
     Raises:
         ValueError: If ``frames`` is empty or a metric is unknown.
@@ -97,16 +80,10 @@ def plot_boxes(
     figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), row_height * len(metrics) + 1.0))
     FigureCanvasAgg(figure)
     grid = figure.add_gridspec(
-        len(metrics),
-        2,
-        width_ratios=[max(len(classes), 1), 1.35],
-        hspace=(table_height + 0.6) / 3.2,
-        wspace=0.16,
-        left=0.09,
-        right=0.985,
-        top=1 - 0.85 / figure.get_figheight(),
+        len(metrics), 2, width_ratios=[max(len(classes), 1), 1.35], hspace=(table_height + 0.6) / 3.2,
+        wspace=0.16, left=0.09, right=0.985, top=1 - 0.85 / figure.get_figheight(),
         bottom=(table_height + 0.25) / figure.get_figheight(),
-    )
+    )  # fmt: skip
     for row, metric in enumerate(metrics):
         for column, panel in enumerate((classes, overall)):
             axes = figure.add_subplot(grid[row, column])
@@ -134,15 +111,9 @@ def _default_title(names: list[str], tests: pd.DataFrame | None) -> str:
     )
 
 
-def _draw_panel(
-    axes: Axes,
-    panel: list[Structure],
-    observations: Mapping[str, pd.DataFrame],
-    metric: str,
-    colours: Mapping[str, str],
-    tests: pd.DataFrame | None,
-    row_labels: bool,
-) -> None:
+def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, pd.DataFrame], metric: str,
+                colours: Mapping[str, str], tests: pd.DataFrame | None,
+                row_labels: bool) -> None:  # fmt: skip
     """Boxes, marks and the table beneath of one panel (a list of structures)."""
     names = list(observations)
     width = min(BOX_SPAN / len(names), MAX_BOX_WIDTH)
@@ -150,26 +121,13 @@ def _draw_panel(
     for index, name in enumerate(names):
         positions = np.arange(len(panel)) + (index - (len(names) - 1) / 2) * width
         boxes = axes.boxplot(
-            data[name],
-            positions=positions,
-            widths=width * 0.85,
-            patch_artist=True,
-            manage_ticks=False,
-            medianprops={"color": "black", "linewidth": 1.2},
-            showmeans=True,
-            meanprops={
-                "marker": "D",
-                "markersize": 3,
-                "markerfacecolor": "white",
-                "markeredgecolor": "black",
-            },
-            flierprops={
-                "marker": "o",
-                "markersize": 3,
-                "markerfacecolor": colours[name],
-                "markeredgewidth": 0.4,
-            },
-        )
+            data[name], positions=positions, widths=width * 0.85, patch_artist=True, manage_ticks=False,
+            medianprops={"color": "black", "linewidth": 1.2}, showmeans=True,
+            meanprops={"marker": "D", "markersize": 3, "markerfacecolor": "white",
+                       "markeredgecolor": "black"},
+            flierprops={"marker": "o", "markersize": 3, "markerfacecolor": colours[name],
+                        "markeredgewidth": 0.4},
+        )  # fmt: skip
         for box in boxes["boxes"]:
             box.set_facecolor(colours[name])
             box.set_alpha(0.85)
@@ -184,14 +142,8 @@ def _draw_panel(
     _draw_table(axes, panel, data, metric, colours, row_labels)
 
 
-def _draw_marks(
-    axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
-    metric: str,
-    tests: pd.DataFrame,
-    width: float,
-) -> None:
+def _draw_marks(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.ndarray]], metric: str,
+                tests: pd.DataFrame, width: float) -> None:  # fmt: skip
     """Brackets from the reference's box to each significantly different box, with the mark."""
     names = list(data)
     if tests.empty:
@@ -222,28 +174,18 @@ def _draw_marks(
     axes.set_ylim(bottom, highest)
 
 
-def _draw_table(
-    axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
-    metric: str,
-    colours: Mapping[str, str],
-    row_labels: bool,
-) -> None:
-    """Mean ± SD per configuration and structure, beneath the panel, columns under the boxes."""
+def _draw_table(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.ndarray]], metric: str,
+                colours: Mapping[str, str], row_labels: bool) -> None:  # fmt: skip
+    """Mean ± SD per configuration and structure, beneath the panel."""
     spec = METRICS[metric]
-    cells = []
-    for values in data.values():
-        statistics = [describe(v) for v in values]
-        cells.append([f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in statistics])
+    cells = [[f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in map(describe, values)]
+             for values in data.values()]  # fmt: skip
     table = axes.table(
-        cellText=cells,
-        colLabels=[short_name(structure) for _, structure in panel],
+        cellText=cells, colLabels=[short_name(structure) for _, structure in panel],
         rowLabels=list(data) if row_labels else None,
         rowColours=list(colours.values()) if row_labels else None,
-        cellLoc="center",
-        loc="bottom",
-    )
+        cellLoc="center", loc="bottom",
+    )  # fmt: skip
     table.auto_set_font_size(False)
     table.set_fontsize(TABLE_FONT_SIZE)
     for (row, column), cell in table.get_celld().items():

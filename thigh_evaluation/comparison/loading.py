@@ -1,14 +1,4 @@
-"""Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``.
-
-``metrics.csv`` is written by ``thigh_evaluate`` and read by
-:func:`~thigh_evaluation.metrics_table.read_metrics_csv`: long format, one row per case, leg and
-structure. The comparison needs the columns ``case, leg, kind, structure`` and the compared
-metrics; undefined metrics are empty cells or ``nan``.
-
-Example:
-    >>> parse_configurations(["2d=evals/2d", "2d5=evals/2d5"])
-    {'2d': PosixPath('evals/2d'), '2d5': PosixPath('evals/2d5')}
-"""
+"""Read the evaluations to compare: ``NAME=EVAL_DIR`` arguments and each folder's ``metrics.csv``."""
 
 from __future__ import annotations
 
@@ -30,13 +20,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
 def parse_configurations(arguments: Sequence[str]) -> dict[str, Path]:
-    """Turn ``NAME=EVAL_DIR`` arguments into a mapping, in the order given.
-
-    Args:
-        arguments: E.g. ``["2d=evals/2d", "2d5=evals/2d5"]``.
-
-    Returns:
-        Configuration name to evaluation folder.
+    """``["2d=evals/2d", "2d5=evals/2d5"]`` as configuration name to evaluation folder, in the order given.
 
     Raises:
         InvalidInputError: If an argument is not ``NAME=DIR``, or a name repeats.
@@ -59,16 +43,9 @@ def parse_configurations(arguments: Sequence[str]) -> dict[str, Path]:
 
 
 def load_metrics(folder: Path, metrics: Sequence[str] = DEFAULT_METRICS, name: str = "") -> pd.DataFrame:
-    """Read and check the ``metrics.csv`` of one evaluation folder.
+    """The rows of kind ``class`` and ``group`` of ``folder/metrics.csv``: key columns and ``metrics``.
 
-    Args:
-        folder: Output folder of ``thigh_evaluate``.
-        metrics: Metric columns that must be there, e.g. ``("dice", "asd_mm")``.
-        name: Configuration name, for messages.
-
-    Returns:
-        The rows of kind ``class`` and ``group``; ``case``, ``leg``, ``kind`` and ``structure``
-        as strings and the metric columns as floats (NaN where undefined).
+    ``name`` (the configuration's) is for messages.
 
     Raises:
         InvalidInputError: If the folder or file is missing, a column is missing, a metric

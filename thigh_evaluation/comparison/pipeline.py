@@ -1,18 +1,6 @@
 """Compare configurations on their evaluations: the whole comparison, and its ``comparison.md``.
 
-``comparison.md`` has a header, the figure, and one table per metric: rows are the classes, the
-groups and "all classes"; columns are mean ± SD per configuration, then the p-value and mark of
-each other configuration against the reference.
-
-Example:
-    >>> from pathlib import Path
-    >>> result = compare(
-    ...     {"2d": Path("evals/2d"), "2d5": Path("evals/2d5"), "3d": Path("evals/3d")}, Path("comparison")
-    ... )  # doctest: +SKIP
-    >>> result.reference, result.markdown_path.name  # doctest: +SKIP
-    ('2d5', 'comparison.md')
-    >>> format_p(0.0123), format_p(0.00021), format_p(float("nan"))
-    ('0.012', '2.1e-04', 'n/a')
+See ``documentation/thigh_compare.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +28,7 @@ from thigh_evaluation.comparison.tables import (
     summary_table,
     ttest_table,
 )
+from thigh_evaluation.markdown_table import table
 
 logger = logging.getLogger(__name__)
 
@@ -53,19 +42,7 @@ PREFERRED_REFERENCE = "2d5"
 
 @dataclass(frozen=True)
 class ComparisonResult:
-    """What :func:`compare` computed and wrote.
-
-    Attributes:
-        reference: Name of the reference configuration of the t-tests.
-        configurations: The compared configuration names, in order.
-        legs: Number of legs evaluated per configuration.
-        summary: Descriptive statistics (the rows of ``comparison.csv``).
-        tests: Paired t-tests (the rows of ``ttests.csv``).
-        figure_path: ``OUT/comparison.png``.
-        markdown_path: ``OUT/comparison.md``.
-        summary_path: ``OUT/comparison.csv``.
-        tests_path: ``OUT/ttests.csv``.
-    """
+    """What :func:`compare` computed (the rows of ``comparison.csv`` and ``ttests.csv``) and wrote."""
 
     reference: str
     configurations: tuple[str, ...]
@@ -99,21 +76,13 @@ def compare(
     reference: str | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
 ) -> ComparisonResult:
-    """Compare two or more evaluations of ``thigh_evaluate`` as in the paper's Figure 5.
-
-    Writes ``comparison.png``, ``comparison.md``, ``comparison.csv`` and ``ttests.csv`` into
-    ``output`` (atomically; the folder is created).
+    """Compare evaluations: write ``comparison.png``, ``.md``, ``.csv`` and ``ttests.csv`` into ``output``.
 
     Args:
-        evaluations: Configuration name to evaluation folder (holding ``metrics.csv``), in the
-            order of the boxes and table columns.
-        output: Output folder.
-        reference: Configuration the others are tested against (default ``"2d5"`` if present,
-            otherwise the first).
+        evaluations: Configuration name to ``thigh_evaluate`` folder, in the order of boxes and columns.
+        output: Output folder (created; files written atomically).
+        reference: Configuration the others are tested against (:func:`choose_reference`).
         metrics: Metric columns to compare (``"dice"``, ``"asd_mm"``, ``"hd95_mm"``).
-
-    Returns:
-        The tables and the paths written.
 
     Raises:
         InvalidInputError: Fewer than two configurations, an unknown reference or metric, an
@@ -149,15 +118,7 @@ def compare(
     write_text_atomic(markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE), markdown_path)
     _log_findings(tests)
     return ComparisonResult(
-        reference=reference,
-        configurations=tuple(names),
-        legs=legs,
-        summary=summary,
-        tests=tests,
-        figure_path=figure_path,
-        markdown_path=markdown_path,
-        summary_path=summary_path,
-        tests_path=tests_path,
+        reference, tuple(names), legs, summary, tests, figure_path, markdown_path, summary_path, tests_path
     )
 
 
@@ -167,31 +128,19 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _log_findings(tests: pd.DataFrame) -> None:
-    overall = tests[tests["kind"] == "all"]
-    for _, test in overall.iterrows():
+    for _, test in tests[tests["kind"] == "all"].iterrows():
         logger.info(
             "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
-            test["metric"],
-            test["other"],
-            test["reference"],
-            test["n"],
-            test["mean_difference"],
-            test["p"],
-            f"{test['mark']} " if test["mark"] else "",
-            test["better"] or "tie",
-        )
+            test["metric"], test["other"], test["reference"], test["n"], test["mean_difference"], test["p"],
+            f"{test['mark']} " if test["mark"] else "", test["better"] or "tie",
+        )  # fmt: skip
 
 
 MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"
 
 
 def format_p(p: float) -> str:
-    """A p-value for a table: three decimals, or scientific below 0.001; NaN as "n/a".
-
-    Example:
-        >>> format_p(0.0123), format_p(0.00021), format_p(float("nan"))
-        ('0.012', '2.1e-04', 'n/a')
-    """
+    """A p-value for a table: three decimals, or scientific below 0.001 (``2.1e-04``); NaN as "n/a"."""
     if math.isnan(p):
         return "n/a"
     return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
@@ -205,18 +154,10 @@ def markdown_report(
     metrics: Sequence[str],
     figure_name: str | None,
 ) -> str:
-    """The whole ``comparison.md``.
+    """The whole ``comparison.md``: a header, the figure (``figure_name``, or none) and a table per metric.
 
-    Args:
-        summary: The table of ``summary_table``.
-        tests: The table of ``ttest_table``.
-        reference: Name of the reference configuration.
-        legs: Number of legs evaluated per configuration, in column order.
-        metrics: Metric columns, one table each.
-        figure_name: File name of the figure beside the report, or None for none.
-
-    Returns:
-        Markdown text ending in a newline.
+    ``summary`` and ``tests`` are the tables of ``summary_table`` and ``ttest_table``; ``legs`` the legs
+    evaluated per configuration, in column order.
     """
     configurations = ", ".join(f"{name} ({count} legs)" for name, count in legs.items())
     lines = [
@@ -245,27 +186,18 @@ def _metric_section(
     summary = summary[summary["metric"] == metric]
     tests = tests[tests["metric"] == metric]
     header = ["structure", *names, *(f"p {other} vs {reference}" for other in others)]
-    lines = [
-        f"## {spec.axis_label}",
-        "",
-        f"{'Higher' if spec.higher_is_better else 'Lower'} is better.",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + " --- |" * len(header),
-    ]
-    notes = []
-    structures = ordered_structures(zip(summary["kind"], summary["structure"], strict=True))
-    for kind, structure in structures:
-        rows = summary[(summary["kind"] == kind) & (summary["structure"] == structure)].set_index(
+    rows, notes = [], []
+    for kind, structure in ordered_structures(zip(summary["kind"], summary["structure"], strict=True)):
+        own = summary[(summary["kind"] == kind) & (summary["structure"] == structure)].set_index(
             "configuration"
         )
         cells = [display_name(kind, structure)]
-        for name in names:
-            cells.append(
-                f"{spec.format(rows.at[name, 'mean'])} ± {spec.format(rows.at[name, 'sd'])}"
-                if name in rows.index
-                else "n/a"
-            )
+        cells += [
+            f"{spec.format(own.at[name, 'mean'])} ± {spec.format(own.at[name, 'sd'])}"
+            if name in own.index
+            else "n/a"
+            for name in names
+        ]
         for other in others:
             test = tests[
                 (tests["kind"] == kind) & (tests["structure"] == structure) & (tests["other"] == other)
@@ -274,13 +206,11 @@ def _metric_section(
                 cells.append("n/a")
                 continue
             test = test.iloc[0]
-            cell = format_p(float(test["p"]))
-            if test["mark"]:
-                cell += f" {test['mark']} ({test['better']})"
+            mark = f" {test['mark']} ({test['better']})" if test["mark"] else ""
+            cells.append(format_p(float(test["p"])) + mark)
             if test["note"]:
                 notes.append(f"- {display_name(kind, structure)}, {other} vs {reference}: {test['note']}.")
-            cells.append(cell)
-        lines.append("| " + " | ".join(cells) + " |")
-    if notes:
-        lines += ["", "Not tested:", "", *notes]
-    return lines
+        rows.append(cells)
+    higher = "Higher" if spec.higher_is_better else "Lower"
+    lines = [f"## {spec.axis_label}", "", f"{higher} is better.", "", table(header, rows)]
+    return lines + (["", "Not tested:", "", *notes] if notes else [])

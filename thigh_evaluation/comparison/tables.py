@@ -1,27 +1,7 @@
 """The comparison's tables: per-leg observations of each configuration, their statistics and paired t-tests.
 
-- :data:`METRICS`: the metrics a comparison can test, their display names and better direction.
-- Structures are identified by ``(kind, structure)``: ``("class", "sartorius")`` is label 1,
-  ``("group", "sartorius")`` the group of the same name, ``("all", "all_classes")`` the per-leg
-  mean over the ten muscle classes; :func:`ordered_structures` gives the table order.
-- :func:`observation_frame`: one value per leg and structure, plus "all classes". The unit of
-  observation is a leg (case and side), as in the paper's 48 thighs; "all classes" is the mean of
-  a leg's class values where the metric is defined.
-- :func:`check_overlap` and :func:`paired_values`: the legs both configurations have (a warning
-  counts the others; only pairs defined on both sides enter a test).
-- :func:`summary_table` (``comparison.csv``) and :func:`ttest_table` (``ttests.csv``).
-
-Example:
-    >>> display_name("group", "posterior_compartment"), short_name("rectus_femoris")
-    ('posterior compartment (group)', 'rectus fem.')
-    >>> METRICS["dice"].format(0.91234), METRICS["asd_mm"].higher_is_better
-    ('0.912', False)
-    >>> import pandas as pd
-    >>> metrics = pd.DataFrame({"case": ["a", "a"], "leg": ["left", "left"], "kind": ["class", "class"],
-    ...                         "structure": ["sartorius", "gracilis"], "dice": [0.8, 0.6]})
-    >>> row = observation_frame(metrics, ["dice"]).iloc[-1]
-    >>> row["kind"], row["structure"], float(row["dice"])
-    ('all', 'all_classes', 0.7)
+Structures are ``(kind, structure)`` pairs: ``("class", "sartorius")``, ``("group", "quadriceps")``,
+``("all", "all_classes")``. See "Observations and pairing" in ``documentation/thigh_compare.md``.
 """
 
 from __future__ import annotations
@@ -43,15 +23,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """How one column of ``metrics.csv`` is compared and shown.
-
-    Attributes:
-        column: Column name in ``metrics.csv``.
-        title: Name in figures and tables (the paper's "DSC", "ASD").
-        unit: Unit shown after the title, or "" for none.
-        higher_is_better: True for overlap (Dice), False for distances.
-        decimals: Decimals of means and SDs in the tables.
-    """
+    """How a column of ``metrics.csv`` is shown (title, unit, decimals) and which way is better."""
 
     column: str
     title: str
@@ -74,33 +46,29 @@ METRICS: dict[str, MetricSpec] = {
     "asd_mm": MetricSpec("asd_mm", "ASD", "mm", higher_is_better=False, decimals=2),
     "hd95_mm": MetricSpec("hd95_mm", "HD95", "mm", higher_is_better=False, decimals=2),
 }
-
 DEFAULT_METRICS: tuple[str, ...] = ("dice", "asd_mm")
-
-
 ALL_CLASSES = "all_classes"
 KINDS: tuple[str, ...] = ("class", "group", "all")
-
+LEG_KEY: list[str] = ["case", "leg"]
 Structure = tuple[str, str]
-"""``(kind, structure)``, e.g. ``("class", "gracilis")``."""
-
 _SHORT_NAMES: dict[str, str] = {
-    "sartorius": "sartorius",
     "rectus_femoris": "rectus fem.",
     "vastus_lateralis": "vastus lat.",
     "vastus_intermedius": "vastus int.",
     "vastus_medialis": "vastus med.",
-    "adductors": "adductors",
-    "gracilis": "gracilis",
     "biceps_femoris": "biceps fem.",
     "semitendinosus": "semitend.",
     "semimembranosus": "semimembr.",
     ALL_CLASSES: "all classes",
 }
+SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "configuration", "mean", "sd", "median",
+                                    "q25", "q75", "n")  # fmt: skip
+TTEST_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "reference", "other", "n", "mean_difference",
+                                  "t", "p", "mark", "better", "note")  # fmt: skip
 
 
 def display_name(kind: str, structure: str) -> str:
-    """Name of a structure in the markdown tables."""
+    """Name of a structure in the Markdown tables."""
     if kind == "all":
         return "all classes"
     name = structure.replace("_", " ")
@@ -113,17 +81,7 @@ def short_name(structure: str) -> str:
 
 
 def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
-    """The structures in table order: classes by label, then groups, then "all classes".
-
-    Names that are not in the label table or the group table follow the known ones of
-    their kind, in the order first seen.
-
-    Args:
-        present: ``(kind, structure)`` pairs found in the evaluations, any order, repeats allowed.
-
-    Returns:
-        Each pair once, in table order.
-    """
+    """Each pair once: classes by label, groups, "all classes"; unknown names after the known ones."""
     seen = list(dict.fromkeys(present))
     known = {
         "class": [LABELS[label] for label in MUSCLE_LABELS],
@@ -138,20 +96,8 @@ def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
     return ordered
 
 
-LEG_KEY: list[str] = ["case", "leg"]
-
-
 def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> pd.DataFrame:
-    """Per-leg values of every class and group, and of "all classes".
-
-    Args:
-        metrics: Rows of ``metrics.csv`` (columns ``case, leg, kind, structure`` and the metrics).
-        metric_columns: The metrics to keep, e.g. ``["dice", "asd_mm"]``.
-
-    Returns:
-        Columns ``case, leg, kind, structure`` and ``metric_columns``; kind ``class``,
-        ``group`` or ``all`` (structure ``all_classes``).
-    """
+    """Per-leg values (``case, leg, kind, structure``, metrics) of every class, group and "all classes"."""
     columns = [*LEG_KEY, "kind", "structure", *metric_columns]
     rows = metrics.loc[metrics["kind"].isin(["class", "group"]), columns]
     means = per_leg_means(rows, metric_columns)
@@ -160,17 +106,13 @@ def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> p
     return pd.concat([rows, means[columns]], ignore_index=True)
 
 
+def _of(frame: pd.DataFrame, structure: Structure) -> pd.DataFrame:
+    return frame[(frame["kind"] == structure[0]) & (frame["structure"] == structure[1])]
+
+
 def values_of(observations: pd.DataFrame, structure: Structure, metric: str) -> np.ndarray:
     """The defined values of one structure and metric (NaN left out), as floats."""
-    kind, name = structure
-    selected = observations.loc[(observations["kind"] == kind) & (observations["structure"] == name), metric]
-    return selected.dropna().to_numpy(dtype=float)
-
-
-def structures_of(observations: pd.DataFrame) -> list[Structure]:
-    """The ``(kind, structure)`` pairs present, in the order first seen."""
-    pairs = zip(observations["kind"], observations["structure"], strict=True)
-    return list(dict.fromkeys(pairs))
+    return _of(observations, structure)[metric].dropna().to_numpy(dtype=float)
 
 
 def leg_count(observations: pd.DataFrame) -> int:
@@ -178,19 +120,23 @@ def leg_count(observations: pd.DataFrame) -> int:
     return len(observations[LEG_KEY].drop_duplicates())
 
 
-_KEY = [*LEG_KEY, "kind", "structure"]
+def _keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
+    return set(
+        frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(index=False, name=None)
+    )
+
+
+def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
+    cases = sorted(frame["case"].unique())
+    listed = ", ".join(cases[:shown])
+    return f"{listed}, ... ({len(cases)} in all)" if len(cases) > shown else listed
 
 
 def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> None:
     """Make sure every configuration shares observations with the reference; warn about the rest.
 
-    Args:
-        observations: Observation frames by configuration name (see ``observation_frame``).
-        reference: Name of the reference configuration.
-
     Raises:
-        InvalidInputError: If a configuration has no (case, leg, structure) in common with the
-            reference.
+        InvalidInputError: If a configuration has no (case, leg, structure) in common with the reference.
     """
     keys = {name: _keys(frame) for name, frame in observations.items()}
     for name, own in keys.items():
@@ -203,168 +149,63 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
                 f"{reference} has cases {_cases(observations[reference])}, {name} has cases "
                 f"{_cases(observations[name])}; compare evaluations of the same cases"
             )
-        only_own, only_reference = len(own - common), len(keys[reference] - common)
-        if only_own or only_reference:
+        if own != common or keys[reference] != common:
             logger.warning(
                 "%s has %d observation(s) (case, leg, structure) that %s lacks, and lacks %d of %s's; "
                 "only observations present in both enter the paired tests",
-                name,
-                only_own,
-                reference,
-                only_reference,
-                reference,
-            )
+                name, len(own - common), reference, len(keys[reference] - common), reference,
+            )  # fmt: skip
 
 
 def paired_values(
     reference: pd.DataFrame, other: pd.DataFrame, structure: Structure, metric: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The values of one structure and metric for the legs where both configurations define them.
-
-    Args:
-        reference: Observation frame of the reference configuration.
-        other: Observation frame of the other configuration.
-        structure: ``(kind, structure)``.
-        metric: Metric column, e.g. ``"dice"``.
-
-    Returns:
-        ``(reference_values, other_values)``, float arrays of equal length, paired by leg.
-    """
-    kind, name = structure
-    sides = [
-        frame.loc[(frame["kind"] == kind) & (frame["structure"] == name), [*LEG_KEY, metric]]
-        for frame in (reference, other)
-    ]
+    """``(reference_values, other_values)`` of a structure and metric, over the legs both define."""
+    sides = [_of(frame, structure)[[*LEG_KEY, metric]] for frame in (reference, other)]
     merged = sides[0].merge(sides[1], on=LEG_KEY, suffixes=("_reference", "_other"), validate="one_to_one")
     defined = merged.dropna(subset=[f"{metric}_reference", f"{metric}_other"])
     if len(defined) < len(merged):
-        logger.debug(
-            "%s %s: %d of %d paired leg(s) lack a defined value on one side",
-            name,
-            metric,
-            len(merged) - len(defined),
-            len(merged),
-        )
-    return (
-        defined[f"{metric}_reference"].to_numpy(dtype=float),
-        defined[f"{metric}_other"].to_numpy(dtype=float),
-    )
-
-
-def _keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-    rows = frame.loc[frame["kind"] != "all", _KEY]
-    return set(rows.itertuples(index=False, name=None))
-
-
-def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
-    cases = sorted(frame["case"].unique())
-    listed = ", ".join(cases[:shown])
-    return f"{listed}, ... ({len(cases)} in all)" if len(cases) > shown else listed
-
-
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "structure",
-    "kind",
-    "configuration",
-    "mean",
-    "sd",
-    "median",
-    "q25",
-    "q75",
-    "n",
-)
+        logger.debug("%s %s: %d of %d paired leg(s) lack a defined value on one side",
+                     structure[1], metric, len(merged) - len(defined), len(merged))  # fmt: skip
+    return defined[f"{metric}_reference"].to_numpy(float), defined[f"{metric}_other"].to_numpy(float)
 
 
 def compared_structures(observations: Mapping[str, pd.DataFrame]) -> list[Structure]:
     """Every ``(kind, structure)`` of any configuration, in table order."""
-    return ordered_structures(pair for frame in observations.values() for pair in structures_of(frame))
+    return ordered_structures(
+        pair
+        for frame in observations.values()
+        for pair in zip(frame["kind"], frame["structure"], strict=True)
+    )
 
 
 def summary_table(observations: Mapping[str, pd.DataFrame], metrics: Sequence[str]) -> pd.DataFrame:
-    """Mean, SD, median, quartiles and n of each metric, structure and configuration.
-
-    Each configuration is described over all of its own defined values (not only the legs it
-    shares with the others); ``n`` says how many.
-
-    Args:
-        observations: Observation frames by configuration name, in column order.
-        metrics: Metric columns, e.g. ``["dice", "asd_mm"]``.
-
-    Returns:
-        A frame with :data:`SUMMARY_COLUMNS`.
-    """
-    rows = []
-    for metric in metrics:
-        for kind, name in compared_structures(observations):
-            for configuration, frame in observations.items():
-                statistics = describe(values_of(frame, (kind, name), metric))
-                rows.append(
-                    {"metric": metric, "structure": name, "kind": kind, "configuration": configuration}
-                    | statistics
-                )
+    """``comparison.csv``: :func:`describe` of each metric, structure and configuration over its own legs."""
+    rows = [
+        {"metric": metric, "structure": name, "kind": kind, "configuration": configuration}
+        | describe(values_of(frame, (kind, name), metric))
+        for metric in metrics
+        for kind, name in compared_structures(observations)
+        for configuration, frame in observations.items()
+    ]
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-
-
-TTEST_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "structure",
-    "kind",
-    "reference",
-    "other",
-    "n",
-    "mean_difference",
-    "t",
-    "p",
-    "mark",
-    "better",
-    "note",
-)
 
 
 def ttest_table(
     observations: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """Paired t-tests of every other configuration against ``reference``.
-
-    ``mean_difference`` and ``t`` are of ``other - reference``; ``better`` names the
-    configuration with the better mean over the pairs (higher Dice, lower distance);
-    ``mark`` is ``*`` (p < 0.05), ``**`` (p < 0.01) or empty; ``note`` says why a test
-    could not be done.
-
-    Args:
-        observations: Observation frames by configuration name.
-        reference: Name of the reference configuration (a key of ``observations``).
-        metrics: Metric columns, e.g. ``["dice", "asd_mm"]``.
-
-    Returns:
-        A frame with :data:`TTEST_COLUMNS`.
-    """
+    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration."""
     rows = []
     for metric in metrics:
-        higher_is_better = METRICS[metric].higher_is_better
         for structure in compared_structures(observations):
             for other, frame in observations.items():
                 if other == reference:
                     continue
-                reference_values, other_values = paired_values(
-                    observations[reference], frame, structure, metric
-                )
-                test = paired_t_test(reference_values, other_values)
-                rows.append(
-                    {
-                        "metric": metric,
-                        "structure": structure[1],
-                        "kind": structure[0],
-                        "reference": reference,
-                        "other": other,
-                        "n": test.n,
-                        "mean_difference": test.mean_difference,
-                        "t": test.t,
-                        "p": test.p,
-                        "mark": test.mark,
-                        "better": better_configuration(test, reference, other, higher_is_better),
-                        "note": test.note,
-                    }
-                )
+                test = paired_t_test(*paired_values(observations[reference], frame, structure, metric))
+                better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
+                rows.append({
+                    "metric": metric, "structure": structure[1], "kind": structure[0], "reference": reference,
+                    "other": other, "n": test.n, "mean_difference": test.mean_difference, "t": test.t,
+                    "p": test.p, "mark": test.mark, "better": better, "note": test.note,
+                })  # fmt: skip
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

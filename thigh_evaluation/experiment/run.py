@@ -1,12 +1,6 @@
 """Run the whole experiment: split, plan, then per configuration train, predict and evaluate; compare.
 
-The held-out test cases are a seeded choice; cases are whole scans (both thighs of one patient),
-so no patient is on both sides. The training and test datasets are raw datasets of linked files.
-The results are ``experiment.json`` and its ``README.md``.
-
-Example:
-    >>> choose_split([f"case_{i:02d}" for i in range(24)], train=19, test=5, seed=0).test  # doctest: +SKIP
-    ('case_03', ...)
+See ``documentation/thigh_experiment.md``.
 """
 
 from __future__ import annotations
@@ -30,14 +24,14 @@ from thigh_common.dataset_json import read_dataset_json, write_dataset_json
 from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import image_file_name, label_file_name
 from thigh_evaluation.experiment.steps import ExperimentFolders, ExperimentOptions, experiment_steps, run_step
+from thigh_evaluation.markdown_table import table
 from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
 from thigh_evaluation.statistics import per_leg_means
 
 logger = logging.getLogger(__name__)
 
 
-MIN_TRAINING_CASES = 2
-"""The planner needs two cases for its cross-validation splits."""
+MIN_TRAINING_CASES = 2  # the planner needs two cases for its cross-validation splits
 
 
 @dataclass(frozen=True)
@@ -49,13 +43,7 @@ class ExperimentSplit:
 
 
 def choose_split(cases: Sequence[str], train: int | None, test: int, seed: int = 0) -> ExperimentSplit:
-    """Pick ``test`` held-out cases at random (seeded) and ``train`` of the others.
-
-    Args:
-        cases: The dataset's case ids.
-        train: Number of training cases; None for every case not held out.
-        test: Number of held-out test cases.
-        seed: Seed of the choice.
+    """Pick ``test`` held-out cases at random (seeded) and ``train`` of the others (None: all others).
 
     Raises:
         InvalidInputError: If the numbers are below the minimum or exceed the cases available.
@@ -73,10 +61,8 @@ def choose_split(cases: Sequence[str], train: int | None, test: int, seed: int =
         )
     shuffled = sorted(cases)
     random.Random(seed).shuffle(shuffled)
-    held_out = shuffled[:test]
-    rest = shuffled[test:]
-    training = rest if train is None else rest[:train]
-    return ExperimentSplit(train=tuple(sorted(training)), test=tuple(sorted(held_out)))
+    training = shuffled[test:] if train is None else shuffled[test:][:train]
+    return ExperimentSplit(tuple(sorted(training)), tuple(sorted(shuffled[:test])))
 
 
 def dataset_cases(raw: Path) -> list[str]:
@@ -103,13 +89,7 @@ def dataset_cases(raw: Path) -> list[str]:
 
 
 def link_subset(raw: Path, cases: Sequence[str], target: Path) -> Path:
-    """Make ``target`` a raw dataset holding ``cases`` of ``raw`` (symbolic links; copies where links fail).
-
-    An existing ``target`` is replaced.
-
-    Returns:
-        ``target``.
-    """
+    """Make ``target`` (replaced) a raw dataset of ``cases`` of ``raw``, linked (copied where links fail)."""
     content = read_dataset_json(raw)
     ending = content.get("file_ending", ".nii.gz")
     if target.exists():
@@ -132,12 +112,7 @@ METRICS: tuple[str, ...] = ("dice", "asd_mm")
 
 
 def configuration_means(evaluation: Path) -> dict[str, float]:
-    """Mean and SD over legs of the per-leg mean over the ten classes, for Dice and ASD.
-
-    Reads ``metrics.csv`` of a ``thigh_evaluate`` folder; the per-leg means are
-    :func:`thigh_evaluation.statistics.per_leg_means`'s (the "overall" of ``summary.json``):
-    a class undefined in a leg (absent from both maps, or ASD with one map empty) is left out.
-    """
+    """Legs, and mean and SD over legs of :func:`~thigh_evaluation.statistics.per_leg_means`, Dice and ASD."""
     per_leg = per_leg_means(read_metrics_csv(evaluation / METRICS_FILE), METRICS)
     result: dict[str, float] = {"legs": float(len(per_leg))}
     for metric in METRICS:
@@ -170,15 +145,15 @@ def _markdown(record: dict[str, Any]) -> str:
         f"plans preset `{record['preset']}`; seed {record['seed']}",
         f"- training flags: `{' '.join(record['training_overrides']) or '(plans defaults)'}`",
         "",
-        "| configuration | legs | Dice (mean ± SD) | ASD mm (mean ± SD) | training min |",
-        "| --- | --- | --- | --- | --- |",
     ]
-    for configuration, values in record["results"].items():
-        minutes = record["seconds"].get(f"train {configuration}", np.nan) / 60
-        lines.append(
-            f"| {configuration} | {values['legs']:.0f} | {values['dice_mean']:.3f} ± {values['dice_sd']:.3f} "
-            f"| {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} | {minutes:.1f} |"
-        )
+    rows = [
+        (configuration, f"{values['legs']:.0f}", f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}",
+         f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",
+         f"{record['seconds'].get(f'train {configuration}', np.nan) / 60:.1f}")
+        for configuration, values in record["results"].items()
+    ]  # fmt: skip
+    header = ("configuration", "legs", "Dice (mean ± SD)", "ASD mm (mean ± SD)", "training min")
+    lines += [table(header, rows)]
     lines += ["", "Per-leg means over the ten muscles. Steps and their wall time:", ""]
     lines += [f"- {name}: {seconds:.0f} s" for name, seconds in record["seconds"].items()]
     if (Path(record["output"]) / "comparison" / "comparison.md").exists():
@@ -189,14 +164,7 @@ def _markdown(record: dict[str, Any]) -> str:
 
 
 def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, Any]:
-    """Run the experiment of ``options`` and write ``experiment.json`` and ``README.md`` in its folder.
-
-    Args:
-        options: The experiment.
-        echo: Copy each command's output to stderr as it runs (it always goes to ``logs/``).
-
-    Returns:
-        The content of ``experiment.json``.
+    """Run the experiment; write ``experiment.json`` and ``README.md``; ``echo`` shows each step's output.
 
     Raises:
         InvalidInputError: If the dataset cannot give the split asked for.

@@ -1,8 +1,6 @@
 """What an experiment is asked to do, and the commands it runs, one ``thighseg`` command per step.
 
-Each step is a real command line (``python -m MODULE ...``) run in its own process, so the
-experiment does exactly what a user typing the commands would; its output goes to the console
-and to the step's log file as it comes, and the log says which command it was.
+Each step is a real command line run in its own process; its output goes to the console and its log.
 """
 
 from __future__ import annotations
@@ -21,21 +19,10 @@ CONFIGURATIONS: tuple[str, ...] = ("2d", "2d5", "3d")
 
 @dataclass(frozen=True)
 class ExperimentOptions:
-    """The experiment: data, split, the configurations and their common training budget.
+    """The experiment: data, split (``train`` None: every case not held out), configurations and their budget.
 
-    Attributes:
-        raw: The raw dataset folder.
-        output: The experiment folder (everything is written under it).
-        train: Training cases (None: every case not held out).
-        test: Held-out test cases.
-        configurations: Which of 2d, 2d5, 3d to train and compare.
-        minutes: Training time budget of each configuration (``thigh_train --max-minutes``).
-        preset: Plans preset (``default`` or ``paper``).
-        seed: Seed of the split and of training.
-        training_overrides: Extra ``thigh_train`` flags, the same for every configuration
-            (``--epochs``, ``--iterations``, ``--batch-size``, ``--lr``, ``--precision``, ``--device``).
-        prediction_flags: Extra ``thigh_predict`` flags (``--device``, ``--amp``).
-        workers: Worker processes for planning and for training data.
+    ``minutes`` is each configuration's ``thigh_train --max-minutes``; ``training_overrides`` and
+    ``prediction_flags`` are extra flags of ``thigh_train`` and ``thigh_predict`` for every configuration.
     """
 
     raw: Path
@@ -58,14 +45,7 @@ class ExperimentOptions:
 
 @dataclass(frozen=True)
 class Step:
-    """One command of the experiment.
-
-    Attributes:
-        name: Short name for the log and the timing table (e.g. ``train 2d5``).
-        module: The command's module, run as ``python -m module``.
-        arguments: Its arguments.
-        configuration: The configuration it belongs to, or None for shared steps.
-    """
+    """One command of the experiment (``python -m module arguments``), named for the log and timing table."""
 
     name: str
     module: str
@@ -173,10 +153,7 @@ class StepFailedError(ThighSegError):
 
 
 def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
-    """Run ``step``, copying its output (stdout and stderr) to ``log_path`` and, if ``echo``, to stderr.
-
-    Returns:
-        Wall time in seconds.
+    """Run ``step``, its output copied to ``log_path`` and, if ``echo``, to stderr; returns its seconds.
 
     Raises:
         StepFailedError: If the command exits with a non-zero status.

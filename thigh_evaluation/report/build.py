@@ -1,24 +1,7 @@
 """Build the report folder: copy the files it shows, draw its figures, write ``index.md`` and ``index.html``.
 
-Layout of ``REPORT_DIR``::
-
-    index.html, index.md      the report (index.html rendered from index.md), written last
-    boxplot.png               Dice and ASD per class (thigh_evaluation.comparison.plot_boxes)
-    training_curve.png        losses and validation Dice per epoch and network
-    overlays/CASE_overlay.png copies of thigh_predict's overlays
-    tables/CASE_muscles.csv   copies of the muscle tables, and summary.csv of thigh_predict
-    evaluation/               metrics.csv, summary.json, summary.csv of thigh_evaluate
-    training/                 NETWORK_progress.csv, validation_summary.json, validation_dice.csv
-    labels/                   the colour tables of the label maps (3D Slicer, ITK-SNAP)
-
-Files are copied, not linked, so the folder can be moved; the label maps are large and only
-named by their path relative to the report. Every file is written atomically, and a new run
-replaces the report (files of an earlier run that this run does not write are removed from
-the subfolders above).
-
-Example:
-    >>> build_report(Path("pred"), Path("eval"), Path("results/Demo/2d5/fold_0"), Path("report"))  # doctest: +SKIP
-    PosixPath('report/index.html')
+See ``documentation/thigh_report.md`` for the layout. Files are copied atomically; a new run removes
+the files of an earlier run that it does not write (:data:`MANAGED_FILES`).
 """
 
 from __future__ import annotations
@@ -47,7 +30,7 @@ from thigh_evaluation.report.evaluation import (
     CLASS_KIND,
     case_statistics,
     read_metrics,
-    read_summary,
+    read_missing_predictions,
     structure_statistics,
 )
 from thigh_evaluation.report.inputs import ReportInputs, find_inputs
@@ -57,14 +40,13 @@ logger = logging.getLogger(__name__)
 
 INDEX_HTML = "index.html"
 INDEX_MD = "index.md"
-MANAGED_FILES: dict[str, tuple[str, ...]] = {
+MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report writes there
     "overlays": ("*_overlay.png",),
     "tables": ("*_muscles.csv", "summary.csv"),
     "evaluation": ("metrics.csv", "summary.json", "summary.csv"),
     "training": ("*_progress.csv", "validation_summary.json", "validation_dice.csv"),
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
 }
-"""Per subfolder, the names a report writes there (an earlier run's leftovers are removed)."""
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
        margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
@@ -118,11 +100,7 @@ def _relative(path: Path, start: Path) -> str:
 def _check_output(output: Path, inputs: ReportInputs) -> None:
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
-    for what, folder in (
-        ("predictions", inputs.predictions),
-        ("evaluation", inputs.evaluation),
-        ("model fold", inputs.model_fold),
-    ):
+    for what, folder in zip(("predictions", "evaluation", "model fold"), inputs.sources(), strict=True):
         if output.resolve() == folder.resolve():
             raise InvalidInputError(
                 f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
@@ -133,10 +111,10 @@ def _check_output(output: Path, inputs: ReportInputs) -> None:
 def _copy_cases(inputs: ReportInputs, copier: _Copier, output: Path) -> tuple[CaseEntry, ...]:
     return tuple(
         CaseEntry(
-            case=case.case,
-            overlay=copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
-            table=copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
-            label_map=_relative(case.label_map, output),
+            case.case,
+            copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
+            copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
+            _relative(case.label_map, output),
         )
         for case in inputs.cases
     )
@@ -172,11 +150,7 @@ def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...
         ),
         (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle"),
     ]
-    return tuple(
-        RawFile(copier.copy(source, target), description)
-        for source, target, description in candidates
-        if source
-    )
+    return tuple(RawFile(copier.copy(source, target), text) for source, target, text in candidates if source)
 
 
 def render_html(page: str, title: str) -> str:
@@ -198,28 +172,17 @@ def _check_links(page: str, output: Path) -> None:
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
 
-def build_report(
-    predictions: Path,
-    evaluation: Path,
-    model_fold: Path,
-    output: Path,
-    title: str | None = None,
-    note: str | None = None,
-) -> Path:
-    """Write the report of a trained fold, its predictions and their evaluation into ``output``.
+def build_report(predictions: Path, evaluation: Path, model_fold: Path, output: Path,
+                 title: str | None = None, note: str | None = None) -> Path:  # fmt: skip
+    """Write the report of a trained fold, its predictions and evaluation into ``output``; return index.html.
 
     Args:
-        predictions: Output folder of ``thigh_predict`` (``CASE.nii.gz``, ``CASE_muscles.csv``,
-            ``CASE_overlay.png``, ``summary.csv``).
-        evaluation: Output folder of ``thigh_evaluate`` (``metrics.csv``, ``summary.json``).
+        predictions: Output folder of ``thigh_predict``.
+        evaluation: Output folder of ``thigh_evaluate``.
         model_fold: Fold folder of ``thigh_train`` (``RESULTS/DATASET/CONFIG/fold_N``).
         output: Report folder (created; an earlier report there is replaced).
         title: Page title; by default ``thighseg report: DATASET CONFIG fold_N``.
-        note: The highlighted note on the model's use; by default the demonstration's
-            not-for-clinical-use note (:data:`~thigh_evaluation.report.contents.DEMO_NOTE`).
-
-    Returns:
-        The path of ``index.html``.
+        note: The highlighted note on the model's use; by default :data:`~.contents.DEMO_NOTE`.
 
     Raises:
         InvalidInputError: If an input folder is missing or lacks what the report needs
@@ -232,10 +195,8 @@ def build_report(
     output = Path(output)
     _check_output(output, inputs)
     frame = read_metrics(inputs.metrics_csv)
-    summary = read_summary(inputs.summary_json)
     progress = read_progress(inputs.progress)
     model = describe_model(inputs.model_fold, inputs.progress)
-    missing = summary.get("cases_missing_prediction", []) if summary else []
 
     output.mkdir(parents=True, exist_ok=True)
     copier = _Copier(output)
@@ -244,19 +205,15 @@ def build_report(
         note=note or DEMO_NOTE,
         model=model,
         cases=_copy_cases(inputs, copier, output),
-        structures=tuple(structure_statistics(frame, summary)),
+        structures=tuple(structure_statistics(frame)),
         case_statistics=case_statistics(frame),
         has_status="status" in frame.columns,
         num_legs=len(frame.loc[frame["kind"] == CLASS_KIND, ["case", "leg"]].drop_duplicates()),
         networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
         validation=read_validation(inputs.validation_summary),
         raw_files=_copy_raw_files(inputs, copier),
-        missing_predictions=tuple(str(case) for case in missing) if isinstance(missing, list) else (),
-        sources=(
-            _relative(inputs.predictions, output),
-            _relative(inputs.evaluation, output),
-            _relative(inputs.model_fold, output),
-        ),
+        missing_predictions=read_missing_predictions(inputs.summary_json),
+        sources=tuple(_relative(folder, output) for folder in inputs.sources()),
     )
     plot_boxes(
         {model.configuration: frame},

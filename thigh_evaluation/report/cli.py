@@ -1,10 +1,6 @@
 """``thigh_report``: the report folder of a trained fold, its predictions and their evaluation.
 
-Form::
-
-    thigh_report --predictions PRED_DIR --evaluation EVAL_DIR --model FOLD_DIR -o REPORT_DIR [--title TEXT] [-v]
-
-Exit codes: 0 done; 2 a problem with the input (one log line says what and what to do).
+See ``documentation/thigh_report.md``. Exit codes: 0 done; 2 a problem with the input.
 """
 
 from __future__ import annotations

@@ -1,15 +1,7 @@
 """Compose the report as Markdown (``index.md``), the one source that ``index.html`` is rendered from.
 
-Sections, in order: the not-for-clinical-use note and a summary; Dice and ASD per muscle and
-group; per case; the box plot; training; each case's overlay and files; the raw files.
-Every link points into the report folder, written relative, ``/``-separated and percent-encoded,
-so the page renders the same in a repository browser and in a local Markdown viewer; paths
-outside it (the label maps, the input folders) are shown as code.
-
-Example:
-    >>> markdown = compose(content)  # doctest: +SKIP
-    >>> markdown.splitlines()[0]  # doctest: +SKIP
-    '# thighseg report: Demo 2d5 fold_0'
+Links point into the report folder (relative, ``/``-separated, percent-encoded); paths outside it
+are shown as code.
 """
 
 from __future__ import annotations
@@ -23,6 +15,7 @@ from urllib.parse import quote, unquote
 import pandas as pd
 
 from thigh_evaluation.comparison.tables import METRICS, display_name
+from thigh_evaluation.markdown_table import table
 from thigh_evaluation.report.evaluation import ALL_KIND, StructureStatistics
 from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
 
@@ -37,13 +30,9 @@ MISSING = "–"
 
 @dataclass(frozen=True)
 class CaseEntry:
-    """One predicted case as the report shows it.
+    """A predicted case: its overlay and muscle table (copied; or None), its label map (not copied).
 
-    Attributes:
-        case: Case id.
-        overlay: Overlay PNG relative to the report, or None.
-        table: Muscle table CSV relative to the report, or None.
-        label_map: Path of the label map relative to the report (not copied).
+    Paths are relative to the report folder.
     """
 
     case: str
@@ -64,20 +53,8 @@ class RawFile:
 class ReportContent:
     """Everything the report shows.
 
-    Attributes:
-        title: Page title.
-        note: The highlighted note on the model's use.
-        model: Dataset, configuration and fold of the model.
-        cases: Predicted cases, sorted by id.
-        structures: Dice and ASD statistics per class, group and over all classes.
-        case_statistics: Per evaluated case (``statistics.case_statistics``).
-        has_status: Whether ``metrics.csv`` has a ``status`` column.
-        num_legs: Legs evaluated.
-        networks: Training summary of each network.
-        validation: The fold's validation, or None.
-        raw_files: Copied files, in the order listed.
-        missing_predictions: Reference cases without a prediction (from ``summary.json``).
-        sources: Input folders relative to the report: predictions, evaluation, model fold.
+    ``cases`` are sorted by id; ``case_statistics`` is ``report.evaluation.case_statistics``;
+    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
     """
 
     title: str
@@ -117,15 +94,6 @@ def code(text: str) -> str:
 def image(target: str, alt: str) -> str:
     """A picture inside the report folder."""
     return f"![{escape(alt)}]({quote(target, safe='/')})"
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]], numeric: tuple[bool, ...]) -> str:
-    """A table; ``rows`` hold Markdown cells, ``numeric`` columns are right-aligned."""
-    lines = [
-        "| " + " | ".join(escape(title) for title in header) + " |",
-        "| " + " | ".join("---:" if right else "---" for right in numeric) + " |",
-    ]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
 def bullets(items: list[str]) -> str:
@@ -276,15 +244,10 @@ def _cases(content: ReportContent) -> list[str]:
     blocks = ["## Cases"]
     for case in content.cases:
         blocks.append(f"### {escape(case.case)}")
-        if case.overlay:
-            blocks.append(image(case.overlay, f"overlay of the predicted labels on {case.case}"))
-        else:
-            blocks.append("No overlay was found for this case.")
-        muscles = (
-            "muscle table: " + link(case.table.rsplit("/", 1)[-1], case.table)
-            if case.table
-            else "no muscle table"
-        )
+        overlay = case.overlay and image(case.overlay, f"overlay of the predicted labels on {case.case}")
+        blocks.append(overlay or "No overlay was found for this case.")
+        table_link = case.table and link(case.table.rsplit("/", 1)[-1], case.table)
+        muscles = f"muscle table: {table_link}" if table_link else "no muscle table"
         blocks.append(bullets([muscles, "label map (not copied): " + code(case.label_map)]))
     return blocks
 

@@ -1,30 +1,14 @@
-"""Dice and ASD statistics of the report (per class and group, over all classes, per case) and their inputs.
+"""The report's Dice and ASD statistics (per class, group, over all classes, per case) from ``metrics.csv``.
 
-``metrics.csv`` is read by :func:`~thigh_evaluation.metrics_table.read_metrics_csv`; ``summary.json`` is
-read defensively: a file that is not a JSON object gives a warning and the statistics are computed
-from ``metrics.csv`` instead.
-
-The statistics follow ``thigh_evaluate``'s ``summary.json``: over the legs where a metric is
-defined, mean, SD (ddof 1), median and count; "all classes" first averages each metric over
-the classes of a leg, then summarises these per-leg means. Values are taken from
-``summary.json`` where it has them and they agree with ``metrics.csv``; otherwise (keys
-missing, or the file belongs to another run) they are computed from ``metrics.csv``.
-
-Example:
-    >>> rows = structure_statistics(frame, summary)  # doctest: +SKIP
-    >>> rows[0].structure, round(rows[0].metrics["dice"]["mean"], 3)  # doctest: +SKIP
-    ('sartorius', 0.812)
+See "Statistics" in ``documentation/thigh_report.md``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -32,40 +16,23 @@ from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_BY_NAME
 from thigh_evaluation.comparison.tables import ALL_CLASSES, ordered_structures
 from thigh_evaluation.metrics_table import read_metrics_csv
-from thigh_evaluation.statistics import describe, per_leg_means
+from thigh_evaluation.statistics import describe, per_leg_means, scored
 
 logger = logging.getLogger(__name__)
 
 REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
-CLASS_KIND = "class"
-GROUP_KIND = "group"
-ALL_KIND = "all"
-ABSENT_IN_BOTH = "absent_in_both"
+CLASS_KIND, GROUP_KIND, ALL_KIND = "class", "group", "all"
 REPORTED_STATISTICS: tuple[str, ...] = ("mean", "sd", "median", "n")
-_SUMMARY_SECTIONS: dict[str, str] = {CLASS_KIND: "per_class", GROUP_KIND: "groups", ALL_KIND: "overall"}
-_TOLERANCE = 1e-4
-"""``summary.json`` rounds to six decimals; larger differences mean it is not of this ``metrics.csv``."""
-
-Statistics = dict[str, float]
 
 
 @dataclass(frozen=True)
 class StructureStatistics:
-    """Dice and ASD statistics of one structure.
-
-    Attributes:
-        kind: ``class``, ``group`` or ``all`` (the per-leg mean over classes).
-        structure: Muscle or group name, or ``all_classes``.
-        label: Label of a class; None otherwise.
-        metrics: Per metric (``dice``, ``asd_mm``): ``mean``, ``sd``, ``median``, ``n``.
-        source: ``summary.json`` or ``metrics.csv``.
-    """
+    """Of a class, a group or ``all`` (``all_classes``): per metric ``mean``, ``sd``, ``median``, ``n``."""
 
     kind: str
     structure: str
     label: int | None
-    metrics: dict[str, Statistics]
-    source: str
+    metrics: dict[str, dict[str, float]]
 
 
 def read_metrics(path: Path) -> pd.DataFrame:
@@ -84,28 +51,24 @@ def read_metrics(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_summary(path: Path | None) -> dict[str, Any] | None:
-    """Read ``summary.json``; None (with a warning) when absent, not JSON or not an object."""
+def read_missing_predictions(path: Path | None) -> tuple[str, ...]:
+    """``cases_missing_prediction`` of ``summary.json``; none (with a warning) if it cannot be read."""
     if path is None:
-        return None
+        return ()
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        logger.warning("%s cannot be read (%s); statistics are computed from metrics.csv", path, error)
-        return None
-    if not isinstance(summary, dict):
-        logger.warning("%s is not a JSON object; statistics are computed from metrics.csv", path)
-        return None
-    logger.debug("%s: keys %s", path, ", ".join(summary))
-    return summary
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        logger.warning(
+            "%s cannot be read (%s); the reference cases without a prediction are not listed", path, error
+        )
+        return ()
+    missing = summary.get("cases_missing_prediction")
+    return tuple(str(case) for case in missing) if isinstance(missing, list) else ()
 
 
-def _scored(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows that count: without those of structures absent from both maps (if ``status`` says so)."""
-    return frame[frame["status"] != ABSENT_IN_BOTH] if "status" in frame.columns else frame
-
-
-def _computed(values: pd.DataFrame) -> dict[str, Statistics]:
+def _statistics(values: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {
         metric: {
             name: float(value)
@@ -116,112 +79,38 @@ def _computed(values: pd.DataFrame) -> dict[str, Statistics]:
     }
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return math.nan
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _from_summary(
-    summary: Mapping[str, Any] | None, kind: str, structure: str
-) -> dict[str, Statistics] | None:
-    """The statistics of one structure in ``summary.json``; None if any key or number is missing."""
-    if summary is None:
-        return None
-    section = summary.get(_SUMMARY_SECTIONS[kind])
-    entry = section if kind == ALL_KIND else section.get(structure) if isinstance(section, dict) else None
-    metrics = entry.get("metrics") if isinstance(entry, dict) else None
-    if not isinstance(metrics, dict):
-        return None
-    result: dict[str, Statistics] = {}
-    for metric in REPORTED_METRICS:
-        statistics = metrics.get(metric)
-        if not isinstance(statistics, dict):
-            return None
-        numbers = {name: _number(statistics.get(name, "missing")) for name in REPORTED_STATISTICS}
-        if any(value is None for value in numbers.values()):
-            return None
-        result[metric] = {name: float(value) for name, value in numbers.items() if value is not None}
-    return result
-
-
-def _agree(first: dict[str, Statistics], second: dict[str, Statistics]) -> bool:
-    for metric in REPORTED_METRICS:
-        for name in REPORTED_STATISTICS:
-            a, b = first[metric][name], second[metric][name]
-            if math.isnan(a) and math.isnan(b):
-                continue
-            if math.isnan(a) or math.isnan(b) or abs(a - b) > _TOLERANCE * max(1.0, abs(b)):
-                return False
-    return True
-
-
-def _label(frame: pd.DataFrame, structure: str) -> int | None:
-    if "label" in frame.columns:
-        labels = pd.to_numeric(frame.loc[frame["structure"] == structure, "label"], errors="coerce").dropna()
+def _label(rows: pd.DataFrame, structure: str) -> int | None:
+    if "label" in rows.columns:
+        labels = pd.to_numeric(rows["label"], errors="coerce").dropna()
         if len(labels):
             return int(labels.iloc[0])
     return LABEL_BY_NAME.get(structure)
 
 
-def structure_statistics(frame: pd.DataFrame, summary: Mapping[str, Any] | None) -> list[StructureStatistics]:
-    """Statistics of every class and group of ``metrics.csv``, then of "all classes".
-
-    Args:
-        frame: Rows of ``metrics.csv`` (:func:`read_metrics`).
-        summary: ``summary.json`` of the same evaluation, or None.
-
-    Returns:
-        Classes by label, groups in the label table's order, then the ``all`` row.
-    """
+def structure_statistics(frame: pd.DataFrame) -> list[StructureStatistics]:
+    """Classes by label, groups in the label table's order, then ``all`` (the per-leg means over classes)."""
     rows = frame[frame["kind"].isin([CLASS_KIND, GROUP_KIND])]
     present = list(zip(rows["kind"], rows["structure"], strict=True)) + [(ALL_KIND, ALL_CLASSES)]
     result = []
-    mismatched = []
     for kind, structure in ordered_structures(present):
-        if kind == ALL_KIND:
-            computed = _computed(per_leg_means(frame, REPORTED_METRICS))
-        else:
-            computed = _computed(_scored(rows[(rows["kind"] == kind) & (rows["structure"] == structure)]))
-        stored = _from_summary(summary, kind, structure)
-        if stored is not None and not _agree(stored, computed):
-            mismatched.append(f"{kind} {structure}")
-            stored = None
-        label = _label(rows, structure) if kind == CLASS_KIND else None
-        source = "metrics.csv" if stored is None else "summary.json"
-        result.append(StructureStatistics(kind, structure, label, stored or computed, source))
-    from_summary = sum(row.source == "summary.json" for row in result)
-    logger.info(
-        "Dice and ASD statistics of %d structure(s): %d from summary.json, %d computed from metrics.csv",
-        len(result), from_summary, len(result) - from_summary,
-    )  # fmt: skip
-    if mismatched:
-        logger.warning(
-            "summary.json disagrees with metrics.csv for %s (is it of another run?); using metrics.csv",
-            ", ".join(mismatched),
-        )
+        own = rows[(rows["kind"] == kind) & (rows["structure"] == structure)]
+        values = per_leg_means(frame, REPORTED_METRICS) if kind == ALL_KIND else scored(own)
+        label = _label(own, structure) if kind == CLASS_KIND else None
+        result.append(StructureStatistics(kind, structure, label, _statistics(values)))
+    logger.info("Dice and ASD statistics of %d structure(s) computed from metrics.csv", len(result))
     return result
 
 
 def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per case: legs, mean Dice and mean ASD, and the muscles the prediction missed.
-
-    The means are over the case's legs of the per-leg means over classes (as "all classes").
-
-    Returns:
-        Columns ``case``, ``legs``, ``dice``, ``asd_mm``, ``missing_in_prediction`` (class rows
-        with that status; 0 without a ``status`` column), one row per case in order of appearance.
-    """
+    """Per case: ``legs``, mean ``dice``, ``asd_mm`` of its per-leg means, ``missing_in_prediction`` rows."""
     legs = per_leg_means(frame, REPORTED_METRICS)
     cases = legs.groupby("case", sort=False).agg(
         legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
     )
-    classes = frame[frame["kind"] == CLASS_KIND]
-    if "status" in classes.columns:
-        missing = classes[classes["status"] == "missing_in_prediction"].groupby("case").size()
-        cases["missing_in_prediction"] = missing.reindex(cases.index, fill_value=0).astype(int)
-    else:
-        cases["missing_in_prediction"] = 0
+    cases["missing_in_prediction"] = 0
+    if "status" in frame.columns:
+        missing = frame[(frame["kind"] == CLASS_KIND) & (frame["status"] == "missing_in_prediction")]
+        cases["missing_in_prediction"] = (
+            missing.groupby("case").size().reindex(cases.index, fill_value=0).astype(int)
+        )
     return cases.reset_index()

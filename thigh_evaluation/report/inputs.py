@@ -1,15 +1,6 @@
 """Find and check what a report is made of: predictions, evaluation and the trained fold.
 
-- ``PRED_DIR`` (``thigh_predict -o``): ``CASE.nii.gz``, ``CASE_muscles.csv``, ``CASE_overlay.png``
-  per case; ``summary.csv``, ``labels.ctbl``, ``labels_itksnap.txt`` per run.
-- ``EVAL_DIR`` (``thigh_evaluate -o``): ``metrics.csv`` (required), ``summary.json``, ``summary.csv``.
-- ``FOLD_DIR`` (``thigh_train``, ``RESULTS/DATASET/CONFIG/fold_N``): ``NETWORK/progress.csv`` and
-  ``NETWORK/training.json`` per network, ``validation/summary.json`` and ``validation/dice.csv``.
-
-Example:
-    >>> inputs = find_inputs(Path("pred"), Path("eval"), Path("results/Demo/2d5/fold_0"))  # doctest: +SKIP
-    >>> [case.case for case in inputs.cases], list(inputs.progress)  # doctest: +SKIP
-    (['phantom_004', 'phantom_005'], ['axial', 'coronal', 'sagittal'])
+See "Inputs" in ``documentation/thigh_report.md``.
 """
 
 from __future__ import annotations
@@ -30,8 +21,12 @@ COLOUR_TABLES: tuple[str, ...] = ("labels.ctbl", "labels_itksnap.txt")
 METRICS_FILE = "metrics.csv"
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
-NETWORKS: tuple[str, ...] = ("axial", "coronal", "sagittal", "volume")
-"""Network folders of a fold, in display order (``thigh_trainer``: three orientations, or ``volume`` for 3d)."""
+NETWORKS: tuple[str, ...] = (
+    "axial",
+    "coronal",
+    "sagittal",
+    "volume",
+)  # a fold's network folders, in display order
 PROGRESS_FILE = "progress.csv"
 TRAINING_JSON = "training.json"
 VALIDATION_FOLDER = "validation"
@@ -39,14 +34,7 @@ VALIDATION_FOLDER = "validation"
 
 @dataclass(frozen=True)
 class PredictedCase:
-    """The files ``thigh_predict`` wrote for one scan.
-
-    Attributes:
-        case: Case id (the label map's file name without ``.nii.gz``).
-        label_map: ``CASE.nii.gz``.
-        table: ``CASE_muscles.csv``, or None if absent.
-        overlay: ``CASE_overlay.png``, or None if absent.
-    """
+    """The files ``thigh_predict`` wrote for a scan: ``CASE.nii.gz``, ``_muscles.csv``, ``_overlay.png``."""
 
     case: str
     label_map: Path
@@ -56,21 +44,9 @@ class PredictedCase:
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Every input file of a report, found and checked.
+    """Every input file of a report, found and checked (None: an optional file that is absent).
 
-    Attributes:
-        predictions: The predictions folder.
-        evaluation: The evaluation folder.
-        model_fold: The trained fold folder.
-        cases: The predicted cases, sorted by id.
-        prediction_summary: ``summary.csv`` of ``thigh_predict``, or None.
-        colour_tables: The colour tables of the label maps that exist.
-        metrics_csv: ``metrics.csv`` of ``thigh_evaluate``.
-        summary_json: ``summary.json`` of ``thigh_evaluate``, or None.
-        summary_csv: ``summary.csv`` of ``thigh_evaluate``, or None.
-        progress: ``progress.csv`` by network name, in :data:`NETWORKS` order, then others.
-        validation_summary: ``validation/summary.json`` of the fold, or None.
-        validation_dice: ``validation/dice.csv`` of the fold, or None.
+    ``cases`` are sorted by id; ``progress`` is by network, in :data:`NETWORKS` order, then others.
     """
 
     predictions: Path
@@ -85,6 +61,10 @@ class ReportInputs:
     progress: dict[str, Path]
     validation_summary: Path | None
     validation_dice: Path | None
+
+    def sources(self) -> tuple[Path, Path, Path]:
+        """The predictions, evaluation and model fold folders."""
+        return self.predictions, self.evaluation, self.model_fold
 
 
 def _file_or_none(path: Path) -> Path | None:
@@ -104,10 +84,9 @@ def find_cases(predictions: Path) -> tuple[PredictedCase, ...]:
         InvalidInputError: If the folder holds no ``CASE.nii.gz``.
     """
     label_maps = sorted(
-        path
-        for path in predictions.iterdir()
+        path for path in predictions.iterdir()
         if path.name.endswith(LABEL_MAP_SUFFIX) and not path.name.startswith(".") and path.is_file()
-    )
+    )  # fmt: skip
     if not label_maps:
         raise InvalidInputError(
             f"predictions folder {predictions} holds no label map CASE{LABEL_MAP_SUFFIX}: give the output "
@@ -138,20 +117,17 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
     found = {name: model_fold / name / PROGRESS_FILE for name in NETWORKS}
     progress = {name: path for name, path in found.items() if path.is_file()}
     others = sorted(
-        folder.name
-        for folder in model_fold.iterdir()
+        folder.name for folder in model_fold.iterdir()
         if folder.is_dir() and folder.name not in NETWORKS and (folder / PROGRESS_FILE).is_file()
-    )
+    )  # fmt: skip
     progress.update({name: model_fold / name / PROGRESS_FILE for name in others})
     if progress:
         return progress
     looked_for = ", ".join(f"{name}/{PROGRESS_FILE}" for name in NETWORKS)
     folds = sorted(folder.name for folder in model_fold.glob("fold_*") if folder.is_dir())
-    hint = (
-        f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})"
-        if folds
-        else "; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
-    )
+    hint = f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})" if folds else (
+        "; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
+    )  # fmt: skip
     raise InvalidInputError(
         f"model fold folder {model_fold} holds no training progress: looked for the networks' {looked_for}"
         + hint
@@ -159,15 +135,7 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
 
 
 def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> ReportInputs:
-    """Find and check the inputs of a report.
-
-    Args:
-        predictions: Output folder of ``thigh_predict``.
-        evaluation: Output folder of ``thigh_evaluate``.
-        model_fold: Fold folder of ``thigh_train`` (``RESULTS/DATASET/CONFIG/fold_N``).
-
-    Returns:
-        The files found.
+    """Find and check a report's inputs: the output folders of ``thigh_predict``, ``thigh_evaluate``, a fold.
 
     Raises:
         InvalidInputError: If a folder is missing, the predictions hold no label map, the
@@ -189,24 +157,15 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
     progress = find_progress(model_fold)
     summary_json = _file_or_none(evaluation / SUMMARY_JSON)
     if summary_json is None:
-        logger.warning(
-            "%s has no %s; the statistics are computed from %s", evaluation, SUMMARY_JSON, METRICS_FILE
-        )
+        logger.warning("%s has no %s; the reference cases without a prediction are not listed", evaluation,
+                       SUMMARY_JSON)  # fmt: skip
     validation = model_fold / VALIDATION_FOLDER
     inputs = ReportInputs(
-        predictions=predictions,
-        evaluation=evaluation,
-        model_fold=model_fold,
-        cases=cases,
-        prediction_summary=_file_or_none(predictions / PREDICTION_SUMMARY),
-        colour_tables=tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()),
-        metrics_csv=metrics_csv,
-        summary_json=summary_json,
-        summary_csv=_file_or_none(evaluation / SUMMARY_CSV),
-        progress=progress,
-        validation_summary=_file_or_none(validation / SUMMARY_JSON),
-        validation_dice=_file_or_none(validation / "dice.csv"),
-    )
+        predictions, evaluation, model_fold, cases, _file_or_none(predictions / PREDICTION_SUMMARY),
+        tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()), metrics_csv,
+        summary_json, _file_or_none(evaluation / SUMMARY_CSV), progress,
+        _file_or_none(validation / SUMMARY_JSON), _file_or_none(validation / "dice.csv"),
+    )  # fmt: skip
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
         len(cases), predictions, evaluation, ", ".join(progress), model_fold,

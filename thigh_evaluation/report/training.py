@@ -1,21 +1,4 @@
-"""What the report says about the trained fold: each network's progress, its curve, and the fold's validation.
-
-``progress.csv`` (``thigh_trainer``) has one row per epoch: ``epoch, train_loss, val_loss,
-dice_1 .. dice_10, mean_dice, lr, seconds``. Any of these columns may be missing and the
-validation columns may be empty or NaN (training without validation); a file with a header
-only is a network that has not finished an epoch.
-
-The training curve shows the loss per epoch (top) and the validation mean Dice (bottom), one
-colour per network; the training loss is a solid line, the validation loss a dashed one.
-Undefined values leave gaps; every epoch has a marker, so a single epoch is a visible point.
-Drawn with matplotlib's Agg canvas (no display, no pyplot).
-
-Example:
-    >>> progress = read_progress({"axial": Path("fold_0/axial/progress.csv")})  # doctest: +SKIP
-    >>> network_summary("axial", progress["axial"]).epochs  # doctest: +SKIP
-    6
-    >>> plot_training_curve(progress, Path("report/training_curve.png"))  # doctest: +SKIP
-"""
+"""What the report says about the trained fold: each network's progress and curve, the fold's validation."""
 
 from __future__ import annotations
 
@@ -43,17 +26,7 @@ PROGRESS_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "mean_di
 
 @dataclass(frozen=True)
 class NetworkSummary:
-    """One network's training, from its ``progress.csv``.
-
-    Attributes:
-        network: ``axial``, ``coronal``, ``sagittal`` or ``volume``.
-        epochs: Epochs recorded.
-        train_loss: Training loss of the last epoch (NaN if none).
-        val_loss: Validation loss of the last epoch with one (NaN if none).
-        best_dice: Highest validation mean Dice (NaN if none).
-        best_epoch: Epoch of ``best_dice`` (None if none).
-        minutes: Training time, the sum of ``seconds`` (NaN if unknown).
-    """
+    """A network's training (``progress.csv``): last losses, best validation Dice; NaN where none."""
 
     network: str
     epochs: int
@@ -112,17 +85,14 @@ def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
     dice = frame["mean_dice"].dropna()
     best = dice.idxmax() if len(dice) else None
     seconds = frame["seconds"].dropna()
-    return NetworkSummary(
-        network=network,
-        epochs=len(frame),
-        train_loss=_last(frame["train_loss"]),
-        val_loss=_last(frame["val_loss"]),
-        best_dice=float(dice.max()) if len(dice) else math.nan,
-        best_epoch=None
-        if best is None or math.isnan(frame.loc[best, "epoch"])
-        else int(frame.loc[best, "epoch"]),
-        minutes=float(seconds.sum()) / 60 if len(seconds) else math.nan,
+    best_epoch = (
+        None if best is None or math.isnan(frame.loc[best, "epoch"]) else int(frame.loc[best, "epoch"])
     )
+    return NetworkSummary(
+        network, len(frame), _last(frame["train_loss"]), _last(frame["val_loss"]),
+        float(dice.max()) if len(dice) else math.nan, best_epoch,
+        float(seconds.sum()) / 60 if len(seconds) else math.nan,
+    )  # fmt: skip
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -135,11 +105,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescription:
-    """Dataset, configuration and fold of a trained fold.
-
-    Read from the first network's ``training.json`` (``options``), else taken from the path
-    ``RESULTS/DATASET/CONFIG/fold_N``.
-    """
+    """Dataset, configuration, fold: the first network's ``training.json`` options, else the folder names."""
     resolved = model_fold.resolve()
     fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
     for network in networks:
@@ -148,14 +114,16 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
         options = data.get("options") if data else None
         if isinstance(options, dict):
             fold = str(options.get("fold", ""))
-            return ModelDescription(
-                dataset=str(options.get("dataset") or fallback.dataset),
-                configuration=str(options.get("configuration") or fallback.configuration),
-                fold=fallback.fold
+            fold = (
+                fallback.fold
                 if fold in ("", "None")
                 else fold
                 if fold.startswith("fold_")
-                else f"fold_{fold}",
+                else f"fold_{fold}"
+            )
+            dataset, configuration = options.get("dataset"), options.get("configuration")
+            return ModelDescription(
+                str(dataset or fallback.dataset), str(configuration or fallback.configuration), fold
             )
     return fallback
 
@@ -170,9 +138,7 @@ class FoldValidation:
 
 def read_validation(path: Path | None) -> FoldValidation | None:
     """``num_legs`` and ``mean_dice`` of ``validation/summary.json``; None if absent or without them."""
-    if path is None:
-        return None
-    data = _read_json(path)
+    data = _read_json(path) if path else None
     if data is None:
         return None
     mean_dice = data.get("mean_dice")
@@ -201,16 +167,9 @@ def network_colours(networks: list[str]) -> dict[str, str]:
 
 
 def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title: str | None = None) -> Path:
-    """Draw the losses and the validation mean Dice of each network per epoch, and save a PNG.
+    """Draw the losses (top) and validation mean Dice (bottom) per epoch of each network and save a PNG.
 
-    Args:
-        progress: ``progress.csv`` rows by network (as :func:`~thigh_evaluation.report.training.read_progress`
-            returns them: columns ``epoch``, ``train_loss``, ``val_loss``, ``mean_dice`` as floats).
-        path: PNG to write (atomically; folders are created).
-        title: Figure title; by default "Training curve".
-
-    Returns:
-        ``path``.
+    The training loss is a solid line, the validation loss a dashed one; every epoch has a marker.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

@@ -86,8 +86,11 @@ def match_cases(reference_folder: Path, prediction_folder: Path) -> CasePairs:
     """
     references = label_files(reference_folder, "reference")
     predictions = label_files(prediction_folder, "prediction", set(references))
-    matched = tuple(CasePair(case, references[case], predictions[case]) for case in sorted(references)
-                    if case in predictions)  # fmt: skip
+    matched = tuple(
+        CasePair(case, references[case], predictions[case])
+        for case in sorted(references)
+        if case in predictions
+    )
     missing = tuple(case for case in sorted(references) if case not in predictions)
     if not matched:
         hint = ""
@@ -159,8 +162,12 @@ def label_array(image: sitk.Image, path: Path, case_id: str) -> np.ndarray:
     outside = (array < 0) | (array > MAX_LABEL)
     logger.warning(
         "%s: %s holds %d voxel(s) with values outside 0-%d (e.g. %g); they are treated as background",
-        case_id, path, int(np.count_nonzero(outside)), MAX_LABEL, float(array[outside][0]),
-    )  # fmt: skip
+        case_id,
+        path,
+        int(np.count_nonzero(outside)),
+        MAX_LABEL,
+        float(array[outside][0]),
+    )
     array[outside] = 0
     return array.astype(np.uint8, copy=False)
 

@@ -65,9 +65,16 @@ def score_masks(
     status = presence_status(reference_voxels, predicted_voxels)
     volume_ref = reference_voxels * voxel_volume_ml
     volume_pred = predicted_voxels * voxel_volume_ml
-    scores: dict[str, Any] = {"status": status, "dice": NAN, "asd_mm": NAN, "hd95_mm": NAN,
-                              "volume_ref_ml": volume_ref, "volume_pred_ml": volume_pred,
-                              "volume_diff_ml": NAN, "volume_diff_pct": NAN}  # fmt: skip
+    scores: dict[str, Any] = {
+        "status": status,
+        "dice": NAN,
+        "asd_mm": NAN,
+        "hd95_mm": NAN,
+        "volume_ref_ml": volume_ref,
+        "volume_pred_ml": volume_pred,
+        "volume_diff_ml": NAN,
+        "volume_diff_pct": NAN,
+    }
     if status == ABSENT_IN_BOTH:
         return scores
     scores["dice"] = dice_per_class(prediction, reference, labels=(1,))[1]

@@ -12,7 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from thigh_common.cli import run_command, setup_logging
+from thigh_common.cli import (
+    add_configuration,
+    add_folder_flags,
+    add_verbose,
+    add_workers,
+    parse_arguments,
+    run_command,
+    working_folder_of,
+)
 
 logger = logging.getLogger("thighseg.evaluate")
 
@@ -24,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score predicted thigh muscle label maps against reference labels per case, leg and muscle "
         "(Dice, average symmetric surface distance, HD95, volumes) and summarise them; or, with --cv, "
         "tabulate the validation Dice of every trained fold of a configuration.",
+        epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument(
         "-r", "--reference", help="folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
@@ -32,13 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         "-p", "--prediction", help="folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
     )
     parser.add_argument("-o", "--output", help="output folder (with --cv default: RESULTS/DATASET/CONFIG)")
-    parser.add_argument("--workers", type=int, default=1, help="processes that evaluate cases in parallel "
-                        "(default 1; each holds two label maps in memory)")  # fmt: skip
+    add_workers(parser, what="evaluate cases in parallel (each holds two label maps in memory)")
     parser.add_argument("--cv", action="store_true", help="summarise the cross-validation of a trained model")
     parser.add_argument("-d", "--dataset", help="with --cv: the dataset name under THIGH_RESULTS")
-    parser.add_argument("-c", "--configuration", default="2d5", help="with --cv: 2d5 (default), 2d or 3d")
-    parser.add_argument("--results", help="with --cv: results root (overrides THIGH_RESULTS)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_configuration(parser, default="2d5", note="with --cv")
+    add_folder_flags(parser, "results")
+    add_verbose(parser)
     return parser
 
 
@@ -58,8 +66,15 @@ def _check_form(arguments: argparse.Namespace) -> None:
         if not arguments.dataset:
             raise InvalidInputError("--cv needs the dataset: thigh_evaluate --cv -d DATASET [-c CONFIG]")
         return
-    missing = [flag for flag, value in (("-r", arguments.reference), ("-p", arguments.prediction),
-                                        ("-o", arguments.output)) if not value]  # fmt: skip
+    missing = [
+        flag
+        for flag, value in (
+            ("-r", arguments.reference),
+            ("-p", arguments.prediction),
+            ("-o", arguments.output),
+        )
+        if not value
+    ]
     if missing:
         raise InvalidInputError(
             f"missing {', '.join(missing)}: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT "
@@ -96,10 +111,9 @@ def _evaluate(arguments: argparse.Namespace) -> int:
 
 
 def _cross_validation(arguments: argparse.Namespace) -> int:
-    from thigh_common.paths import working_folder
     from thigh_evaluation.cv_summary import cv_markdown, summarise_cross_validation
 
-    results = working_folder("THIGH_RESULTS", arguments.results)
+    results = working_folder_of(arguments, "results")
     output = Path(arguments.output) if arguments.output else None
     summary = summarise_cross_validation(results, arguments.dataset, arguments.configuration, output)
     print(cv_markdown(summary, arguments.dataset, arguments.configuration), end="")
@@ -108,8 +122,7 @@ def _cross_validation(arguments: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_evaluate``; returns the exit code."""
-    arguments = build_parser().parse_args(argv)
-    setup_logging(arguments.verbose)
+    arguments = parse_arguments(build_parser(), argv)
 
     def body() -> int:
         _check_form(arguments)

@@ -79,8 +79,9 @@ def read_leg_dice(path: Path) -> LegDice:
             "validate the fold again (thigh_train ... --resume) or delete the file"
         ) from error
     legs = content.get("legs") if isinstance(content, dict) else None
-    if not isinstance(legs, dict) or not all(isinstance(leg, dict) and isinstance(leg.get("dice"), dict)
-                                             for leg in legs.values()):  # fmt: skip
+    if not isinstance(legs, dict) or not all(
+        isinstance(leg, dict) and isinstance(leg.get("dice"), dict) for leg in legs.values()
+    ):
         raise InvalidInputError(
             f"{path}: expected a thigh_train validation summary with per-leg Dice under "
             "'legs' -> LEG -> 'dice'; the file does not have them"
@@ -149,15 +150,20 @@ def _cell(value: object) -> str:
 def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
     """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
     rows = [[_cell(value) for value in row] for row in summary.frame.itertuples(index=False)]
-    return "\n".join([
-        f"# Cross-validation of {dataset}, configuration {configuration}",
-        "",
-        f"Validation summaries found: {_coverage(summary)}.",
-        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
-        f"`{POOLED}` pools the legs of every fold found.",
-        "",
-        table(list(summary.frame.columns), rows),
-    ]) + "\n"  # fmt: skip
+    return (
+        "\n".join(
+            [
+                f"# Cross-validation of {dataset}, configuration {configuration}",
+                "",
+                f"Validation summaries found: {_coverage(summary)}.",
+                "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+                f"`{POOLED}` pools the legs of every fold found.",
+                "",
+                table(list(summary.frame.columns), rows),
+            ]
+        )
+        + "\n"
+    )
 
 
 def summarise_cross_validation(
@@ -173,8 +179,11 @@ def summarise_cross_validation(
     fold_folders = {
         int(m.group(1)): p for p in folder.iterdir() if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
     }
-    folds = {fold: read_leg_dice(p / VALIDATION_SUMMARY) for fold, p in sorted(fold_folders.items())
-             if (p / VALIDATION_SUMMARY).is_file()}  # fmt: skip
+    folds = {
+        fold: read_leg_dice(p / VALIDATION_SUMMARY)
+        for fold, p in sorted(fold_folders.items())
+        if (p / VALIDATION_SUMMARY).is_file()
+    }
     planned = planned_folds(folder)
     expected = set(range(planned)) if planned is not None else set(fold_folders)
     missing = tuple(sorted(expected - set(folds)))
@@ -189,8 +198,10 @@ def summarise_cross_validation(
     if missing:
         logger.warning(
             "%s %s: validation summaries of %s; the table covers only the folds found",
-            dataset, configuration, _coverage(summary),
-        )  # fmt: skip
+            dataset,
+            configuration,
+            _coverage(summary),
+        )
     elif planned is None:
         logger.warning(
             "%s: no %s in the fold folders, so the planned number of folds is unknown", folder, SPLITS_FILE

@@ -84,16 +84,25 @@ def evaluate_folders(options: EvaluationOptions) -> EvaluationRun:
     pairs = match_cases(options.reference_folder, options.prediction_folder)
     logger.info(
         "evaluating %d case(s) of %s against %s (%d without prediction)",
-        len(pairs.matched), options.reference_folder, options.prediction_folder, len(pairs.missing),
-    )  # fmt: skip
+        len(pairs.matched),
+        options.reference_folder,
+        options.prediction_folder,
+        len(pairs.missing),
+    )
     results = list(_evaluate_all(pairs.matched, options.workers))
     for result in results:
         logger.debug("%s: %s", result.case, result.split.reason)
     frame = metrics_frame(results)
-    summary = summarise(frame, SummaryContext(
-        options.reference_folder.resolve(), options.prediction_folder.resolve(),
-        len(pairs.matched) + len(pairs.missing), pairs.missing, {r.case: r.split.to_dict() for r in results},
-    ))  # fmt: skip
+    summary = summarise(
+        frame,
+        SummaryContext(
+            options.reference_folder.resolve(),
+            options.prediction_folder.resolve(),
+            len(pairs.matched) + len(pairs.missing),
+            pairs.missing,
+            {r.case: r.split.to_dict() for r in results},
+        ),
+    )
     output = options.output_folder
     write_metrics_csv(frame, output / METRICS_FILE)
     write_summary_json(summary, output / SUMMARY_JSON)

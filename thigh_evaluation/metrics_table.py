@@ -16,8 +16,15 @@ from thigh_evaluation.case_metrics import CaseResult
 
 METRICS_FILE = "metrics.csv"
 IDENTITY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "label", "structure", "status")
-METRIC_COLUMNS: tuple[str, ...] = ("dice", "asd_mm", "hd95_mm", "volume_ref_ml", "volume_pred_ml",
-                                   "volume_diff_ml", "volume_diff_pct")  # fmt: skip
+METRIC_COLUMNS: tuple[str, ...] = (
+    "dice",
+    "asd_mm",
+    "hd95_mm",
+    "volume_ref_ml",
+    "volume_pred_ml",
+    "volume_diff_ml",
+    "volume_diff_pct",
+)
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
 KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
 FLOAT_FORMAT = "%.6f"

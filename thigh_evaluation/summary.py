@@ -144,11 +144,26 @@ def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
         for name, entry in summary[key].items():
-            rows.append({"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"],
-                         **entry["counts"], **_flat(entry["metrics"])})  # fmt: skip
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": entry.get("label"),
+                    "structure": name,
+                    "legs": entry["legs"],
+                    **entry["counts"],
+                    **_flat(entry["metrics"]),
+                }
+            )
     overall = summary[OVERALL]
-    rows.append({"kind": OVERALL, "label": None, "structure": OVERALL, "legs": overall["legs"],
-                 **_flat(overall["metrics"])})  # fmt: skip
+    rows.append(
+        {
+            "kind": OVERALL,
+            "label": None,
+            "structure": OVERALL,
+            "legs": overall["legs"],
+            **_flat(overall["metrics"]),
+        }
+    )
     integers = ["label", *STATUSES, *(f"{metric}_n" for metric in METRIC_COLUMNS)]
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 

@@ -83,10 +83,12 @@ def surface_distances(
     box = union_bounding_box(reference, prediction)
     reference_surface = surface(reference[box])
     prediction_surface = surface(prediction[box])
-    distances = np.concatenate([
-        directed_surface_distances(prediction_surface, reference_surface, spacing_zyx),
-        directed_surface_distances(reference_surface, prediction_surface, spacing_zyx),
-    ])  # fmt: skip
+    distances = np.concatenate(
+        [
+            directed_surface_distances(prediction_surface, reference_surface, spacing_zyx),
+            directed_surface_distances(reference_surface, prediction_surface, spacing_zyx),
+        ]
+    )
     return SurfaceDistances(
         float(distances.mean()), float(np.percentile(distances, HAUSDORFF_PERCENTILE)), status
     )

@@ -21,7 +21,15 @@ from dataset_conversion.phantom.cli import build_parser as synth_parser
 from dataset_conversion.validation.cli import build_parser as validate_parser
 from thigh_common.cli import common_flags, default_workers
 from thigh_common.cli.folder_flags import FOLDER_FLAGS
+from thigh_common.model_files.cli import build_export_parser as export_parser
+from thigh_common.model_files.cli import build_install_parser as install_parser
+from thigh_evaluation.cli import build_parser as evaluate_parser
+from thigh_evaluation.comparison.cli import build_parser as compare_parser
+from thigh_evaluation.experiment.cli import build_parser as experiment_parser
+from thigh_evaluation.report.cli import build_parser as report_parser
 from thigh_inference.cli import build_parser as predict_parser
+from thigh_inference.cohort_merge_cli import build_parser as merge_parser
+from thigh_inference.followup.cli import build_parser as followup_parser
 from thigh_planner.cli import build_parser as plan_parser
 from thigh_trainer.cli import build_parser as train_parser
 
@@ -31,9 +39,20 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], set[str]]] = {
     "thigh_synth": (synth_parser, {"-v"}),
     "thigh_validate": (validate_parser, {"-v", "--workers", "--raw"}),
     "thigh_plan": (plan_parser, {"-v", "--workers", "--raw", "--preprocessed"}),
-    "thigh_train": (train_parser, {"-v", "--device", "--precision", "--workers", "--preprocessed", "--results", "-c"}),
+    "thigh_train": (
+        train_parser,
+        {"-v", "--device", "--precision", "--workers", "--preprocessed", "--results", "-c"},
+    ),
     "thigh_predict": (predict_parser, {"-v", "--device", "--precision", "--results", "-c"}),
-}  # fmt: skip
+    "thigh_evaluate": (evaluate_parser, {"-v", "--workers", "--results", "-c"}),
+    "thigh_compare": (compare_parser, {"-v"}),
+    "thigh_report": (report_parser, {"-v"}),
+    "thigh_experiment": (experiment_parser, {"-v", "--device", "--precision", "--workers", "--raw"}),
+    "thigh_followup": (followup_parser, {"-v"}),
+    "thigh_merge": (merge_parser, {"-v"}),
+    "thigh_export": (export_parser, {"-v"}),
+    "thigh_install": (install_parser, {"-v"}),
+}
 
 
 def _parsers(name: str) -> list[argparse.ArgumentParser]:
@@ -86,9 +105,7 @@ def test_shared_flags_have_one_meaning(name: str) -> None:
                 assert flag == folder.flag and action.help == folder.help and action.type is Path
 
 
-@pytest.mark.parametrize(
-    "name", ["thigh_synth", "thigh_validate", "thigh_convert", "thigh_plan", "thigh_train", "thigh_predict"]
-)
+@pytest.mark.parametrize("name", [*COMMANDS, "thigh_convert"])
 def test_installed_entry_point_starts(name: str) -> None:
     script = Path(sys.executable).parent / name
     if not script.exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.commands import run_main
 from support.label_maps import labels_image, scene, write_labels, write_scene
 
 from thigh_evaluation.cli import main
@@ -179,7 +180,6 @@ def test_the_output_may_not_be_the_prediction_folder(folders, caplog):
         (["-r", "R", "-p", "P"], "missing -o: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT (or thigh_evaluate "
          "--cv -d DATASET for a cross-validation summary)"),
         ([], "missing -r, -p, -o: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT"),
-        (["-r", "R", "-p", "P", "-o", "O", "--workers", "0"], "--workers must be at least 1; got 0"),
         (["-r", "R", "-p", "P", "-o", "O", "-d", "D"], "-d and --results are used with --cv only; add --cv or leave "
          "them out"),
         (["--cv", "-d", "D", "-r", "R"], "-r are not used with --cv, which reads the training results: "
@@ -190,3 +190,8 @@ def test_the_output_may_not_be_the_prediction_folder(folders, caplog):
 def test_wrong_forms_are_usage_errors(arguments, message, caplog):
     assert main(arguments) == 2
     assert message in caplog.text
+
+
+def test_workers_below_one_are_refused_as_the_shared_flag_says():
+    done = run_main(main, "-r", "R", "-p", "P", "-o", "O", "--workers", "0")
+    assert done.returncode == 2 and "argument --workers: must be at least 1, got 0" in done.stderr

@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from thigh_common.cli import run_command, setup_logging
+from thigh_common.cli import add_verbose, parse_arguments, run_command
 from thigh_evaluation.comparison.tables import DEFAULT_METRICS, METRICS
 
 logger = logging.getLogger("thighseg.compare")
@@ -19,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare the evaluations (thigh_evaluate output folders) of two or more configurations: "
         "box plots of Dice and ASD per class and over all classes, paired t-tests against a reference "
         "configuration, markdown and CSV tables.",
-        epilog="example: thigh_compare 2d=evals/2d 2d5=evals/2d5 3d=evals/3d -o comparison",
+        epilog="example: thigh_compare 2d=evals/2d 2d5=evals/2d5 3d=evals/3d -o comparison. "
+        "Shared flags: documentation/common_flags.md",
     )
     parser.add_argument(
         "evaluations",
@@ -32,16 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference",
         help="configuration the others are tested against (default: 2d5 if given, else the first)",
     )
-    parser.add_argument("--metrics", nargs="+", choices=list(METRICS), default=list(DEFAULT_METRICS),
-                        help="metrics to compare, one figure row each (default: dice asd_mm)")  # fmt: skip
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--metrics",
+        nargs="+",
+        choices=list(METRICS),
+        default=list(DEFAULT_METRICS),
+        help="metrics to compare, one figure row each (default: dice asd_mm)",
+    )
+    add_verbose(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_compare``."""
-    arguments = build_parser().parse_args(argv)
-    setup_logging(arguments.verbose)
+    arguments = parse_arguments(build_parser(), argv)
 
     def body() -> None:
         from thigh_evaluation.comparison.loading import parse_configurations

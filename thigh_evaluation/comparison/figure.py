@@ -80,10 +80,16 @@ def plot_boxes(
     figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), row_height * len(metrics) + 1.0))
     FigureCanvasAgg(figure)
     grid = figure.add_gridspec(
-        len(metrics), 2, width_ratios=[max(len(classes), 1), 1.35], hspace=(table_height + 0.6) / 3.2,
-        wspace=0.16, left=0.09, right=0.985, top=1 - 0.85 / figure.get_figheight(),
+        len(metrics),
+        2,
+        width_ratios=[max(len(classes), 1), 1.35],
+        hspace=(table_height + 0.6) / 3.2,
+        wspace=0.16,
+        left=0.09,
+        right=0.985,
+        top=1 - 0.85 / figure.get_figheight(),
         bottom=(table_height + 0.25) / figure.get_figheight(),
-    )  # fmt: skip
+    )
     for row, metric in enumerate(metrics):
         for column, panel in enumerate((classes, overall)):
             axes = figure.add_subplot(grid[row, column])
@@ -111,9 +117,15 @@ def _default_title(names: list[str], tests: pd.DataFrame | None) -> str:
     )
 
 
-def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, pd.DataFrame], metric: str,
-                colours: Mapping[str, str], tests: pd.DataFrame | None,
-                row_labels: bool) -> None:  # fmt: skip
+def _draw_panel(
+    axes: Axes,
+    panel: list[Structure],
+    observations: Mapping[str, pd.DataFrame],
+    metric: str,
+    colours: Mapping[str, str],
+    tests: pd.DataFrame | None,
+    row_labels: bool,
+) -> None:
     """Boxes, marks and the table beneath of one panel (a list of structures)."""
     names = list(observations)
     width = min(BOX_SPAN / len(names), MAX_BOX_WIDTH)
@@ -121,13 +133,26 @@ def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, p
     for index, name in enumerate(names):
         positions = np.arange(len(panel)) + (index - (len(names) - 1) / 2) * width
         boxes = axes.boxplot(
-            data[name], positions=positions, widths=width * 0.85, patch_artist=True, manage_ticks=False,
-            medianprops={"color": "black", "linewidth": 1.2}, showmeans=True,
-            meanprops={"marker": "D", "markersize": 3, "markerfacecolor": "white",
-                       "markeredgecolor": "black"},
-            flierprops={"marker": "o", "markersize": 3, "markerfacecolor": colours[name],
-                        "markeredgewidth": 0.4},
-        )  # fmt: skip
+            data[name],
+            positions=positions,
+            widths=width * 0.85,
+            patch_artist=True,
+            manage_ticks=False,
+            medianprops={"color": "black", "linewidth": 1.2},
+            showmeans=True,
+            meanprops={
+                "marker": "D",
+                "markersize": 3,
+                "markerfacecolor": "white",
+                "markeredgecolor": "black",
+            },
+            flierprops={
+                "marker": "o",
+                "markersize": 3,
+                "markerfacecolor": colours[name],
+                "markeredgewidth": 0.4,
+            },
+        )
         for box in boxes["boxes"]:
             box.set_facecolor(colours[name])
             box.set_alpha(0.85)
@@ -142,8 +167,14 @@ def _draw_panel(axes: Axes, panel: list[Structure], observations: Mapping[str, p
     _draw_table(axes, panel, data, metric, colours, row_labels)
 
 
-def _draw_marks(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.ndarray]], metric: str,
-                tests: pd.DataFrame, width: float) -> None:  # fmt: skip
+def _draw_marks(
+    axes: Axes,
+    panel: list[Structure],
+    data: Mapping[str, list[np.ndarray]],
+    metric: str,
+    tests: pd.DataFrame,
+    width: float,
+) -> None:
     """Brackets from the reference's box to each significantly different box, with the mark."""
     names = list(data)
     if tests.empty:
@@ -166,26 +197,40 @@ def _draw_marks(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.n
             if test["other"] not in offset:
                 continue
             left, right = sorted((position + offset[reference], position + offset[test["other"]]))
-            axes.plot([left, left, right, right], [level - step * 0.3, level, level, level - step * 0.3],
-                      color="black", linewidth=0.8)  # fmt: skip
+            axes.plot(
+                [left, left, right, right],
+                [level - step * 0.3, level, level, level - step * 0.3],
+                color="black",
+                linewidth=0.8,
+            )
             axes.text((left + right) / 2, level, test["mark"], ha="center", va="bottom", fontsize=10)
             highest = max(highest, level + step)
             level += step
     axes.set_ylim(bottom, highest)
 
 
-def _draw_table(axes: Axes, panel: list[Structure], data: Mapping[str, list[np.ndarray]], metric: str,
-                colours: Mapping[str, str], row_labels: bool) -> None:  # fmt: skip
+def _draw_table(
+    axes: Axes,
+    panel: list[Structure],
+    data: Mapping[str, list[np.ndarray]],
+    metric: str,
+    colours: Mapping[str, str],
+    row_labels: bool,
+) -> None:
     """Mean ± SD per configuration and structure, beneath the panel."""
     spec = METRICS[metric]
-    cells = [[f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in map(describe, values)]
-             for values in data.values()]  # fmt: skip
+    cells = [
+        [f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in map(describe, values)]
+        for values in data.values()
+    ]
     table = axes.table(
-        cellText=cells, colLabels=[short_name(structure) for _, structure in panel],
+        cellText=cells,
+        colLabels=[short_name(structure) for _, structure in panel],
         rowLabels=list(data) if row_labels else None,
         rowColours=list(colours.values()) if row_labels else None,
-        cellLoc="center", loc="bottom",
-    )  # fmt: skip
+        cellLoc="center",
+        loc="bottom",
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(TABLE_FONT_SIZE)
     for (row, column), cell in table.get_celld().items():

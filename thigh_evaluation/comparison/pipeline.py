@@ -131,9 +131,15 @@ def _log_findings(tests: pd.DataFrame) -> None:
     for _, test in tests[tests["kind"] == "all"].iterrows():
         logger.info(
             "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
-            test["metric"], test["other"], test["reference"], test["n"], test["mean_difference"], test["p"],
-            f"{test['mark']} " if test["mark"] else "", test["better"] or "tie",
-        )  # fmt: skip
+            test["metric"],
+            test["other"],
+            test["reference"],
+            test["n"],
+            test["mean_difference"],
+            test["p"],
+            f"{test['mark']} " if test["mark"] else "",
+            test["better"] or "tie",
+        )
 
 
 MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"

@@ -61,10 +61,32 @@ _SHORT_NAMES: dict[str, str] = {
     "semimembranosus": "semimembr.",
     ALL_CLASSES: "all classes",
 }
-SUMMARY_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "configuration", "mean", "sd", "median",
-                                    "q25", "q75", "n")  # fmt: skip
-TTEST_COLUMNS: tuple[str, ...] = ("metric", "structure", "kind", "reference", "other", "n", "mean_difference",
-                                  "t", "p", "mark", "better", "note")  # fmt: skip
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "structure",
+    "kind",
+    "configuration",
+    "mean",
+    "sd",
+    "median",
+    "q25",
+    "q75",
+    "n",
+)
+TTEST_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "structure",
+    "kind",
+    "reference",
+    "other",
+    "n",
+    "mean_difference",
+    "t",
+    "p",
+    "mark",
+    "better",
+    "note",
+)
 
 
 def display_name(kind: str, structure: str) -> str:
@@ -153,8 +175,12 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
             logger.warning(
                 "%s has %d observation(s) (case, leg, structure) that %s lacks, and lacks %d of %s's; "
                 "only observations present in both enter the paired tests",
-                name, len(own - common), reference, len(keys[reference] - common), reference,
-            )  # fmt: skip
+                name,
+                len(own - common),
+                reference,
+                len(keys[reference] - common),
+                reference,
+            )
 
 
 def paired_values(
@@ -165,8 +191,13 @@ def paired_values(
     merged = sides[0].merge(sides[1], on=LEG_KEY, suffixes=("_reference", "_other"), validate="one_to_one")
     defined = merged.dropna(subset=[f"{metric}_reference", f"{metric}_other"])
     if len(defined) < len(merged):
-        logger.debug("%s %s: %d of %d paired leg(s) lack a defined value on one side",
-                     structure[1], metric, len(merged) - len(defined), len(merged))  # fmt: skip
+        logger.debug(
+            "%s %s: %d of %d paired leg(s) lack a defined value on one side",
+            structure[1],
+            metric,
+            len(merged) - len(defined),
+            len(merged),
+        )
     return defined[f"{metric}_reference"].to_numpy(float), defined[f"{metric}_other"].to_numpy(float)
 
 
@@ -203,9 +234,20 @@ def ttest_table(
                     continue
                 test = paired_t_test(*paired_values(observations[reference], frame, structure, metric))
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                rows.append({
-                    "metric": metric, "structure": structure[1], "kind": structure[0], "reference": reference,
-                    "other": other, "n": test.n, "mean_difference": test.mean_difference, "t": test.t,
-                    "p": test.p, "mark": test.mark, "better": better, "note": test.note,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "metric": metric,
+                        "structure": structure[1],
+                        "kind": structure[0],
+                        "reference": reference,
+                        "other": other,
+                        "n": test.n,
+                        "mean_difference": test.mean_difference,
+                        "t": test.t,
+                        "p": test.p,
+                        "mark": test.mark,
+                        "better": better,
+                        "note": test.note,
+                    }
+                )
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

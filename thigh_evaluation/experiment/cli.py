@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from thigh_common.cli import run_command, setup_logging
+from thigh_common.cli import (
+    add_device,
+    add_folder_flags,
+    add_precision,
+    add_verbose,
+    add_workers,
+    parse_arguments,
+    run_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,10 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Hold out test cases, train 2d, 2d5 and 3d U-Nets on the same training cases with the same "
         "time budget, predict and evaluate the test cases, and compare the configurations (box plots, paired "
         "t-tests), as in the paper's Figure 5.",
+        epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument("dataset", help="raw dataset folder, or its name under THIGH_RAW")
     parser.add_argument("-o", "--output", help="experiment folder (default: ./experiment_DATASET)")
-    parser.add_argument("--raw", help="raw datasets folder (overrides THIGH_RAW)")
+    add_folder_flags(parser, "raw")
     parser.add_argument(
         "--train",
         type=int,
@@ -42,25 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--iterations", type=int, help="iterations per epoch (default: the plans')")
     parser.add_argument("--batch-size", type=int, help="training batch size (default: the plans')")
     parser.add_argument("--lr", type=float, help="initial learning rate (default: the plans')")
-    parser.add_argument(
-        "--precision",
-        choices=("auto", "fp32", "bf16", "fp16"),
-        default="auto",
-        help="training precision; bf16 or fp16 also predict in mixed precision",
-    )
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    add_precision(parser, note="of training; bf16 or fp16 also predict in mixed precision")
+    add_device(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="worker processes for planning and data loading"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    return parser  # fmt: skip
+    add_workers(parser, what="plan and load training data")
+    add_verbose(parser)
+    return parser
+
+
+def _prediction_precision(arguments: argparse.Namespace) -> str:
+    """thigh_predict's --precision for the experiment's: mixed precision is fp16 on CUDA, bf16 on a CPU."""
+    if arguments.precision not in ("bf16", "fp16"):
+        return "auto" if arguments.precision == "auto" else "fp32"
+    return "fp16" if arguments.device.startswith("cuda") else "bf16"
 
 
 def _training_overrides(arguments: argparse.Namespace) -> tuple[str, ...]:
     flags: list[str] = ["--precision", arguments.precision, "--device", arguments.device]
-    for flag, value in (("--epochs", arguments.epochs), ("--iterations", arguments.iterations),
-                        ("--batch-size", arguments.batch_size), ("--lr", arguments.lr)):  # fmt: skip
+    for flag, value in (
+        ("--epochs", arguments.epochs),
+        ("--iterations", arguments.iterations),
+        ("--batch-size", arguments.batch_size),
+        ("--lr", arguments.lr),
+    ):
         if value is not None:
             flags += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     return tuple(flags)
@@ -68,8 +81,7 @@ def _training_overrides(arguments: argparse.Namespace) -> tuple[str, ...]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_experiment``."""
-    arguments = build_parser().parse_args(argv)
-    setup_logging(arguments.verbose)
+    arguments = parse_arguments(build_parser(), argv)
 
     def body() -> int:
         from thigh_common.errors import InvalidInputError
@@ -80,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.minutes <= 0:
             raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
         raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
-        prediction_flags = ["--device", arguments.device]
-        if arguments.precision in ("bf16", "fp16"):
-            prediction_flags.append("--amp")
+        prediction_flags = ["--device", arguments.device, "--precision", _prediction_precision(arguments)]
         options = ExperimentOptions(
             raw=raw,
             output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
@@ -98,9 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         record = run_experiment(options)
         for configuration, values in record["results"].items():
-            print(f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
-                  f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
-                  f"({values['legs']:.0f} test legs)")  # fmt: skip
+            print(
+                f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
+                f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
+                f"({values['legs']:.0f} test legs)"
+            )
         print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
         return 0
 

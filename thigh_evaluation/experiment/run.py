@@ -147,18 +147,26 @@ def _markdown(record: dict[str, Any]) -> str:
         "",
     ]
     rows = [
-        (configuration, f"{values['legs']:.0f}", f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}",
-         f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",
-         f"{record['seconds'].get(f'train {configuration}', np.nan) / 60:.1f}")
+        (
+            configuration,
+            f"{values['legs']:.0f}",
+            f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}",
+            f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",
+            f"{record['seconds'].get(f'train {configuration}', np.nan) / 60:.1f}",
+        )
         for configuration, values in record["results"].items()
-    ]  # fmt: skip
+    ]
     header = ("configuration", "legs", "Dice (mean ± SD)", "ASD mm (mean ± SD)", "training min")
     lines += [table(header, rows)]
     lines += ["", "Per-leg means over the ten muscles. Steps and their wall time:", ""]
     lines += [f"- {name}: {seconds:.0f} s" for name, seconds in record["seconds"].items()]
     if (Path(record["output"]) / "comparison" / "comparison.md").exists():
-        lines += ["", "The comparison (box plots, paired t-tests): [comparison/comparison.md](comparison/comparison.md)",
-                  "", "![comparison](comparison/comparison.png)"]  # fmt: skip
+        lines += [
+            "",
+            "The comparison (box plots, paired t-tests): [comparison/comparison.md](comparison/comparison.md)",
+            "",
+            "![comparison](comparison/comparison.png)",
+        ]
     lines += ["", "Logs of every step are in `logs/`."]
     return "\n".join(lines) + "\n"
 
@@ -175,8 +183,14 @@ def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, A
     folders = ExperimentFolders(options.output)
     training_raw = link_subset(options.raw, split.train, folders.raw / options.name)
     test_raw = link_subset(options.raw, split.test, folders.raw / f"{options.raw.name}_test")
-    logger.info("experiment in %s: %d training and %d test cases of %s; %g min of training per configuration",
-                options.output, len(split.train), len(split.test), options.raw, options.minutes)  # fmt: skip
+    logger.info(
+        "experiment in %s: %d training and %d test cases of %s; %g min of training per configuration",
+        options.output,
+        len(split.train),
+        len(split.test),
+        options.raw,
+        options.minutes,
+    )
     steps = experiment_steps(options, training_raw, test_raw)
     seconds: dict[str, float] = {}
     for number, step in enumerate(tqdm(steps, desc="experiment", unit="step", disable=not echo), start=1):

@@ -114,29 +114,81 @@ def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: P
     folders = ExperimentFolders(options.output)
     folds = "2"  # the models train on every training case (fold "all"); the splits are not used
     steps = [
-        Step("plan", "thigh_planner.cli", (
-            str(training_raw), "--preprocessed", str(folders.preprocessed), "--preset", options.preset,
-            "--workers", str(max(options.workers, 1)), "--folds", folds, "--seed", str(options.seed),
-        )),
-    ]  # fmt: skip
+        Step(
+            "plan",
+            "thigh_planner.cli",
+            (
+                str(training_raw),
+                "--preprocessed",
+                str(folders.preprocessed),
+                "--preset",
+                options.preset,
+                "--workers",
+                str(max(options.workers, 1)),
+                "--folds",
+                folds,
+                "--seed",
+                str(options.seed),
+            ),
+        ),
+    ]
     for configuration in options.configurations:
         steps += [
-            Step(f"train {configuration}", "thigh_trainer.cli", (
-                configuration, "all", "-d", options.name, "--preprocessed", str(folders.preprocessed),
-                "--results", str(folders.results), "--max-minutes", f"{options.minutes:g}",
-                "--seed", str(options.seed), "--workers", str(options.workers),
-                *options.training_overrides,
-            ), configuration),
-            Step(f"predict {configuration}", "thigh_inference.cli", (
-                "-i", str(test_raw / "imagesTr"), "-o", str(folders.predictions(configuration)),
-                "-d", options.name, "-c", configuration, "--results", str(folders.results), "--overwrite",
-                *options.prediction_flags,
-            ), configuration),
-            Step(f"evaluate {configuration}", "thigh_evaluation.cli", (
-                "-r", str(test_raw / "labelsTr"), "-p", str(folders.predictions(configuration)),
-                "-o", str(folders.evaluation(configuration)),
-            ), configuration),
-        ]  # fmt: skip
+            Step(
+                f"train {configuration}",
+                "thigh_trainer.cli",
+                (
+                    configuration,
+                    "all",
+                    "-d",
+                    options.name,
+                    "--preprocessed",
+                    str(folders.preprocessed),
+                    "--results",
+                    str(folders.results),
+                    "--max-minutes",
+                    f"{options.minutes:g}",
+                    "--seed",
+                    str(options.seed),
+                    "--workers",
+                    str(options.workers),
+                    *options.training_overrides,
+                ),
+                configuration,
+            ),
+            Step(
+                f"predict {configuration}",
+                "thigh_inference.cli",
+                (
+                    "-i",
+                    str(test_raw / "imagesTr"),
+                    "-o",
+                    str(folders.predictions(configuration)),
+                    "-d",
+                    options.name,
+                    "-c",
+                    configuration,
+                    "--results",
+                    str(folders.results),
+                    "--overwrite",
+                    *options.prediction_flags,
+                ),
+                configuration,
+            ),
+            Step(
+                f"evaluate {configuration}",
+                "thigh_evaluation.cli",
+                (
+                    "-r",
+                    str(test_raw / "labelsTr"),
+                    "-p",
+                    str(folders.predictions(configuration)),
+                    "-o",
+                    str(folders.evaluation(configuration)),
+                ),
+                configuration,
+            ),
+        ]
     if len(options.configurations) > 1:
         pairs = [f"{c}={folders.evaluation(c)}" for c in options.configurations]
         steps.append(

@@ -172,8 +172,14 @@ def _check_links(page: str, output: Path) -> None:
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
 
-def build_report(predictions: Path, evaluation: Path, model_fold: Path, output: Path,
-                 title: str | None = None, note: str | None = None) -> Path:  # fmt: skip
+def build_report(
+    predictions: Path,
+    evaluation: Path,
+    model_fold: Path,
+    output: Path,
+    title: str | None = None,
+    note: str | None = None,
+) -> Path:
     """Write the report of a trained fold, its predictions and evaluation into ``output``; return index.html.
 
     Args:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from thigh_common.cli import run_command, setup_logging
+from thigh_common.cli import add_verbose, parse_arguments, run_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a report folder (index.html and index.md) of a trained fold and its held-out "
         "evaluation: Dice and ASD per muscle and per case, a box plot, the training curve, each case's "
         "overlay and muscle table, and copies of the raw tables.",
+        epilog="Shared flags: documentation/common_flags.md",
     )
     parser.add_argument(
         "--predictions",
@@ -53,14 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_verbose(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_report``; returns the exit code."""
-    arguments = build_parser().parse_args(argv)
-    setup_logging(arguments.verbose)
+    arguments = parse_arguments(build_parser(), argv)
 
     def body() -> int:
         from thigh_evaluation.report.build import build_report

@@ -160,15 +160,17 @@ def _structure_table(content: ReportContent) -> str:
         asd_cell = _mean_sd(asd, _asd)
         if asd["n"] != dice["n"] and not math.isnan(asd["mean"]):
             asd_cell += f" (n={int(asd['n'])})"
-        rows.append((
-            escape(name),
-            MISSING if row.label is None else str(row.label),
-            str(int(dice["n"])),
-            _mean_sd(dice, _dice),
-            _dice(dice["median"]),
-            asd_cell,
-            _asd(asd["median"]),
-        ))  # fmt: skip
+        rows.append(
+            (
+                escape(name),
+                MISSING if row.label is None else str(row.label),
+                str(int(dice["n"])),
+                _mean_sd(dice, _dice),
+                _dice(dice["median"]),
+                asd_cell,
+                _asd(asd["median"]),
+            )
+        )
     header = (
         "structure",
         "label",

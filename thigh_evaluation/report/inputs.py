@@ -84,9 +84,10 @@ def find_cases(predictions: Path) -> tuple[PredictedCase, ...]:
         InvalidInputError: If the folder holds no ``CASE.nii.gz``.
     """
     label_maps = sorted(
-        path for path in predictions.iterdir()
+        path
+        for path in predictions.iterdir()
         if path.name.endswith(LABEL_MAP_SUFFIX) and not path.name.startswith(".") and path.is_file()
-    )  # fmt: skip
+    )
     if not label_maps:
         raise InvalidInputError(
             f"predictions folder {predictions} holds no label map CASE{LABEL_MAP_SUFFIX}: give the output "
@@ -98,11 +99,13 @@ def find_cases(predictions: Path) -> tuple[PredictedCase, ...]:
         table = _file_or_none(predictions / f"{case}{TABLE_SUFFIX}")
         overlay = _file_or_none(predictions / f"{case}{OVERLAY_SUFFIX}")
         if overlay is None:
-            logger.warning("%s: no overlay %s%s in %s; the report shows none", case, case, OVERLAY_SUFFIX,
-                           predictions)  # fmt: skip
+            logger.warning(
+                "%s: no overlay %s%s in %s; the report shows none", case, case, OVERLAY_SUFFIX, predictions
+            )
         if table is None:
-            logger.warning("%s: no muscle table %s%s in %s; the report links none", case, case, TABLE_SUFFIX,
-                           predictions)  # fmt: skip
+            logger.warning(
+                "%s: no muscle table %s%s in %s; the report links none", case, case, TABLE_SUFFIX, predictions
+            )
         cases.append(PredictedCase(case, label_map, table, overlay))
     return tuple(cases)
 
@@ -117,17 +120,20 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
     found = {name: model_fold / name / PROGRESS_FILE for name in NETWORKS}
     progress = {name: path for name, path in found.items() if path.is_file()}
     others = sorted(
-        folder.name for folder in model_fold.iterdir()
+        folder.name
+        for folder in model_fold.iterdir()
         if folder.is_dir() and folder.name not in NETWORKS and (folder / PROGRESS_FILE).is_file()
-    )  # fmt: skip
+    )
     progress.update({name: model_fold / name / PROGRESS_FILE for name in others})
     if progress:
         return progress
     looked_for = ", ".join(f"{name}/{PROGRESS_FILE}" for name in NETWORKS)
     folds = sorted(folder.name for folder in model_fold.glob("fold_*") if folder.is_dir())
-    hint = f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})" if folds else (
-        "; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
-    )  # fmt: skip
+    hint = (
+        f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})"
+        if folds
+        else ("; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0")
+    )
     raise InvalidInputError(
         f"model fold folder {model_fold} holds no training progress: looked for the networks' {looked_for}"
         + hint
@@ -157,17 +163,30 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
     progress = find_progress(model_fold)
     summary_json = _file_or_none(evaluation / SUMMARY_JSON)
     if summary_json is None:
-        logger.warning("%s has no %s; the reference cases without a prediction are not listed", evaluation,
-                       SUMMARY_JSON)  # fmt: skip
+        logger.warning(
+            "%s has no %s; the reference cases without a prediction are not listed", evaluation, SUMMARY_JSON
+        )
     validation = model_fold / VALIDATION_FOLDER
     inputs = ReportInputs(
-        predictions, evaluation, model_fold, cases, _file_or_none(predictions / PREDICTION_SUMMARY),
-        tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()), metrics_csv,
-        summary_json, _file_or_none(evaluation / SUMMARY_CSV), progress,
-        _file_or_none(validation / SUMMARY_JSON), _file_or_none(validation / "dice.csv"),
-    )  # fmt: skip
+        predictions,
+        evaluation,
+        model_fold,
+        cases,
+        _file_or_none(predictions / PREDICTION_SUMMARY),
+        tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()),
+        metrics_csv,
+        summary_json,
+        _file_or_none(evaluation / SUMMARY_CSV),
+        progress,
+        _file_or_none(validation / SUMMARY_JSON),
+        _file_or_none(validation / "dice.csv"),
+    )
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
-        len(cases), predictions, evaluation, ", ".join(progress), model_fold,
-    )  # fmt: skip
+        len(cases),
+        predictions,
+        evaluation,
+        ", ".join(progress),
+        model_fold,
+    )
     return inputs

@@ -89,10 +89,14 @@ def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
         None if best is None or math.isnan(frame.loc[best, "epoch"]) else int(frame.loc[best, "epoch"])
     )
     return NetworkSummary(
-        network, len(frame), _last(frame["train_loss"]), _last(frame["val_loss"]),
-        float(dice.max()) if len(dice) else math.nan, best_epoch,
+        network,
+        len(frame),
+        _last(frame["train_loss"]),
+        _last(frame["val_loss"]),
+        float(dice.max()) if len(dice) else math.nan,
+        best_epoch,
         float(seconds.sum()) / 60 if len(seconds) else math.nan,
-    )  # fmt: skip
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -191,8 +195,15 @@ def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title:
             values = frame[["epoch", column]].dropna()
             if values.empty:
                 continue
-            axes.plot(values["epoch"], values[column], style, color=colour, marker="o", markersize=3.5,
-                      linewidth=1.4)  # fmt: skip
+            axes.plot(
+                values["epoch"],
+                values[column],
+                style,
+                color=colour,
+                marker="o",
+                markersize=3.5,
+                linewidth=1.4,
+            )
             drawn[key] = True
     _decorate(loss_axes, "loss", drawn["train"] or drawn["val"], "no loss recorded")
     _decorate(dice_axes, "validation mean Dice", drawn["dice"], "no validation Dice recorded")

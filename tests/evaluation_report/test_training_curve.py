@@ -71,3 +71,14 @@ def test_a_header_only_progress_file(tmp_path):
     path.write_text("epoch,train_loss,val_loss,mean_dice,lr,seconds\n")
     summary = network_summary("axial", read_progress({"axial": path})["axial"])
     assert summary.epochs == 0 and math.isnan(summary.minutes)
+
+
+def test_the_summary_names_the_epochs_in_the_order_of_the_networks():
+    from thigh_evaluation.report.contents import epochs_text
+    from thigh_evaluation.report.training import NetworkSummary
+
+    def network(name, epochs):
+        return NetworkSummary(name, epochs, 0.5, 0.5, 0.8, 1, 1.0)
+
+    assert epochs_text([network("axial", 3), network("coronal", 2), network("sagittal", 1)]) == "3/2/1"
+    assert epochs_text([network("axial", 4), network("coronal", 4)]) == "4"

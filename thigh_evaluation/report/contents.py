@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -125,11 +125,16 @@ def _names(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(names) if names else "none"
 
 
+def epochs_text(networks: Sequence[NetworkSummary]) -> str:
+    """The networks' epochs in the order they are named: ``4`` when equal, else ``3/2/1``."""
+    epochs = [network.epochs for network in networks]
+    return str(epochs[0]) if len(set(epochs)) == 1 else "/".join(map(str, epochs))
+
+
 def _summary(content: ReportContent) -> str:
     overall = next(row for row in content.structures if row.kind == ALL_KIND).metrics
     evaluated = list(content.case_statistics["case"])
     networks = [network.network for network in content.networks]
-    epochs = sorted({network.epochs for network in content.networks})
     minutes = sum(network.minutes for network in content.networks if not math.isnan(network.minutes))
     model = content.model
     text = (
@@ -137,7 +142,7 @@ def _summary(content: ReportContent) -> str:
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
         f"the ten muscles of each leg, the mean Dice is {_mean_sd(overall['dice'], _dice)} and the mean "
         f"average symmetric surface distance (ASD) is {_mean_sd(overall['asd_mm'], _asd)} mm (mean ± SD over "
-        f"legs). The network(s) {_names(networks)} trained for {'/'.join(map(str, epochs))} epoch(s), "
+        f"legs). The network(s) {_names(networks)} trained for {epochs_text(content.networks)} epoch(s), "
         f"{minutes:.1f} minutes in all."
     )
     predicted = [case.case for case in content.cases]

@@ -75,15 +75,17 @@ def test_an_unreadable_summary_json_lists_no_missing_predictions(tmp_path, caplo
 
 
 def test_case_statistics_average_the_per_leg_means():
-    frame = pd.DataFrame({
-        "case": ["a", "a", "a", "a", "b"],
-        "leg": ["left", "left", "right", "right", "left"],
-        "kind": ["class"] * 5,
-        "structure": ["sartorius", "gracilis"] * 2 + ["sartorius"],
-        "status": ["present", "missing_in_prediction", "present", "present", "present"],
-        "dice": [0.8, 0.0, 0.6, float("nan"), 0.9],
-        "asd_mm": [1.0, float("nan"), 3.0, 5.0, 2.0],
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "case": ["a", "a", "a", "a", "b"],
+            "leg": ["left", "left", "right", "right", "left"],
+            "kind": ["class"] * 5,
+            "structure": ["sartorius", "gracilis"] * 2 + ["sartorius"],
+            "status": ["present", "missing_in_prediction", "present", "present", "present"],
+            "dice": [0.8, 0.0, 0.6, float("nan"), 0.9],
+            "asd_mm": [1.0, float("nan"), 3.0, 5.0, 2.0],
+        }
+    )
     cases = case_statistics(frame).set_index("case")
     assert cases.loc["a", "legs"] == 2
     assert cases.loc["a", "dice"] == pytest.approx((0.4 + 0.6) / 2)
@@ -102,3 +104,29 @@ def test_rows_of_structures_absent_from_both_maps_never_count(evaluation):
     sartorius = frame[(frame["kind"] == "class") & (frame["structure"] == "sartorius") & ~absent]["dice"]
     assert rows[("class", "sartorius")].metrics["dice"]["n"] == 3
     assert rows[("class", "sartorius")].metrics["dice"]["mean"] == pytest.approx(sartorius.mean())
+
+
+def test_a_muscle_with_dice_zero_counts_as_missed():
+    import pandas as pd
+
+    from thigh_evaluation.report.evaluation import case_statistics
+
+    rows = [
+        {
+            "case": "c",
+            "leg": "left",
+            "kind": "class",
+            "structure": name,
+            "status": status,
+            "dice": dice,
+            "asd_mm": 1.0,
+        }
+        for name, status, dice in (
+            ("sartorius", "present", 0.0),
+            ("gracilis", "missing_in_prediction", 0.0),
+            ("adductors", "present", 0.9),
+            ("rectus_femoris", "present", 0.8),
+        )
+    ]
+    statistics = case_statistics(pd.DataFrame(rows))
+    assert int(statistics.loc[0, "missing_in_prediction"]) == 2

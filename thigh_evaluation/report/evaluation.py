@@ -102,14 +102,20 @@ def structure_statistics(frame: pd.DataFrame) -> list[StructureStatistics]:
 
 
 def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per case: ``legs``, mean ``dice``, ``asd_mm`` of its per-leg means, ``missing_in_prediction`` rows."""
+    """Per case: ``legs``, mean ``dice``, ``asd_mm`` of its per-leg means, and the leg-muscles missed.
+
+    ``missing_in_prediction`` counts the leg-muscles the prediction missed: absent from it, or
+    present without any overlap with the reference (Dice 0).
+    """
     legs = per_leg_means(frame, REPORTED_METRICS)
     cases = legs.groupby("case", sort=False).agg(
         legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
     )
     cases["missing_in_prediction"] = 0
     if "status" in frame.columns:
-        missing = frame[(frame["kind"] == CLASS_KIND) & (frame["status"] == "missing_in_prediction")]
+        no_overlap = pd.to_numeric(frame["dice"], errors="coerce").eq(0.0) if "dice" in frame else False
+        missed = frame["status"].eq("missing_in_prediction") | no_overlap
+        missing = frame[(frame["kind"] == CLASS_KIND) & missed]
         cases["missing_in_prediction"] = (
             missing.groupby("case").size().reindex(cases.index, fill_value=0).astype(int)
         )

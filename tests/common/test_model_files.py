@@ -229,3 +229,16 @@ def test_an_unknown_model_says_what_was_looked_at(tmp_path):
         locate_model(str(tmp_path / "nowhere" / "x"), root=tmp_path)
     with pytest.raises(InvalidInputError, match="not a model folder"):
         locate_model(tmp_path)
+
+
+def test_the_install_command_installs_and_lists(archive, tmp_path):
+    from support.commands import run_main
+
+    from thigh_common.model_files.cli import install_main
+
+    done = run_main(install_main, archive, "--name", "Tiny", "--models", tmp_path)
+    assert done.returncode == 0 and "predict with: thigh_predict -m Tiny" in done.stdout
+    listed = run_main(install_main, "--list", "--models", tmp_path)
+    assert listed.returncode == 0 and listed.stdout.startswith("Tiny: 2d5, folds 0, thighseg")
+    refused = run_main(install_main, "--models", tmp_path)
+    assert refused.returncode == 2 and "give the archive to install" in refused.stderr

@@ -193,3 +193,26 @@ def test_bad_pairing_files_are_refused_with_their_line(tmp_path, content, messag
 def test_pairing_by_name():
     pairs, problems = pairs_by_name({"a", "b"}, {"b", "c"})
     assert [p.subject for p in pairs] == ["b"] and set(problems) == {"a", "c"}
+
+
+def test_the_command_compares_two_runs_and_names_a_bad_pairing(runs, tmp_path):
+    from support.commands import run_main
+
+    from thigh_inference.followup.cli import main
+
+    baseline, later = runs
+    done = run_main(main, "--baseline", baseline, "--followup", later, "-o", tmp_path / "out")
+    assert done.returncode == 0 and (tmp_path / "out" / "followup.csv").is_file()
+    (tmp_path / "pairs.csv").write_text("subject,baseline\nA,s1\n")
+    bad = run_main(
+        main,
+        "--baseline",
+        baseline,
+        "--followup",
+        later,
+        "-o",
+        tmp_path / "o2",
+        "--pairs",
+        tmp_path / "pairs.csv",
+    )
+    assert bad.returncode == 2 and "missing column(s) followup" in bad.stderr

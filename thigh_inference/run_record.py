@@ -26,6 +26,7 @@ from thigh_common.atomic import write_json_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import dataset_json_labels
 from thigh_common.model_files.layout import FINAL_CHECKPOINT, FOLD_PREFIX, PLANS_FILE
+from thigh_common.model_files.manifest import file_sha256
 
 RECORD_FILE = "prediction.json"
 PART_RECORD_PATTERN = "prediction_part*.json"
@@ -36,20 +37,12 @@ def record_name(num_parts: int = 1, part_id: int = 0) -> str:
     return RECORD_FILE if num_parts <= 1 else f"prediction_part{part_id}.json"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def model_identity(
     folder: Path, fold_folders: list[str], network_names: tuple[str, ...], plans_sha1: str, configuration: str
 ) -> dict[str, Any]:
     """What identifies a model: folder, configuration, folds, plans hash and each network's weights hash."""
     weights = {
-        f"{fold}/{network}": _sha256(folder / fold / network / FINAL_CHECKPOINT)
+        f"{fold}/{network}": file_sha256(folder / fold / network / FINAL_CHECKPOINT)
         for fold in fold_folders
         for network in network_names
         if (folder / fold / network / FINAL_CHECKPOINT).is_file()

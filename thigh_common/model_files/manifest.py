@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import zipfile
 from pathlib import PurePosixPath
 from typing import Any
@@ -44,6 +45,12 @@ def sha256_of_stream(stream: Any, limit: int | None = None) -> tuple[str, int]:
             raise InvalidInputError(f"archive member longer than its declared {limit} bytes")
         digest.update(chunk)
     return digest.hexdigest(), total
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    with open(path, "rb") as stream:
+        return sha256_of_stream(stream)[0]
 
 
 def check_member_name(name: str) -> None:

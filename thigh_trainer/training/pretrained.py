@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.model_files.locate import FOLD_PREFIX, locate_model
+from thigh_common.model_files.manifest import file_sha256
 from thigh_networks import checkpoint as ckpt
 from thigh_planner.plans import PLANS_FILE, Plans, load_plans
 
@@ -105,14 +105,6 @@ def topology_differences(
     return found
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def find_pretrained(
     spec: str, plans: Plans, configuration: str, networks: tuple[str, ...], unpack_folder: str | Path
 ) -> PretrainedWeights:
@@ -148,7 +140,7 @@ def find_pretrained(
             )
         checkpoints[network] = path
     return PretrainedWeights(
-        spec, fold, checkpoints, {name: _sha256(path) for name, path in checkpoints.items()}
+        spec, fold, checkpoints, {name: file_sha256(path) for name, path in checkpoints.items()}
     )
 
 

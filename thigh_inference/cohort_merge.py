@@ -29,9 +29,6 @@ from thigh_inference.run_record import RECORD_FILE, comparability_problems, read
 
 logger = logging.getLogger(__name__)
 
-TABLE_SUFFIX = "_muscles.csv"
-SUMMARY_FILE = "summary.csv"
-
 
 @dataclass
 class MergedCohort:
@@ -81,8 +78,8 @@ def _tables(folders: list[Path]) -> dict[str, pd.DataFrame]:
     """Every case table of the parts by case; a case in two parts must have the same values."""
     tables: dict[str, tuple[Path, pd.DataFrame]] = {}
     for folder in dict.fromkeys(folders):
-        for path in sorted(folder.glob(f"*{TABLE_SUFFIX}")):
-            case = path.name[: -len(TABLE_SUFFIX)]
+        for path in sorted(folder.glob(f"*{muscle_table.TABLE_SUFFIX}")):
+            case = path.name[: -len(muscle_table.TABLE_SUFFIX)]
             table = pd.read_csv(path)
             if case in tables and not tables[case][1].equals(table):
                 raise InvalidInputError(
@@ -112,7 +109,9 @@ def merge_parts(folders: list[Path], output: Path) -> MergedCohort:
     missing = [part for part in range(num_parts) if part not in parts]
     tables = _tables([folder for folder, _ in records])
     output.mkdir(parents=True, exist_ok=True)
-    muscle_table.write_summary(muscle_table.summary_table(list(tables.values())), output / SUMMARY_FILE)
+    muscle_table.write_summary(
+        muscle_table.summary_table(list(tables.values())), output / muscle_table.SUMMARY_FILE
+    )
     label_export.write_colour_table(output / label_export.SLICER_TABLE_NAME)
     label_export.write_itksnap_labels(output / label_export.ITKSNAP_TABLE_NAME)
     record = dict(records[0][1])
@@ -129,5 +128,7 @@ def merge_parts(folders: list[Path], output: Path) -> MergedCohort:
             ", ".join(map(str, missing)),
             num_parts,
         )
-    logger.info("merged %d part(s), %d case(s) into %s", len(parts), len(tables), output / SUMMARY_FILE)
+    logger.info(
+        "merged %d part(s), %d case(s) into %s", len(parts), len(tables), output / muscle_table.SUMMARY_FILE
+    )
     return MergedCohort(list(tables), parts, missing, record)

@@ -38,6 +38,10 @@ from thigh_common.labels import LABELS, MUSCLE_LABELS, NUM_CLASSES
 from thigh_inference.muscle_groups import KIND_MUSCLE, STRUCTURE_GROUPS, with_group_rows
 from thigh_planner.normalisation.midline import MidlinePlane
 
+TABLE_SUFFIX = "_muscles.csv"
+"""A scan's muscle table is ``CASE_muscles.csv`` in the output folder of ``thigh_predict``."""
+SUMMARY_FILE = "summary.csv"
+"""The cohort summary of an output folder."""
 SIDES: tuple[str, str] = ("right", "left")
 FAT_HU: tuple[float, float] = (-190.0, -30.0)
 """Fat: ``FAT_HU[0] <= HU <= FAT_HU[1]``."""

@@ -41,8 +41,8 @@ from thigh_inference.trained_model import TrainedModel
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_FILE = "summary.csv"
-TABLE_SUFFIX = "_muscles.csv"
+SUMMARY_FILE = muscle_table.SUMMARY_FILE
+TABLE_SUFFIX = muscle_table.TABLE_SUFFIX
 
 
 def _save_probabilities(path: Path, leg_probabilities: dict[str, np.ndarray]) -> None:

@@ -26,11 +26,11 @@ from thigh_inference.followup.changes import CHANGE_COLUMNS, read_muscle_table, 
 from thigh_inference.followup.figure import write_change_figure
 from thigh_inference.followup.page import followup_page
 from thigh_inference.followup.pairing import Pair, pairs_by_name, read_pairs
+from thigh_inference.muscle_table import TABLE_SUFFIX
 from thigh_inference.run_record import comparability_problems, read_run_records
 
 logger = logging.getLogger(__name__)
 
-TABLE_SUFFIX = "_muscles.csv"
 COHORT_TABLE = "followup.csv"
 PAGE = "followup.md"
 

@@ -17,8 +17,8 @@ label centroid where no bone is found. Legs are told apart by the empty columns 
 window, labels with alpha 0.4 in the colours of ``label_export.LABEL_COLOURS``;
 pixel aspect follows the spacing. Large volumes are subsampled for display.
 
-Muscles flagged for checking (``flags``: muscle -> the reason) are listed in the
-legend with the reason, and drawn with a white outline in every view.
+Muscles flagged for checking (``flags``: muscle -> the reason) are marked ``check`` in the
+legend, drawn with a white outline in every view, and their reasons are written below the views.
 
 Example:
     >>> write_overlay(scan, label_image, out / "case_01_overlay.png", "case_01")  # doctest: +SKIP
@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -186,14 +187,27 @@ def _mark_sides(axis) -> None:
         axis.text(x, 0.5, text, color="white", transform=axis.transAxes, va="center", ha=align, fontsize=9)
 
 
-def _legend(figure: Figure, flags: Mapping[str, str]) -> None:
+def _legend(figure: Figure, flags: Mapping[str, str]) -> float:
+    """Draw the muscles' colours at the right and the flags' reasons below the views.
+
+    Returns:
+        The share of the figure's height the reasons take (0 without flags).
+    """
     handles = []
     for label in MUSCLE_LABELS:
-        name = display_name(LABELS[label])
-        if LABELS[label] in flags:
-            name = f"{name}: check ({flags[LABELS[label]]})"
+        name = display_name(LABELS[label]) + (": check" if LABELS[label] in flags else "")
         handles.append(Patch(color=np.asarray(LABEL_COLOURS[label]) / 255.0, label=name))
     figure.legend(handles=handles, loc="center right", fontsize=7, frameon=False)
+    if not flags:
+        return 0.0
+    width = int(figure.get_figwidth() * 16)  # characters of 7-point text across the figure
+    lines = [
+        line
+        for muscle, reason in flags.items()
+        for line in textwrap.wrap(f"{display_name(muscle)}: {reason}", width, subsequent_indent="    ")
+    ]
+    figure.text(0.01, 0.01, "\n".join(["check:", *lines]), fontsize=7, va="bottom", family="monospace")
+    return (len(lines) + 1.5) * 0.15 / figure.get_figheight()
 
 
 def write_overlay(
@@ -241,10 +255,15 @@ def write_overlay(
             axis.set_axis_off()
             if not name.startswith("sagittal"):
                 _mark_sides(axis)
-    _legend(figure, flags)
+    reasons_height = _legend(figure, flags)
     figure.suptitle(title, fontsize=10)
     figure.subplots_adjust(
-        left=0.01, right=1.0 - 2.4 / figure.get_figwidth(), top=0.9, bottom=0.02, wspace=0.04, hspace=0.12
+        left=0.01,
+        right=1.0 - 2.4 / figure.get_figwidth(),
+        top=0.9,
+        bottom=0.02 + reasons_height,
+        wspace=0.04,
+        hspace=0.12,
     )
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png")

@@ -41,13 +41,22 @@ def predict_command(scans: Path, out: Path, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+def final_files(out: Path, pattern: str) -> list[Path]:
+    """The files matching ``pattern`` under final names.
+
+    ``Path.glob`` also matches hidden names, and a writer killed mid-way leaves its
+    temporary file (``.NAME.RANDOM.part.png``) behind until the run is resumed.
+    """
+    return [path for path in out.glob(pattern) if not path.name.startswith(".")]
+
+
 def assert_outputs_whole(out: Path) -> None:
     """Every file under a final name is complete: it reads."""
-    for path in out.glob("*.nii.gz"):
+    for path in final_files(out, "*.nii.gz"):
         assert sitk.GetArrayFromImage(sitk.ReadImage(str(path))).max() >= 0
-    for path in out.glob("*_muscles.csv"):
+    for path in final_files(out, "*_muscles.csv"):
         assert len(pd.read_csv(path)) > 0
-    for path in out.glob("*.png"):
+    for path in final_files(out, "*.png"):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.read_bytes()[-8:-4] == b"IEND"
 
 
@@ -68,8 +77,8 @@ def test_a_cohort_killed_with_sigkill_finishes_the_rest_and_redoes_none(tmp_path
     run.communicate()
     assert run.returncode == -signal.SIGKILL
     assert_outputs_whole(out)
-    finished = {path.name: path.stat().st_mtime_ns for path in out.glob("*.nii.gz")}
-    finished_tables = {path.name: path.stat().st_mtime_ns for path in out.glob("*_muscles.csv")}
+    finished = {path.name: path.stat().st_mtime_ns for path in final_files(out, "*.nii.gz")}
+    finished_tables = {path.name: path.stat().st_mtime_ns for path in final_files(out, "*_muscles.csv")}
     assert "a.nii.gz" in finished and len(finished) < 3, time.monotonic() - finished_first
 
     again = subprocess.run(predict_command(scans, out), capture_output=True, text=True, timeout=600)

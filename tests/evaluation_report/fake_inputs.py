@@ -136,9 +136,9 @@ def summary_json(frame: pd.DataFrame) -> dict:
 
 
 def progress_frame(epochs: int, validation: bool = True, seed: int = 0) -> pd.DataFrame:
-    """A progress.csv table of ``epochs`` epochs; without validation the val columns are NaN."""
+    """A progress.csv table of ``epochs`` epochs (numbered from 1); without validation the val columns are NaN."""
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"epoch": range(epochs), "train_loss": np.linspace(0.9, 0.5, epochs)})
+    frame = pd.DataFrame({"epoch": range(1, epochs + 1), "train_loss": np.linspace(0.9, 0.5, epochs)})
     frame["val_loss"] = frame["train_loss"] + 0.05 if validation else math.nan
     for label in MUSCLE_LABELS:
         frame[f"dice_{label}"] = rng.uniform(0.2, 0.8, epochs) if validation else math.nan

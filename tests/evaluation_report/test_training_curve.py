@@ -55,7 +55,14 @@ def test_a_partly_undefined_validation(tmp_path):
     assert summary.epochs == 6
     assert summary.val_loss == pytest.approx(frame["val_loss"].iloc[-1])
     assert summary.best_dice == pytest.approx(frame["mean_dice"].max())
-    assert summary.best_epoch == int(frame["mean_dice"].idxmax())
+    assert summary.best_epoch == int(frame["mean_dice"].idxmax()) + 1  # epochs count from 1, as the log
+
+
+def test_epochs_count_from_1_without_an_epoch_column(tmp_path):
+    frame = progress_frame(4)
+    progress = _write(tmp_path, {"axial": frame.drop(columns="epoch")})
+    summary = network_summary("axial", progress["axial"])
+    assert summary.best_epoch == int(frame["mean_dice"].idxmax()) + 1
 
 
 def test_the_summary_of_a_network_without_validation(tmp_path):

@@ -128,7 +128,7 @@ def test_resume_continues_where_an_interrupted_run_stopped(tmp_path: Path, caplo
     train_fold(options(uninterrupted))
 
     def stop_after_first_epoch(record) -> None:
-        if record.epoch == 0:
+        if record.epoch == 1:
             raise SimulatedKillError
 
     interrupted = tmp_path / "interrupted"
@@ -148,7 +148,7 @@ def test_resume_continues_where_an_interrupted_run_stopped(tmp_path: Path, caplo
         saved_optimizer["param_groups"][0]["lr"]
         > load_checkpoint(folder / FINAL)["optimizer"]["param_groups"][0]["lr"]
     )
-    assert [row["epoch"] for row in csv.DictReader((folder / "progress.csv").open())] == ["0", "1"]
+    assert [row["epoch"] for row in csv.DictReader((folder / "progress.csv").open())] == ["1", "2"]
     assert_same_weights(weights(folder / FINAL), weights(axial_folder(uninterrupted) / FINAL))
     assert (folder / BEST).is_file()
 

@@ -44,7 +44,7 @@ def test_train_2d5_fold_end_to_end(tmp_path: Path) -> None:
             assert (folder / name).stat().st_size > 0, name
         assert "epoch 1/1" in (folder / "training_log.txt").read_text()
         rows = list(csv.DictReader((folder / "progress.csv").open()))
-        assert len(rows) == 1 and rows[0]["epoch"] == "0"
+        assert len(rows) == 1 and rows[0]["epoch"] == "1"  # counted as the log counts
         assert {"train_loss", "val_loss", "dice_10", "mean_dice", "lr", "seconds"} <= set(rows[0])
         assert json.loads((folder / "training.json").read_text())["batch_size"] == 2
     summary = json.loads((fold / "validation" / "summary.json").read_text())

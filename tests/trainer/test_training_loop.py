@@ -176,11 +176,11 @@ def test_progress_log_keeps_earlier_rows_on_resume(tmp_path: Path) -> None:
     from thigh_trainer.training.progress_log import EpochRecord
 
     log = ProgressLog(tmp_path, num_classes=3)
-    for epoch in range(3):
-        log.add(EpochRecord(epoch, 1.0 / (epoch + 1), 0.9, (0.5, math.nan), 1e-4, 2.0))
+    for epoch in (1, 2, 3):
+        log.add(EpochRecord(epoch, 1.0 / epoch, 0.9, (0.5, math.nan), 1e-4, 2.0))
     assert (tmp_path / "progress.png").read_bytes().startswith(b"\x89PNG")
     resumed = ProgressLog(tmp_path, num_classes=3, resume_epoch=2)
-    assert [record.epoch for record in resumed.records] == [0, 1]
+    assert [record.epoch for record in resumed.records] == [1, 2]
     assert resumed.records[1].train_loss == pytest.approx(0.5) and math.isnan(resumed.records[1].dice[1])
     assert resumed.records[1].mean_dice == pytest.approx(0.5)
 
@@ -190,7 +190,7 @@ def test_progress_rows_read_back_on_resume_are_written_unchanged(tmp_path: Path)
 
     log = ProgressLog(tmp_path, num_classes=4)
     # the mean of these Dice values (0.01000173) rounds up, that of the rounded values (0.01000133) down
-    log.add(EpochRecord(0, 0.123456789, 0.9, (0.0100014, 0.0100014, 0.0100024), 1.23456789e-4, 2.0))
+    log.add(EpochRecord(1, 0.123456789, 0.9, (0.0100014, 0.0100014, 0.0100024), 1.23456789e-4, 2.0))
     written = (tmp_path / "progress.csv").read_text()
     resumed = ProgressLog(tmp_path, num_classes=4, resume_epoch=1)
     resumed.write_table()

@@ -67,7 +67,7 @@ def read_progress(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
             ) from None
         for column in PROGRESS_COLUMNS:
             if column not in frame.columns:
-                frame[column] = range(len(frame)) if column == "epoch" else math.nan
+                frame[column] = range(1, len(frame) + 1) if column == "epoch" else math.nan
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         if frame.empty:
             logger.warning("%s: no epoch recorded yet", path)

@@ -130,7 +130,7 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
         start_epoch, best = int(content["epoch"]), float(content["best_metric"])
         logger.info("%s: resuming after epoch %d from %s", job.name, start_epoch, latest)
     elif job.resume:
-        logger.info("%s: no %s to resume from; starting at epoch 0", job.name, latest)
+        logger.info("%s: no %s to resume from; starting at epoch 1", job.name, latest)
     model = wrap_model(network, context, device, find_unused_parameters=job.topology.deep_supervision)
     loss_function = build_loss_function(job.topology, job.training).to(device)
     log = ProgressLog(job.folder, num_classes, resume_epoch=start_epoch) if context.is_main else None
@@ -162,7 +162,7 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
             totals = all_reduce_sum(scores, context)
             val_loss, dice = scores_to_metrics(totals, num_classes)
             record = EpochRecord(
-                epoch, train_loss, val_loss, dice, optimizer.param_groups[0]["lr"], time.monotonic() - started
+                epoch + 1, train_loss, val_loss, dice, optimizer.param_groups[0]["lr"], time.monotonic() - started
             )
             improved = not math.isnan(record.mean_dice) and record.mean_dice > best
             best = record.mean_dice if improved else best

@@ -4,15 +4,15 @@ Files in the network's folder:
 
 - ``training_log.txt``: the training's log records (appended to on resume);
 - ``progress.csv``: one row per epoch: ``epoch, train_loss, val_loss, dice_1 .. dice_C-1,
-  mean_dice, lr, seconds`` (rewritten atomically after every epoch; on resume, rows after
-  the checkpoint's epoch are dropped);
+  mean_dice, lr, seconds`` (epochs counted from 1, as in the log; rewritten atomically after
+  every epoch; on resume, rows after the checkpoint's epoch are dropped);
 - ``progress.png``: training and validation loss, and the validation mean Dice, per epoch.
 
 Example:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> log = ProgressLog(folder, num_classes=3)
-    >>> log.add(EpochRecord(0, 0.9, 0.8, (0.5, 0.7), 0.01, 1.5))
+    >>> log.add(EpochRecord(1, 0.9, 0.8, (0.5, 0.7), 0.01, 1.5))
     >>> (folder / "progress.csv").read_text().splitlines()[0]
     'epoch,train_loss,val_loss,dice_1,dice_2,mean_dice,lr,seconds'
 """
@@ -40,7 +40,7 @@ class EpochRecord:
     """What one epoch produced.
 
     Attributes:
-        epoch: Epoch index, from 0.
+        epoch: Epoch number, from 1 (as the log counts).
         train_loss: Mean training loss of the epoch.
         val_loss: Loss on the fixed validation batches (NaN without validation).
         dice: Hard Dice per foreground class on those batches (NaN where absent).
@@ -78,7 +78,7 @@ class ProgressLog:
         self.num_classes = num_classes
         self.records: list[EpochRecord] = []
         if resume_epoch is not None:
-            self.records = [r for r in read_progress(self.folder / CSV_FILE) if r.epoch < resume_epoch]
+            self.records = [r for r in read_progress(self.folder / CSV_FILE) if r.epoch <= resume_epoch]
         self._handler: logging.Handler | None = None
         self._previous_level = logging.NOTSET
 

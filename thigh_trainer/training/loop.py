@@ -162,7 +162,12 @@ def train_network(job: NetworkJob, runtime: Runtime) -> NetworkOutcome:
             totals = all_reduce_sum(scores, context)
             val_loss, dice = scores_to_metrics(totals, num_classes)
             record = EpochRecord(
-                epoch + 1, train_loss, val_loss, dice, optimizer.param_groups[0]["lr"], time.monotonic() - started
+                epoch + 1,
+                train_loss,
+                val_loss,
+                dice,
+                optimizer.param_groups[0]["lr"],
+                time.monotonic() - started,
             )
             improved = not math.isnan(record.mean_dice) and record.mean_dice > best
             best = record.mean_dice if improved else best

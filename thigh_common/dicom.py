@@ -118,7 +118,8 @@ def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = N
             the series cannot be read, or it is not a 3D volume.
 
     Unevenly spaced slices are logged as a warning and kept with the image as its
-    reading note (:func:`thigh_common.image_io.reading_note`).
+    reading note (:func:`thigh_common.image_io.reading_note`); the series' PatientID and
+    StudyDate are kept as the image's metadata (:func:`thigh_common.image_io.scan_identity`).
     """
     folder = Path(folder)
     chosen = choose_series(list_dicom_series(folder), folder, series_uid)
@@ -147,6 +148,8 @@ def read_dicom_series(folder: str | os.PathLike[str], series_uid: str | None = N
         )
     note = irregular_slices_note(chosen)
     image = cast_integral_to_int16(image)
+    for tag, value in chosen.identity:
+        image.SetMetaData(tag, value)
     if note is not None:
         LOGGER.warning("%s: %s", folder, note)
         image.SetMetaData(READING_NOTE_KEY, note)

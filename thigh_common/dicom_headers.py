@@ -29,6 +29,11 @@ SERIES_DESCRIPTION_TAG = "0008|103e"
 SLICE_THICKNESS_TAG = "0018|0050"
 IMAGE_POSITION_TAG = "0020|0032"
 IMAGE_ORIENTATION_TAG = "0020|0037"
+PATIENT_ID_TAG = "0010|0020"
+STUDY_DATE_TAG = "0008|0020"
+IDENTITY_TAGS: tuple[str, str] = (PATIENT_ID_TAG, STUDY_DATE_TAG)
+"""Tags copied from a series' first file onto the image read (:func:`thigh_common.dicom.read_dicom_series`):
+``thigh_predict`` writes them into the muscle table, ``thigh_followup`` checks and dates the pairs with them."""
 READING_NOTE_KEY = "thighseg_reading_note"
 """Metadata key of an image's reading note (e.g. missing DICOM slices), set by
 :func:`thigh_common.dicom.read_dicom_series` and read by :func:`thigh_common.image_io.reading_note`."""
@@ -48,6 +53,8 @@ class SeriesInfo:
         image_type: Values of ImageType (0008|0008), upper case, e.g.
             ``("ORIGINAL", "PRIMARY", "LOCALIZER")``; empty when missing.
         slice_thickness: SliceThickness (0018|0050) in mm; None when missing or not a number.
+        identity: ``(tag, value)`` of PatientID (0010|0020) and StudyDate (0008|0020) as in the
+            file; a missing or empty tag is left out.
     """
 
     uid: str
@@ -58,6 +65,7 @@ class SeriesInfo:
     files: tuple[str, ...]
     image_type: tuple[str, ...] = ()
     slice_thickness: float | None = None
+    identity: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         """Return one line: UID, modality, description, file count and slice thickness."""
@@ -140,4 +148,5 @@ def series_info(uid: str, folder: Path, files: tuple[str, ...]) -> SeriesInfo:
         files,
         image_type,
         thickness[0] if thickness and len(thickness) == 1 else None,
+        tuple((tag, value) for tag in IDENTITY_TAGS if (value := header_value(header, tag))),
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 import SimpleITK as sitk
 
 from thigh_common.atomic import atomic_path
-from thigh_common.dicom_headers import READING_NOTE_KEY
+from thigh_common.dicom_headers import PATIENT_ID_TAG, READING_NOTE_KEY, STUDY_DATE_TAG
 from thigh_common.errors import InvalidInputError
 from thigh_common.nifti_integrity import nifti_truncation
 
@@ -156,6 +156,27 @@ def reading_note(image: sitk.Image) -> str:
         image: An image from :func:`read_image`.
     """
     return image.GetMetaData(READING_NOTE_KEY) if image.HasMetaDataKey(READING_NOTE_KEY) else ""
+
+
+def scan_identity(image: sitk.Image) -> dict[str, str]:
+    """The patient and study date of a scan read from DICOM, for its muscle table.
+
+    Args:
+        image: An image from :func:`read_image` (a NIfTI or NRRD file carries neither).
+
+    Returns:
+        ``{"patient_id": ..., "study_date": ...}``: the PatientID as in the file and the
+        StudyDate as ``YYYY-MM-DD`` (kept as written when it is not ``YYYYMMDD``); ``""``
+        where unknown.
+    """
+
+    def value(tag: str) -> str:
+        return image.GetMetaData(tag).strip() if image.HasMetaDataKey(tag) else ""
+
+    date = value(STUDY_DATE_TAG)
+    if len(date) == 8 and date.isdigit():
+        date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+    return {"patient_id": value(PATIENT_ID_TAG), "study_date": date}
 
 
 def write_image(image: sitk.Image, path: str | os.PathLike[str], compress: bool = True) -> None:

@@ -64,6 +64,8 @@ CASE_COLUMNS: tuple[str, ...] = (
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
 SUMMARY_FLAGS: tuple[str, ...] = ("qc_left", "qc_right", "partial_left", "partial_right")
+IDENTITY_COLUMNS: tuple[str, str] = ("patient_id", "study_date")
+"""The last columns of a table written by ``thigh_predict``: DICOM PatientID and StudyDate (``""`` when unknown)."""
 
 SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
 """Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
@@ -193,6 +195,16 @@ def case_table(
     return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
 
 
+def with_scan_identity(table: pd.DataFrame, identity: dict[str, str]) -> pd.DataFrame:
+    """``table`` with the scan's :data:`IDENTITY_COLUMNS` last, the same in every row.
+
+    Args:
+        table: A case table (muscle and group rows).
+        identity: From :func:`thigh_common.image_io.scan_identity`.
+    """
+    return table.assign(**{column: identity.get(column, "") for column in IDENTITY_COLUMNS})
+
+
 ROUNDING: dict[str, int] = dict(
     volume_ml=2, lean_volume_ml=2, mean_hu=1, sd_hu=1, fat_fraction=4, volume_asymmetry_percent=1
 )
@@ -256,7 +268,8 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
         (NaN when a leg is missing or the structure is absent in both legs),
         ``partial_left, partial_right`` (a leg's muscle cut by the field of view) and
         ``note``: the two legs' notes, once when they are the same, otherwise
-        ``"left: ... | right: ..."`` (a side without a note is left out). Per case the ten
+        ``"left: ... | right: ..."`` (a side without a note is left out), and last
+        :data:`IDENTITY_COLUMNS` when the case tables have them. Per case the ten
         muscles come first, then the groups and the total (``kind`` ``group``, ``total``).
     """
     value_columns = [f"{value}_{side}" for value in SUMMARY_VALUES for side in ("left", "right")]
@@ -306,6 +319,10 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     ).reset_index()
     wide = wide.merge(extra, on=index, how="left", validate="one_to_one")
     wide["label"] = wide["order"].where(wide["kind"].eq(KIND_MUSCLE)).astype("Int64")
+    identity = [column for column in IDENTITY_COLUMNS if column in combined]
+    if identity:
+        per_case = combined[["case", *identity]].fillna("").astype(str).drop_duplicates("case")
+        wide, columns = wide.merge(per_case, on="case", how="left"), [*columns, *identity]
     return wide.sort_values(["case", "order"], ignore_index=True)[columns]
 
 

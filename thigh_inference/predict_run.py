@@ -25,7 +25,7 @@ import SimpleITK as sitk
 from tqdm import tqdm
 
 from thigh_common.atomic import atomic_path, remove_stale_temporaries
-from thigh_common.image_io import reading_note
+from thigh_common.image_io import reading_note, scan_identity
 from thigh_common.output_paths import check_output_folder
 from thigh_inference import label_export, muscle_table, partial_muscles, quality
 from thigh_inference.failures import FailureLog
@@ -84,6 +84,7 @@ def predict_one(scan: ScanInput, model: TrainedModel, options: PredictOptions) -
     cuts = partial_muscles.cut_muscles(prediction.labels, image, side_of, set(detection.legs))
     table = partial_muscles.mark_partial(table, cuts, detection.legs)
     table = with_group_rows(quality.add_quality(table, prediction.quality, model_volume_ranges(model)))
+    table = muscle_table.with_scan_identity(table, scan_identity(image))
     flags = quality.flags_of(table)
     if flags:
         listing = "; ".join(f"{muscle} ({reason})" for muscle, reason in flags.items())

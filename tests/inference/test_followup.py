@@ -148,6 +148,20 @@ def test_scans_of_different_patients_are_refused_for_that_subject(runs, tmp_path
     )
 
 
+def test_the_interval_comes_from_the_scans_study_dates_unless_the_pairing_gives_it(runs, tmp_path):
+    baseline, later = runs
+    for folder, source, date in ((tmp_path / "b", baseline, "2023-03-01"), (tmp_path / "f", later, "2024-02-27")):
+        folder.mkdir()
+        table = pd.read_csv(source / "s1_muscles.csv").assign(patient_id="P1", study_date=date)
+        table.to_csv(folder / "s1_muscles.csv", index=False)
+    assert run_followup(FollowupOptions(tmp_path / "b", tmp_path / "f", tmp_path / "out")) == 0
+    assert (pd.read_csv(tmp_path / "out" / "followup.csv")["interval_days"] == 363).all()
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("subject,baseline,followup,baseline_date,followup_date\nA,s1,s1,2023-03-01,2023-04-01\n")
+    assert run_followup(FollowupOptions(tmp_path / "b", tmp_path / "f", tmp_path / "out2", pairs)) == 0
+    assert (pd.read_csv(tmp_path / "out2" / "followup.csv")["interval_days"] == 31).all()
+
+
 def test_runs_of_different_models_are_refused(runs, tmp_path):
     baseline, later = runs
     model = {

@@ -17,10 +17,12 @@ def write_ct_series(
     description: str = "synthetic",
     image_type: str = "ORIGINAL\\PRIMARY\\AXIAL",
     prefix: str = "slice",
+    extra_tags: dict[str, str] | None = None,
 ) -> sitk.Image:
     """Write ``hu_zyx`` (default: air around a bone-like block, 4 x 10 x 8) as a CT series; return the image.
 
-    Axial slices; ``prefix`` starts the file names, so several series can share a folder.
+    Axial slices; ``prefix`` starts the file names, so several series can share a folder;
+    ``extra_tags`` (e.g. PatientID ``0010|0020``) are written into every file.
     """
     if hu_zyx is None:
         hu_zyx = np.full((4, 10, 8), -1000, np.int16)
@@ -47,6 +49,7 @@ def write_ct_series(
             "0020|0037": "1\\0\\0\\0\\1\\0",
             "0028|0030": f"{spacing[1]:.6f}\\{spacing[0]:.6f}",
             "0018|0050": f"{spacing[2]:.6f}",
+            **(extra_tags or {}),
         }
         for tag, value in tags.items():
             slice_image.SetMetaData(tag, value)

@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +23,7 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABELS
-from thigh_inference.followup.pairing import Pair
+from thigh_inference.followup.pairing import Pair, parse_date
 from thigh_inference.muscle_groups import KIND_MUSCLE, STRUCTURE_GROUPS, with_group_rows
 
 CHANGE_COLUMNS: tuple[str, ...] = (
@@ -97,8 +99,28 @@ def _patient_problem(pair: Pair, baseline: pd.DataFrame, followup: pd.DataFrame)
     return None
 
 
+def _study_date(table: pd.DataFrame, where: str) -> dt.date | None:
+    """The StudyDate a muscle table records (column ``study_date``), None when it has none."""
+    if "study_date" not in table:
+        return None
+    dates = table["study_date"].dropna().astype(str)
+    dates = dates[dates.str.strip() != ""]
+    return parse_date(dates.iloc[0], where) if len(dates) else None
+
+
+def with_scan_dates(pair: Pair, baseline: pd.DataFrame, followup: pd.DataFrame) -> Pair:
+    """``pair`` with each date the pairing file left empty taken from its scan's StudyDate (when recorded)."""
+    return dataclasses.replace(
+        pair,
+        baseline_date=pair.baseline_date or _study_date(baseline, f"{pair.baseline} study_date"),
+        followup_date=pair.followup_date or _study_date(followup, f"{pair.followup} study_date"),
+    )
+
+
 def subject_changes(pair: Pair, baseline: pd.DataFrame, followup: pd.DataFrame) -> pd.DataFrame:
     """The change rows of one subject (columns :data:`CHANGE_COLUMNS`).
+
+    The interval comes from the pairing file's dates, else from the scans' DICOM StudyDate.
 
     Raises:
         InvalidInputError: If the two scans carry different PatientIDs.
@@ -106,6 +128,7 @@ def subject_changes(pair: Pair, baseline: pd.DataFrame, followup: pd.DataFrame) 
     problem = _patient_problem(pair, baseline, followup)
     if problem:
         raise InvalidInputError(problem)
+    pair = with_scan_dates(pair, baseline, followup)
     keys = ["side", "kind", "muscle"]
     merged = baseline.merge(followup, on=keys, suffixes=("_b", "_f"), how="inner", validate="one_to_one")
     merged = merged.sort_values("kind", key=lambda kind: kind.ne(KIND_MUSCLE), kind="stable")  # muscles first

@@ -150,7 +150,10 @@ def test_scans_of_different_patients_are_refused_for_that_subject(runs, tmp_path
 
 def test_the_interval_comes_from_the_scans_study_dates_unless_the_pairing_gives_it(runs, tmp_path):
     baseline, later = runs
-    for folder, source, date in ((tmp_path / "b", baseline, "2023-03-01"), (tmp_path / "f", later, "2024-02-27")):
+    for folder, source, date in (
+        (tmp_path / "b", baseline, "2023-03-01"),
+        (tmp_path / "f", later, "2024-02-27"),
+    ):
         folder.mkdir()
         table = pd.read_csv(source / "s1_muscles.csv").assign(patient_id="P1", study_date=date)
         table.to_csv(folder / "s1_muscles.csv", index=False)

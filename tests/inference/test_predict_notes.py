@@ -24,7 +24,9 @@ def _stub_prediction(image, *arguments, **keywords) -> ScanPrediction:
     return ScanPrediction(labels, ThighDetection(legs={}, midline=None, searched_z_mm=(0.0, 0.0)))
 
 
-def _predict_table(tmp_path, monkeypatch, drop_slice: bool, tags: dict[str, str] | None = None) -> pd.DataFrame:
+def _predict_table(
+    tmp_path, monkeypatch, drop_slice: bool, tags: dict[str, str] | None = None
+) -> pd.DataFrame:
     folder = tmp_path / "series"
     write_ct_series(folder, spacing=(0.8, 0.9, 2.5), extra_tags=tags)
     if drop_slice:

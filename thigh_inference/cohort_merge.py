@@ -80,7 +80,7 @@ def _tables(folders: list[Path]) -> dict[str, pd.DataFrame]:
     for folder in dict.fromkeys(folders):
         for path in sorted(folder.glob(f"*{muscle_table.TABLE_SUFFIX}")):
             case = path.name[: -len(muscle_table.TABLE_SUFFIX)]
-            table = pd.read_csv(path)
+            table = muscle_table.read_case_table(path)
             if case in tables and not tables[case][1].equals(table):
                 raise InvalidInputError(
                     f"case {case} was measured in two parts with different results ({tables[case][0]} and "

@@ -195,6 +195,11 @@ def case_table(
     return pd.DataFrame(rows, columns=list(CASE_COLUMNS))
 
 
+def read_case_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``CASE_muscles.csv`` back, the identity columns as text (a PatientID ``00123`` stays so)."""
+    return pd.read_csv(path, dtype=dict.fromkeys(IDENTITY_COLUMNS, str))
+
+
 def with_scan_identity(table: pd.DataFrame, identity: dict[str, str]) -> pd.DataFrame:
     """``table`` with the scan's :data:`IDENTITY_COLUMNS` last, the same in every row.
 
@@ -321,7 +326,8 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     wide["label"] = wide["order"].where(wide["kind"].eq(KIND_MUSCLE)).astype("Int64")
     identity = [column for column in IDENTITY_COLUMNS if column in combined]
     if identity:
-        per_case = combined[["case", *identity]].fillna("").astype(str).drop_duplicates("case")
+        per_case = combined[["case", *identity]].astype(object)
+        per_case = per_case.where(per_case.notna(), "").astype(str).drop_duplicates("case")
         wide, columns = wide.merge(per_case, on="case", how="left"), [*columns, *identity]
     return wide.sort_values(["case", "order"], ignore_index=True)[columns]
 

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import SimpleITK as sitk
 from tqdm import tqdm
 
@@ -112,7 +111,7 @@ def write_cohort_files(output_folder: Path) -> None:
     """Write the colour tables and ``summary.csv`` over every case table in the folder."""
     label_export.write_colour_table(output_folder / label_export.SLICER_TABLE_NAME)
     label_export.write_itksnap_labels(output_folder / label_export.ITKSNAP_TABLE_NAME)
-    tables = [pd.read_csv(path) for path in sorted(output_folder.glob(f"*{TABLE_SUFFIX}"))]
+    tables = [muscle_table.read_case_table(path) for path in sorted(output_folder.glob(f"*{TABLE_SUFFIX}"))]
     if tables:
         muscle_table.write_summary(muscle_table.summary_table(tables), output_folder / SUMMARY_FILE)
 

@@ -25,6 +25,7 @@ from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABELS
 from thigh_inference.followup.pairing import Pair, parse_date
 from thigh_inference.muscle_groups import KIND_MUSCLE, STRUCTURE_GROUPS, with_group_rows
+from thigh_inference.muscle_table import read_case_table
 
 CHANGE_COLUMNS: tuple[str, ...] = (
     "subject",
@@ -60,7 +61,7 @@ def read_muscle_table(path: Path) -> pd.DataFrame:
     """
     if not path.is_file():
         raise InvalidInputError(f"{path}: no muscle table; was the scan predicted with thigh_predict?")
-    table = pd.read_csv(path, keep_default_na=True)
+    table = read_case_table(path)
     needed = {"case", "side", "label", "muscle", "volume_ml", "mean_hu", "fat_fraction"}
     if not needed <= set(table.columns):
         raise InvalidInputError(

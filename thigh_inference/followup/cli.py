@@ -1,4 +1,4 @@
-"""``thigh_followup --baseline RUN --followup RUN -o OUT``: what changed per subject, leg and muscle.
+"""``thigh_followup --baseline RUN --followup RUN -o OUT [-m MODEL]``: what changed per subject, leg and muscle.
 
 See ``documentation/thigh_followup.md``.
 """
@@ -9,7 +9,14 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from thigh_common.cli import add_verbose, options_from_arguments, parse_arguments, run_command
+from thigh_common.cli import (
+    add_device,
+    add_precision,
+    add_verbose,
+    options_from_arguments,
+    parse_arguments,
+    run_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,10 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         type=Path,
         metavar="RUN",
-        help="output folder of the baseline thigh_predict run",
+        help="output folder of the baseline thigh_predict run (with -m: the baseline scans, a CT file, a "
+        "DICOM series folder or a folder of either)",
     )
     parser.add_argument(
-        "--followup", required=True, type=Path, metavar="RUN", help="output folder of the follow-up run"
+        "--followup",
+        required=True,
+        type=Path,
+        metavar="RUN",
+        help="output folder of the follow-up run (with -m: the follow-up scans)",
     )
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="output folder")
     parser.add_argument(
@@ -38,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="pairing file with columns subject,baseline,"
         "followup[,baseline_date,followup_date] (default: the same case name in both runs)",
     )
+    parser.add_argument(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help="predict the scans given as --baseline and --followup with this model first (a model folder, "
+        "a fold_F folder, an archive of thigh_export, or an installed model's name) into OUT/baseline and "
+        "OUT/followup; two single scans are one subject",
+    )
+    add_device(parser)
+    add_precision(parser, note="of the prediction with -m")
     add_verbose(parser)
     return parser
 

@@ -1,11 +1,12 @@
-"""``thigh_followup``: compare two ``thigh_predict`` runs subject by subject.
+"""``thigh_followup``: compare two ``thigh_predict`` runs subject by subject (or predict two scans first).
 
 Output folder: ``followup.csv`` (every subject's rows, see
 :data:`~thigh_inference.followup.changes.CHANGE_COLUMNS`), ``SUBJECT_change.png`` per
 subject and ``followup.md``. Runs made with different models or label tables (their
 ``prediction.json`` records differ) are refused before anything is written. A subject
 whose scans are missing, or whose scans carry different PatientIDs, is reported and
-skipped; the others still get their rows, and the exit status is 1.
+skipped; the others still get their rows, and the exit status is 1. With a model, the
+two time points are scans, predicted first (:mod:`thigh_inference.followup.from_scans`).
 
 Example:
     >>> run_followup(FollowupOptions(Path("base"), Path("later"), Path("change")))  # doctest: +SKIP
@@ -14,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from thigh_common.atomic import write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_inference.followup.changes import CHANGE_COLUMNS, read_muscle_table, subject_changes
 from thigh_inference.followup.figure import write_change_figure
+from thigh_inference.followup.from_scans import predict_time_points
 from thigh_inference.followup.page import followup_page
 from thigh_inference.followup.pairing import Pair, pairs_by_name, read_pairs
 from thigh_inference.muscle_table import TABLE_SUFFIX
@@ -40,16 +43,24 @@ class FollowupOptions:
     """What ``thigh_followup`` compares.
 
     Attributes:
-        baseline: Output folder of the baseline ``thigh_predict`` run.
-        followup: Output folder of the follow-up run.
+        baseline: Output folder of the baseline ``thigh_predict`` run (with ``model``: the baseline scans).
+        followup: Output folder of the follow-up run (with ``model``: the follow-up scans).
         output: Where the tables, figures and page go.
-        pairs: A pairing CSV (None: the same case name in both runs is one subject).
+        pairs: A pairing CSV (None: the same case name in both runs is one subject, or the two
+            scans when each time point is one scan).
+        model: A model to predict the scans with first (what ``thigh_predict -m`` takes); None:
+            ``baseline`` and ``followup`` are ``thigh_predict`` outputs.
+        device: ``--device`` for that prediction.
+        precision: ``--precision`` for that prediction.
     """
 
     baseline: Path
     followup: Path
     output: Path
     pairs: Path | None = None
+    model: str | None = None
+    device: str = "auto"
+    precision: str = "auto"
 
 
 def _cases(folder: Path, what: str) -> set[str]:
@@ -60,7 +71,8 @@ def _cases(folder: Path, what: str) -> set[str]:
     cases = {path.name[: -len(TABLE_SUFFIX)] for path in folder.glob(f"*{TABLE_SUFFIX}")}
     if not cases:
         raise InvalidInputError(
-            f"{folder}: no CASE{TABLE_SUFFIX} tables; expected the output of thigh_predict ({what})"
+            f"{folder}: no CASE{TABLE_SUFFIX} tables; expected the output of thigh_predict ({what}); "
+            "to compare scans, give a model with -m and they are predicted first"
         )
     return cases
 
@@ -104,8 +116,20 @@ def run_followup(options: FollowupOptions) -> int:
 
     Raises:
         InvalidInputError: For folders that are not thigh_predict outputs, runs of different models or
-            label tables, or a bad pairing file; nothing is written then.
+            label tables, or a bad pairing file; nothing is compared then.
     """
+    single_pair = None
+    if options.model is not None:
+        runs = predict_time_points(
+            options.baseline,
+            options.followup,
+            options.output,
+            options.model,
+            options.device,
+            options.precision,
+        )
+        options = dataclasses.replace(options, baseline=runs.baseline, followup=runs.followup)
+        single_pair = runs.single_pair
     check_comparable(options.baseline, options.followup)
     baseline_cases, followup_cases = (
         _cases(options.baseline, "baseline"),
@@ -113,6 +137,8 @@ def run_followup(options: FollowupOptions) -> int:
     )
     if options.pairs is not None:
         pairs, failures = read_pairs(options.pairs), {}
+    elif single_pair is not None:
+        pairs, failures = [single_pair], {}
     else:
         pairs, failures = pairs_by_name(baseline_cases, followup_cases)
     options.output.mkdir(parents=True, exist_ok=True)

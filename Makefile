@@ -9,6 +9,7 @@ DEMO_ITERATIONS ?= 25
 DEMO_PRECISION ?= auto
 DEMO_RAW := $(DEMO_DIR)/raw/Demo
 DEMO_TEST := $(DEMO_DIR)/raw/DemoTest
+DEMO_LATER := $(DEMO_DIR)/raw/DemoTestLater
 STAMP := $(VENV)/.thighseg-installed
 
 .PHONY: setup demo test test-slow lint format bench
@@ -19,10 +20,12 @@ $(STAMP): setup.py scripts/setup_env.sh
 
 setup: $(STAMP)
 
-## demo: set up, then run the toolkit on built-in synthetic data: synthesise, validate, plan, train, predict, evaluate, report
+## demo: set up, then run the toolkit on built-in synthetic data: synthesise, validate, plan, train, predict, evaluate, follow up, report
 demo: $(STAMP)
 	$(BIN)/thigh_synth -o $(DEMO_RAW) -n $(DEMO_CASES) --size small --seed 0 --preview --overwrite
 	$(BIN)/thigh_synth -o $(DEMO_TEST) -n 2 --size small --seed 0 --start-index $(DEMO_CASES) --overwrite
+	$(BIN)/thigh_synth -o $(DEMO_LATER) -n 2 --size small --seed 0 --start-index $(DEMO_CASES) --overwrite \
+		--condition atrophy=strong
 	$(BIN)/thigh_validate $(DEMO_RAW)
 	$(BIN)/thigh_plan $(DEMO_RAW) --preprocessed $(DEMO_DIR)/preprocessed --workers 2
 	rm -rf $(DEMO_DIR)/results/Demo
@@ -30,6 +33,10 @@ demo: $(STAMP)
 		--epochs $(DEMO_EPOCHS) --iterations $(DEMO_ITERATIONS) --precision $(DEMO_PRECISION) --workers 1
 	$(BIN)/thigh_predict -i $(DEMO_TEST)/imagesTr -o $(DEMO_DIR)/predictions -d Demo \
 		--results $(DEMO_DIR)/results --overwrite
+	$(BIN)/thigh_predict -i $(DEMO_LATER)/imagesTr -o $(DEMO_DIR)/predictions_later -d Demo \
+		--results $(DEMO_DIR)/results --overwrite
+	$(BIN)/thigh_followup --baseline $(DEMO_DIR)/predictions --followup $(DEMO_DIR)/predictions_later \
+		-o $(DEMO_DIR)/followup
 	rm -rf $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_evaluate -r $(DEMO_TEST)/labelsTr -p $(DEMO_DIR)/predictions -o $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_report --predictions $(DEMO_DIR)/predictions --evaluation $(DEMO_DIR)/evaluation \

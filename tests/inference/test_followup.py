@@ -233,3 +233,21 @@ def test_the_command_compares_two_runs_and_names_a_bad_pairing(runs, tmp_path):
         tmp_path / "pairs.csv",
     )
     assert bad.returncode == 2 and "missing column(s) followup" in bad.stderr
+
+
+def test_the_page_shows_each_subject_figure_and_the_muscles_to_check(runs, tmp_path):
+    baseline, later = runs
+    (tmp_path / "b").mkdir()
+    table = pd.read_csv(baseline / "s1_muscles.csv").assign(qc="ok", qc_reason="")
+    flagged = (table["side"] == "left") & (table["muscle"] == "gracilis")
+    table.loc[flagged, ["qc", "qc_reason"]] = ["check", "orientations disagree (Dice 0.44)"]
+    table.to_csv(tmp_path / "b" / "s1_muscles.csv", index=False)
+    assert run_followup(FollowupOptions(tmp_path / "b", later, tmp_path / "out")) == 0
+    page = (tmp_path / "out" / "followup.md").read_text()
+    assert "![relative volume change per muscle and group of s1](s1_change.png)" in page
+    assert "Quality flags: check left gracilis (baseline) before trusting their change" in page
+    rows = pd.read_csv(tmp_path / "out" / "followup.csv").set_index(["side", "structure"])
+    assert rows.loc[("left", "gracilis"), "qc_baseline"] == "check"
+    assert rows.loc[("left", "medial_compartment"), "qc_baseline"] == "check"  # a group with a flagged muscle
+    unflagged = run_followup(FollowupOptions(baseline, later, tmp_path / "plain"))
+    assert unflagged == 0 and "Quality flags: check" not in (tmp_path / "plain" / "followup.md").read_text()

@@ -71,6 +71,9 @@ def read_muscle_table(path: Path) -> pd.DataFrame:
     table["partial"] = table["partial"].astype(str).eq("True") if "partial" in table else False
     if "kind" not in table:
         table = with_group_rows(table)
+    if "qc" not in table:  # written before the quality flags: no flag, in either scan's columns of the merge
+        table["qc"] = ""
+    table["qc"] = table["qc"].astype(object).where(table["qc"].notna(), "")
     return table
 
 

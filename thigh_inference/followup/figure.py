@@ -2,7 +2,9 @@
 
 Left: the ten muscles; right: the groups and all muscles together. Right leg and left
 leg side by side per structure; a structure left out of the comparison (cut by the
-field of view, not segmented) is marked ``n/a`` instead of a bar.
+field of view, not segmented) is marked ``n/a`` instead of a bar, and the bar of a
+structure that either scan's quality flag marks ``check`` is hatched: its change may be
+the model's error rather than the patient's (the reasons are in the muscle tables).
 
 Example:
     >>> write_change_figure(rows, out / "p01_change.png")  # doctest: +SKIP
@@ -16,12 +18,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from thigh_common.atomic import atomic_path
 from thigh_inference.muscle_groups import KIND_MUSCLE
 
 SIDE_COLOURS = {"right": "#1f77b4", "left": "#ff7f0e"}
 BAR_WIDTH = 0.38
+CHECK_HATCH = "///"
+FIGURE_SUFFIX = "_change.png"
+"""A subject's figure is ``SUBJECT_change.png`` in the output folder of ``thigh_followup``."""
+
+
+def flagged(rows: pd.DataFrame) -> pd.Series:
+    """Per row, whether either scan's quality flag says ``check``."""
+    return rows["qc_baseline"].eq("check") | rows["qc_followup"].eq("check")
 
 
 def _panel(axis, rows: pd.DataFrame, title: str) -> None:
@@ -30,13 +41,18 @@ def _panel(axis, rows: pd.DataFrame, title: str) -> None:
     for offset, side in ((-BAR_WIDTH / 2, "right"), (BAR_WIDTH / 2, "left")):
         values = rows[rows["side"] == side].set_index("structure").reindex(names)
         change = values["volume_change_percent"].to_numpy(dtype=float)
-        axis.bar(
+        bars = axis.bar(
             positions + offset,
             np.nan_to_num(change),
             BAR_WIDTH,
             color=SIDE_COLOURS[side],
-            label=f"{side} leg",
         )
+        for bar, check in zip(
+            bars, flagged(values.fillna({"qc_baseline": "", "qc_followup": ""})), strict=True
+        ):
+            if check:
+                bar.set_hatch(CHECK_HATCH)
+                bar.set_edgecolor("black")
         for position, value in zip(positions + offset, change, strict=True):
             if np.isnan(value):
                 axis.text(position, 0, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color="grey")
@@ -55,7 +71,12 @@ def write_change_figure(rows: pd.DataFrame, path: str | os.PathLike[str], title:
     muscles_axis, groups_axis = figure.subplots(1, 2, gridspec_kw={"width_ratios": [10, 5]}, sharey=True)
     _panel(muscles_axis, rows[rows["kind"] == KIND_MUSCLE], "muscles")
     _panel(groups_axis, rows[rows["kind"] != KIND_MUSCLE], "groups")
-    muscles_axis.legend(fontsize=8, frameon=False)
+    handles = [Patch(color=colour, label=f"{side} leg") for side, colour in SIDE_COLOURS.items()]
+    if flagged(rows).any():  # drawn apart: a bar container's own handle would take its first bar's hatch
+        handles.append(
+            Patch(facecolor="white", edgecolor="black", hatch=CHECK_HATCH, label="quality flag: check")
+        )
+    muscles_axis.legend(handles=handles, fontsize=8, frameon=False)
     interval = rows["interval_days"].dropna()
     when = f", {int(interval.iloc[0])} days apart" if len(interval) else ""
     figure.suptitle(

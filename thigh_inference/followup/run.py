@@ -25,7 +25,7 @@ import pandas as pd
 from thigh_common.atomic import write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_inference.followup.changes import CHANGE_COLUMNS, read_muscle_table, subject_changes
-from thigh_inference.followup.figure import write_change_figure
+from thigh_inference.followup.figure import FIGURE_SUFFIX, write_change_figure
 from thigh_inference.followup.from_scans import predict_time_points
 from thigh_inference.followup.page import followup_page
 from thigh_inference.followup.pairing import Pair, pairs_by_name, read_pairs
@@ -150,7 +150,7 @@ def run_followup(options: FollowupOptions) -> int:
             failures[pair.subject] = str(error)
             logger.error("%s: %s", pair.subject, error)
             continue
-        write_change_figure(rows, options.output / f"{pair.subject}_change.png")
+        write_change_figure(rows, options.output / f"{pair.subject}{FIGURE_SUFFIX}")
         frames.append(rows)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CHANGE_COLUMNS))
     write_text_atomic(table.to_csv(index=False), options.output / COHORT_TABLE)

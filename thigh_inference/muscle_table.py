@@ -211,9 +211,19 @@ def with_scan_identity(table: pd.DataFrame, identity: dict[str, str]) -> pd.Data
 
 
 ROUNDING: dict[str, int] = dict(
-    volume_ml=2, lean_volume_ml=2, mean_hu=1, sd_hu=1, fat_fraction=4, volume_asymmetry_percent=1
+    volume_ml=2,
+    lean_volume_ml=2,
+    mean_hu=1,
+    sd_hu=1,
+    fat_fraction=4,
+    volume_asymmetry_percent=1,
+    agreement_orientations=3,
+    agreement_folds=3,
+    mean_probability=3,
+    removed_fraction=4,
 )
-"""Decimals written per column: 0.01 mL, 0.1 HU, 0.0001 of a fraction, 0.1 %, what the voxels support."""
+"""Decimals written per column: 0.01 mL, 0.1 HU, 0.0001 of a fraction, 0.1 %, what the voxels support;
+the quality scores (:mod:`thigh_inference.quality`) to 0.001, the removed share to 0.0001."""
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:

@@ -291,3 +291,28 @@ def test_summary_of_tables_without_the_partial_column():
     summary = summary_table([old])
     assert not summary.partial_left.any() and not summary.partial_right.any()
     assert (summary.note == "same on both legs").all()
+
+
+def test_the_tables_are_written_to_the_precision_the_measurement_supports(tmp_path):
+    from thigh_inference.muscle_table import ROUNDING, write_summary
+
+    labels, hu, is_left = _scan()
+    spacing = (0.7137, 0.7137, 1.25)  # a voxel of 0.63673 uL: volumes with long tails
+    table = case_table(labels, hu, spacing, is_left, {"left", "right"}, "c1").assign(
+        agreement_orientations=0.9240542723578318,
+        mean_probability=0.71576734877,
+        removed_fraction=0.00019712201,
+    )
+    write_case_table(table, tmp_path / "c1.csv")
+    write_summary(summary_table([table]), tmp_path / "summary.csv")
+    for path in (tmp_path / "c1.csv", tmp_path / "summary.csv"):
+        written = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in written.columns:
+            places = ROUNDING.get(column.removesuffix("_left").removesuffix("_right"))
+            if places is None:
+                continue
+            decimals = written[column].str.partition(".")[2].str.len()
+            assert decimals.max() <= places, (path.name, column, written[column].iloc[0])
+    back = pd.read_csv(tmp_path / "c1.csv")
+    assert back["agreement_orientations"].iloc[0] == 0.924 and back["removed_fraction"].iloc[0] == 0.0002
+    assert back["volume_ml"].iloc[0] == round(table["volume_ml"].iloc[0], 2)

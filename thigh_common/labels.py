@@ -41,3 +41,8 @@ LABEL_GROUPS: dict[str, tuple[int, ...]] = {
 def dataset_json_labels() -> dict[str, int]:
     """Return the ``labels`` entry of a thighseg ``dataset.json`` (name to value)."""
     return {name: label for label, name in LABELS.items()}
+
+
+def display_name(code: str) -> str:
+    """A muscle's or group's name as people write it: ``rectus_femoris`` -> ``rectus femoris``."""
+    return code.replace("_", " ")

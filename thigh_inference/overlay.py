@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from thigh_common.atomic import atomic_path
-from thigh_common.labels import LABEL_BY_NAME, LABELS, MUSCLE_LABELS
+from thigh_common.labels import LABEL_BY_NAME, LABELS, MUSCLE_LABELS, display_name
 from thigh_inference.label_export import LABEL_COLOURS
 
 CT_WINDOW_HU: tuple[float, float] = (-160.0, 240.0)
@@ -51,11 +51,6 @@ MAX_DISPLAY_PIXELS = 384
 """Slices are subsampled so that no displayed axis exceeds about this many pixels."""
 CENTROID_MAX_VOXELS = 4_000_000
 """The label centroid is computed on a subsampled grid of at most about this many voxels."""
-
-
-def display_name(code: str) -> str:
-    """A label's name as people write it: ``rectus_femoris`` -> ``rectus femoris``."""
-    return code.replace("_", " ")
 
 
 def _label_rgba() -> np.ndarray:

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from thigh_common.atomic import atomic_path
+from thigh_common.labels import display_name
 from thigh_inference.muscle_groups import KIND_MUSCLE
 
 SIDE_COLOURS = {"right": "#1f77b4", "left": "#ff7f0e"}
@@ -57,9 +58,7 @@ def _panel(axis, rows: pd.DataFrame, title: str) -> None:
             if np.isnan(value):
                 axis.text(position, 0, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color="grey")
     axis.axhline(0, color="black", linewidth=0.8)
-    axis.set_xticks(
-        positions, [name.replace("_", " ") for name in names], rotation=45, ha="right", fontsize=8
-    )
+    axis.set_xticks(positions, [display_name(name) for name in names], rotation=45, ha="right", fontsize=8)
     axis.set_ylabel("volume change (%)", fontsize=9)
     axis.set_title(title, fontsize=10)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from thigh_common.labels import display_name
 from thigh_inference.followup.figure import FIGURE_SUFFIX, flagged
 from thigh_inference.muscle_groups import KIND_MUSCLE, TOTAL_NAME
 
@@ -43,7 +44,7 @@ def _to_check(rows: pd.DataFrame) -> str:
             for name, column in (("baseline", "qc_baseline"), ("follow-up", "qc_followup"))
             if row[column] == "check"
         ]
-        items.append(f"{row['side']} {row['structure'].replace('_', ' ')} ({', '.join(scans)})")
+        items.append(f"{row['side']} {display_name(row['structure'])} ({', '.join(scans)})")
     return (
         "Quality flags: check "
         + "; ".join(items)
@@ -97,7 +98,7 @@ def followup_page(rows: pd.DataFrame, failures: dict[str, str], baseline: str, f
         lines += ["", "## Left out of the comparison", ""]
         for _, row in left_out.iterrows():
             lines.append(
-                f"- {row['subject']}, {row['side']} {row['structure'].replace('_', ' ')}: {row['left_out_because']}"
+                f"- {row['subject']}, {row['side']} {display_name(row['structure'])}: {row['left_out_because']}"
             )
     if failures:
         lines += ["", "## Not compared", ""]

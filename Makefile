@@ -40,7 +40,7 @@ demo: $(STAMP)
 	rm -rf $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_evaluate -r $(DEMO_TEST)/labelsTr -p $(DEMO_DIR)/predictions -o $(DEMO_DIR)/evaluation
 	$(BIN)/thigh_report --predictions $(DEMO_DIR)/predictions --evaluation $(DEMO_DIR)/evaluation \
-		--model $(DEMO_DIR)/results/Demo/2d5/fold_0 -o $(DEMO_DIR)/report
+		--model $(DEMO_DIR)/results/Demo/2d5/fold_0 -o $(DEMO_DIR)/report --followup $(DEMO_DIR)/followup
 	@echo "demo finished: open $(DEMO_DIR)/report/index.html (or index.md); data in $(DEMO_DIR)/raw, model in $(DEMO_DIR)/results/Demo/2d5/fold_0"
 
 ## test: set up, lint, then run the default (fast) test tier

@@ -16,6 +16,7 @@ import markdown
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
+from thigh_evaluation.report import followup_section
 from thigh_evaluation.report.contents import (
     BOXPLOT_FILE,
     DEMO_NOTE,
@@ -46,6 +47,7 @@ MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report wr
     "evaluation": ("metrics.csv", "summary.json", "summary.csv"),
     "training": ("*_progress.csv", "validation_summary.json", "validation_dice.csv"),
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
+    followup_section.FOLDER: followup_section.MANAGED,
 }
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
@@ -172,6 +174,18 @@ def _check_links(page: str, output: Path) -> None:
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
 
 
+def _take_in_followup(source: Path, copier: _Copier, output: Path) -> str:
+    """Copy a ``thigh_followup`` output into ``output/followup``; return the index's section on it."""
+    for path, target in followup_section.followup_files(source):
+        copier.copy(path, target)
+    page = followup_section.followup_page(source)
+    folder = output / followup_section.FOLDER
+    for name, text in (("index.md", page), ("index.html", render_html(page, "Follow-up"))):
+        write_text_atomic(text, folder / name)
+        copier.written.add(folder / name)
+    return followup_section.section(source)
+
+
 def build_report(
     predictions: Path,
     evaluation: Path,
@@ -179,6 +193,7 @@ def build_report(
     output: Path,
     title: str | None = None,
     note: str | None = None,
+    followup: Path | None = None,
 ) -> Path:
     """Write the report of a trained fold, its predictions and evaluation into ``output``; return index.html.
 
@@ -189,10 +204,12 @@ def build_report(
         output: Report folder (created; an earlier report there is replaced).
         title: Page title; by default ``thighseg report: DATASET CONFIG fold_N``.
         note: The highlighted note on the model's use; by default :data:`~.contents.DEMO_NOTE`.
+        followup: Output folder of ``thigh_followup``, shown as the page ``followup/index.html``.
 
     Raises:
         InvalidInputError: If an input folder is missing or lacks what the report needs
-            (a label map, ``metrics.csv``, a network's ``progress.csv``), or ``output`` is an input folder.
+            (a label map, ``metrics.csv``, a network's ``progress.csv``, ``followup.csv``), or ``output``
+            is an input folder.
     """
     from thigh_evaluation.comparison import plot_boxes
     from thigh_evaluation.report.training import plot_training_curve
@@ -200,6 +217,8 @@ def build_report(
     inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
     output = Path(output)
     _check_output(output, inputs)
+    if followup is not None:
+        followup_section.check_followup(Path(followup))
     frame = read_metrics(inputs.metrics_csv)
     progress = read_progress(inputs.progress)
     model = describe_model(inputs.model_fold, inputs.progress)
@@ -230,8 +249,10 @@ def build_report(
     plot_training_curve(
         progress, output / TRAINING_CURVE_FILE, title=f"{model.dataset} {model.configuration} {model.fold}"
     )
-    copier.remove_leftovers()
     page = compose(content)
+    if followup is not None:
+        page += _take_in_followup(Path(followup), copier, output)
+    copier.remove_leftovers()
     _check_links(page, output)
     write_text_atomic(page, output / INDEX_MD)
     index = output / INDEX_HTML

@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TEXT",
         help="the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)",
     )
+    parser.add_argument(
+        "--followup",
+        metavar="FOLLOWUP_DIR",
+        help="output folder of thigh_followup: its page, table and figures become the report's follow-up page",
+    )
     add_verbose(parser)
     return parser
 
@@ -72,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(arguments.output),
             title=arguments.title,
             note=arguments.note,
+            followup=Path(arguments.followup) if arguments.followup else None,
         )
         print(f"wrote the report {index} (and {index.with_suffix('.md').name}); open it in a browser")
         return 0

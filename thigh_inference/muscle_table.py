@@ -63,7 +63,14 @@ CASE_COLUMNS: tuple[str, ...] = (
     "note",
 )
 SUMMARY_VALUES: tuple[str, ...] = ("volume_ml", "mean_hu", "fat_fraction")
-SUMMARY_FLAGS: tuple[str, ...] = ("qc_left", "qc_right", "partial_left", "partial_right")
+SUMMARY_FLAGS: tuple[str, ...] = (
+    "qc_left",
+    "qc_right",
+    "checks_left",
+    "checks_right",
+    "partial_left",
+    "partial_right",
+)
 IDENTITY_COLUMNS: tuple[str, str] = ("patient_id", "study_date")
 """The last columns of a table written by ``thigh_predict``: DICOM PatientID and StudyDate (``""`` when unknown)."""
 
@@ -268,6 +275,19 @@ def _with_kind(table: pd.DataFrame) -> pd.DataFrame:
     return table if "kind" in table.columns else with_group_rows(table)
 
 
+def _flag_counts(combined: pd.DataFrame) -> pd.Series:
+    """Per row, how many of its muscles the quality flag marks ``check`` (0 or 1 for a muscle)."""
+    flagged = combined[combined["kind"].eq(KIND_MUSCLE) & combined["qc"].eq("check")]
+    per_leg = {key: set(rows["label"].astype(int)) for key, rows in flagged.groupby(["case", "side"])}
+    counts = []
+    for case, side, kind, label, name in combined[["case", "side", "kind", "label", "muscle"]].itertuples(
+        index=False
+    ):
+        members = {int(label)} if kind == KIND_MUSCLE else set(STRUCTURE_GROUPS.get(name, ()))
+        counts.append(len(per_leg.get((case, side), set()) & members))
+    return pd.Series(counts, index=combined.index, dtype=int)
+
+
 def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     """One row per case and structure: left and right values side by side, the volume asymmetry and the notes.
 
@@ -281,6 +301,8 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
         mean_hu_left, mean_hu_right, fat_fraction_left, fat_fraction_right``,
         ``volume_asymmetry_percent`` = ``100 * (right - left) / mean(right, left)``
         (NaN when a leg is missing or the structure is absent in both legs),
+        ``qc_left, qc_right`` (the quality flag), ``checks_left, checks_right`` (how many of the
+        row's muscles are flagged ``check``: 0 or 1 for a muscle, up to 10 for the total),
         ``partial_left, partial_right`` (a leg's muscle cut by the field of view) and
         ``note``: the two legs' notes, once when they are the same, otherwise
         ``"left: ... | right: ..."`` (a side without a note is left out), and last
@@ -323,10 +345,14 @@ def summary_table(case_tables: list[pd.DataFrame]) -> pd.DataFrame:
     if "qc" not in combined:
         combined["qc"] = ""
     checks = combined.pivot(index=index, columns="side", values="qc").reindex(columns=["left", "right"])
+    combined["checks"] = _flag_counts(combined)
+    counts = combined.pivot(index=index, columns="side", values="checks").reindex(columns=["left", "right"])
     extra = pd.DataFrame(
         {
             "qc_left": checks["left"].astype(object).where(checks["left"].notna(), ""),
             "qc_right": checks["right"].astype(object).where(checks["right"].notna(), ""),
+            "checks_left": counts["left"].fillna(0).astype(int),
+            "checks_right": counts["right"].fillna(0).astype(int),
             "partial_left": flags["left"].eq(True),
             "partial_right": flags["right"].eq(True),
             "note": _side_notes(notes.fillna("")),

@@ -316,3 +316,28 @@ def test_the_tables_are_written_to_the_precision_the_measurement_supports(tmp_pa
     back = pd.read_csv(tmp_path / "c1.csv")
     assert back["agreement_orientations"].iloc[0] == 0.924 and back["removed_fraction"].iloc[0] == 0.0002
     assert back["volume_ml"].iloc[0] == round(table["volume_ml"].iloc[0], 2)
+
+
+def test_the_summary_counts_the_flagged_muscles_of_each_row(tmp_path):
+    from thigh_inference.muscle_groups import with_group_rows
+
+    labels, hu, is_left = _scan()
+    table = case_table(labels, hu, SPACING, is_left, {"left", "right"}, "c1").assign(qc="ok", qc_reason="")
+    flagged = {
+        ("left", "gracilis"),
+        ("left", "rectus_femoris"),
+        ("left", "vastus_medialis"),
+        ("right", "sartorius"),
+    }
+    for side, muscle in flagged:
+        table.loc[(table.side == side) & (table.muscle == muscle), "qc"] = "check"
+    summary = summary_table([with_group_rows(table)]).set_index(["kind", "muscle"])
+    counts = ["checks_left", "checks_right"]
+    assert summary.loc[("muscle", "gracilis"), counts].tolist() == [1, 0]
+    assert summary.loc[("group", "quadriceps"), counts].tolist() == [2, 0]
+    assert summary.loc[("muscle", "sartorius"), counts].tolist() == [0, 1]
+    assert summary.loc[("group", "sartorius"), counts].tolist() == [0, 1]
+    assert summary.loc[("total", "all_muscles"), counts].tolist() == [3, 1]
+    assert summary.loc[("muscle", "adductors"), counts].tolist() == [0, 0]
+    unscored = summary_table([case_table(labels, hu, SPACING, is_left, {"left", "right"}, "c2")])
+    assert (unscored[["checks_left", "checks_right"]] == 0).all().all()

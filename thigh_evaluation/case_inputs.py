@@ -23,7 +23,6 @@ from thigh_common.image_io import (
     strip_extension,
 )
 from thigh_common.labels import MUSCLE_LABELS
-from thigh_evaluation.leg_split import WorldX
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +124,12 @@ MAX_LABEL = max(MUSCLE_LABELS)
 
 @dataclass
 class CaseLabels:
-    """A case's two label maps on one grid (uint8 ``(z, y, x)``, values 0..10), its spacing and world x."""
+    """A case's two label maps on one grid (uint8 ``(z, y, x)``, values 0..10), its spacing, the grid itself."""
 
     reference: np.ndarray
     prediction: np.ndarray
     spacing_zyx: tuple[float, float, float]
-    world_x: WorldX
+    grid: sitk.Image  # one voxel with the label maps' origin, spacing and direction
 
     @property
     def voxel_volume_ml(self) -> float:
@@ -192,6 +191,9 @@ def read_case_labels(case_id: str, reference_path: Path, prediction_path: Path) 
             )
     reference = label_array(reference_image, reference_path, case_id)
     prediction = label_array(prediction_image, prediction_path, case_id)
-    spacing = reference_image.GetSpacing()
-    spacing_zyx = (float(spacing[2]), float(spacing[1]), float(spacing[0]))
-    return CaseLabels(reference, prediction, spacing_zyx, WorldX.of(reference_image))
+    grid = sitk.Image([1, 1, 1], sitk.sitkUInt8)
+    grid.SetOrigin(reference_image.GetOrigin())
+    grid.SetSpacing(reference_image.GetSpacing())
+    grid.SetDirection(reference_image.GetDirection())
+    spacing_zyx = tuple(float(s) for s in reversed(reference_image.GetSpacing()))
+    return CaseLabels(reference, prediction, spacing_zyx, grid)

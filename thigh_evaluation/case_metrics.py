@@ -1,27 +1,48 @@
 """Metrics of one case: per leg, for each muscle and muscle group, against the reference.
 
-See "What is measured" in ``documentation/thigh_evaluate.md``. Each structure is scored inside the
-bounding box of its voxels in either mask (plus one voxel), from one ``scipy.ndimage.find_objects`` pass.
+See "What is measured" in ``documentation/thigh_evaluate.md``. The scored structures are the ten classes and
+the groups (each on the union of its labels). Each is scored inside the bounding box of its voxels in either
+mask (plus one voxel), from one ``scipy.ndimage.find_objects`` pass; surface distances are those of medpy 0.5.2.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import find_objects
+from scipy.ndimage import binary_erosion, distance_transform_edt, find_objects, generate_binary_structure
 
+from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_common.metrics import dice_per_class
 from thigh_evaluation.case_inputs import MAX_LABEL, CaseLabels, read_case_labels
-from thigh_evaluation.leg_split import LEFT_CODE_OFFSET, LegSplit, encode_legs, find_leg_split
-from thigh_evaluation.structures import ABSENT_IN_BOTH, PRESENT, STRUCTURES, presence_status
-from thigh_evaluation.surface_metrics import surface_distances
+from thigh_evaluation.legs import LEFT, LEFT_CODE_OFFSET, RIGHT, Legs, encode_legs, find_legs
 
+CLASS_KIND, GROUP_KIND = "class", "group"
+PRESENT, ABSENT_IN_BOTH = "present", "absent_in_both"
+MISSING_IN_PREDICTION, MISSING_IN_REFERENCE = "missing_in_prediction", "missing_in_reference"
+STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
+SURFACE_STRUCTURE = generate_binary_structure(3, 1)  # face connectivity, medpy's connectivity=1
 NAN = float("nan")
 Box = tuple[slice, ...]
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A ``"class"`` (one label, ``label``) or a ``"group"`` (``label`` None), the union of its ``labels``."""
+
+    kind: str
+    name: str
+    labels: tuple[int, ...]
+    label: int | None
+
+
+STRUCTURES: tuple[Structure, ...] = tuple(
+    Structure(CLASS_KIND, LABELS[label], (label,), label) for label in MUSCLE_LABELS
+) + tuple(Structure(GROUP_KIND, name, tuple(labels), None) for name, labels in LABEL_GROUPS.items())
 
 
 @dataclass(frozen=True)
@@ -52,29 +73,91 @@ class CaseResult:
     """How the legs of a case were found, and a score per leg and structure (in ``STRUCTURES`` order)."""
 
     case: str
-    split: LegSplit
+    legs: Legs
     scores: tuple[StructureScore, ...]
+
+
+@dataclass(frozen=True)
+class SurfaceDistances:
+    """ASD and HD95 (mm; NaN unless both masks are non-empty) and the presence status of the two masks."""
+
+    asd_mm: float
+    hd95_mm: float
+    status: str
+
+
+def presence_status(reference_voxels: int, predicted_voxels: int) -> str:
+    """One of :data:`STATUSES`, from a structure's voxel counts in the reference and the prediction."""
+    if reference_voxels and predicted_voxels:
+        return PRESENT
+    if reference_voxels or predicted_voxels:
+        return MISSING_IN_PREDICTION if reference_voxels else MISSING_IN_REFERENCE
+    return ABSENT_IN_BOTH
+
+
+def union_bounding_box(*masks: np.ndarray, margin: int = 1) -> Box | None:
+    """The bounding box of the union of ``masks`` grown by ``margin`` and clipped; None if all are empty."""
+    union = functools.reduce(np.logical_or, masks)
+    box = []
+    for axis in range(union.ndim):
+        occupied = np.flatnonzero(np.any(union, axis=tuple(a for a in range(union.ndim) if a != axis)))
+        if occupied.size == 0:
+            return None
+        box.append(
+            slice(max(int(occupied[0]) - margin, 0), min(int(occupied[-1]) + 1 + margin, union.shape[axis]))
+        )
+    return tuple(box)
+
+
+def surface(mask: np.ndarray) -> np.ndarray:
+    """The surface voxels of a boolean 3D mask: ``mask XOR erosion(mask)`` with face connectivity."""
+    return mask ^ binary_erosion(mask, structure=SURFACE_STRUCTURE, iterations=1, border_value=0)
+
+
+def surface_distances(
+    reference: np.ndarray, prediction: np.ndarray, spacing_zyx: Sequence[float]
+) -> SurfaceDistances:
+    """ASD and HD95 between two masks ``(z, y, x)``, as medpy's ``assd`` and ``hd95`` (cropped: same result).
+
+    Raises:
+        ValueError: If the masks differ in shape or are not 3D, or the spacing has not three values.
+    """
+    if reference.shape != prediction.shape:
+        raise ValueError(
+            f"the reference has shape {reference.shape} but the prediction has {prediction.shape}; "
+            "surface distances need masks on the same grid"
+        )
+    if reference.ndim != 3 or len(spacing_zyx) != 3:
+        raise ValueError(
+            f"expected 3D masks and three spacings, found {reference.ndim}D masks and spacing {spacing_zyx}"
+        )
+    reference, prediction = reference.astype(bool, copy=False), prediction.astype(bool, copy=False)
+    status = presence_status(int(np.count_nonzero(reference)), int(np.count_nonzero(prediction)))
+    if status != PRESENT:
+        return SurfaceDistances(NAN, NAN, status)
+    box = union_bounding_box(reference, prediction)
+    surfaces = surface(reference[box]), surface(prediction[box])
+    sampling = tuple(float(s) for s in spacing_zyx)
+    distances = np.concatenate(
+        [
+            distance_transform_edt(~target, sampling=sampling)[source]
+            for source, target in (surfaces[::-1], surfaces)
+        ]
+    )
+    return SurfaceDistances(float(distances.mean()), float(np.percentile(distances, 95.0)), status)
 
 
 def score_masks(
     reference: np.ndarray, prediction: np.ndarray, spacing_zyx: Sequence[float], voxel_volume_ml: float
 ) -> dict[str, Any]:
     """``status``, ``dice``, ``asd_mm``, ``hd95_mm`` and the four volumes of one structure's boolean masks."""
-    reference_voxels = int(np.count_nonzero(reference))
-    predicted_voxels = int(np.count_nonzero(prediction))
+    reference_voxels, predicted_voxels = int(np.count_nonzero(reference)), int(np.count_nonzero(prediction))
     status = presence_status(reference_voxels, predicted_voxels)
-    volume_ref = reference_voxels * voxel_volume_ml
-    volume_pred = predicted_voxels * voxel_volume_ml
-    scores: dict[str, Any] = {
-        "status": status,
-        "dice": NAN,
-        "asd_mm": NAN,
-        "hd95_mm": NAN,
-        "volume_ref_ml": volume_ref,
-        "volume_pred_ml": volume_pred,
-        "volume_diff_ml": NAN,
-        "volume_diff_pct": NAN,
-    }
+    volume_ref, volume_pred = reference_voxels * voxel_volume_ml, predicted_voxels * voxel_volume_ml
+    scores: dict[str, Any] = {"status": status, "dice": NAN, "asd_mm": NAN, "hd95_mm": NAN}
+    scores.update(
+        volume_ref_ml=volume_ref, volume_pred_ml=volume_pred, volume_diff_ml=NAN, volume_diff_pct=NAN
+    )
     if status == ABSENT_IN_BOTH:
         return scores
     scores["dice"] = dice_per_class(prediction, reference, labels=(1,))[1]
@@ -87,21 +170,6 @@ def score_masks(
     return scores
 
 
-def _merged_box(boxes: list[Box], shape: tuple[int, ...], margin: int = 1) -> Box:
-    """The smallest box holding every box in ``boxes``, grown by ``margin`` and clipped to ``shape``."""
-    return tuple(
-        slice(
-            max(min(b[axis].start for b in boxes) - margin, 0),
-            min(max(b[axis].stop for b in boxes) + margin, n),
-        )
-        for axis, n in enumerate(shape)
-    )
-
-
-def _mask(crop: np.ndarray, codes: tuple[int, ...]) -> np.ndarray:
-    return crop == codes[0] if len(codes) == 1 else np.isin(crop, codes)
-
-
 def _structure_metrics(
     codes: tuple[int, ...], labels: CaseLabels, boxes: tuple[list[Box | None], list[Box | None]]
 ) -> dict[str, Any]:
@@ -110,24 +178,27 @@ def _structure_metrics(
     if not found:
         empty = np.zeros((1, 1, 1), dtype=bool)
         return score_masks(empty, empty, labels.spacing_zyx, labels.voxel_volume_ml)
-    box = _merged_box(found, labels.reference.shape)
-    reference, prediction = _mask(labels.reference[box], codes), _mask(labels.prediction[box], codes)
+    box = tuple(
+        slice(max(min(b[axis].start for b in found) - 1, 0), min(max(b[axis].stop for b in found) + 1, n))
+        for axis, n in enumerate(labels.reference.shape)
+    )
+    reference, prediction = (np.isin(crop[box], codes) for crop in (labels.reference, labels.prediction))
     return score_masks(reference, prediction, labels.spacing_zyx, labels.voxel_volume_ml)
 
 
 def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
     """Score every leg and structure of a case; ``labels`` are modified (each leg encoded into the values)."""
-    split = find_leg_split(labels.reference, labels.world_x, case_id)
-    offsets = encode_legs(labels.reference, labels.world_x, split)
-    encode_legs(labels.prediction, labels.world_x, split)
-    max_code = MAX_LABEL + LEFT_CODE_OFFSET
-    boxes = (
-        find_objects(labels.reference, max_label=max_code),
-        find_objects(labels.prediction, max_label=max_code),
+    legs = find_legs(labels.reference, labels.grid, case_id)
+    for array in (labels.reference, labels.prediction):
+        encode_legs(array, labels.grid, legs)
+    boxes = tuple(
+        find_objects(array, max_label=MAX_LABEL + LEFT_CODE_OFFSET)
+        for array in (labels.reference, labels.prediction)
     )
+    offsets = {RIGHT: 0, LEFT: LEFT_CODE_OFFSET}
     computed: dict[tuple[int, ...], dict[str, Any]] = {}  # the group "sartorius" is the class sartorius
     scores = []
-    for leg in split.legs:
+    for leg in legs.legs:
         for structure in STRUCTURES:
             codes = tuple(label + offsets[leg] for label in structure.labels)
             if codes not in computed:
@@ -137,7 +208,7 @@ def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
                     case_id, leg, structure.kind, structure.label, structure.name, **computed[codes]
                 )
             )
-    return CaseResult(case_id, split, tuple(scores))
+    return CaseResult(case_id, legs, tuple(scores))
 
 
 def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> CaseResult:

@@ -66,15 +66,8 @@ def _check_form(arguments: argparse.Namespace) -> None:
         if not arguments.dataset:
             raise InvalidInputError("--cv needs the dataset: thigh_evaluate --cv -d DATASET [-c CONFIG]")
         return
-    missing = [
-        flag
-        for flag, value in (
-            ("-r", arguments.reference),
-            ("-p", arguments.prediction),
-            ("-o", arguments.output),
-        )
-        if not value
-    ]
+    given = (("-r", arguments.reference), ("-p", arguments.prediction), ("-o", arguments.output))
+    missing = [flag for flag, value in given if not value]
     if missing:
         raise InvalidInputError(
             f"missing {', '.join(missing)}: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT "
@@ -91,18 +84,15 @@ def _format(value: Any, unit: str = "") -> str:
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
-    from thigh_evaluation.evaluation_run import EvaluationOptions, evaluate_folders
+    from thigh_evaluation.evaluation_run import evaluate_folders
 
-    options = EvaluationOptions(
-        reference_folder=Path(arguments.reference),
-        prediction_folder=Path(arguments.prediction),
-        output_folder=Path(arguments.output),
-        workers=arguments.workers,
+    output = Path(arguments.output)
+    summary = evaluate_folders(
+        Path(arguments.reference), Path(arguments.prediction), output, arguments.workers
     )
-    summary = evaluate_folders(options).summary
     overall = summary["overall"]["metrics"]
     print(
-        f"evaluated {summary['num_cases']} case(s), {summary['num_legs']} leg(s) into {options.output_folder}: "
+        f"evaluated {summary['num_cases']} case(s), {summary['num_legs']} leg(s) into {output}: "
         f"mean over classes Dice {_format(overall['dice']['mean'])}, ASD {_format(overall['asd_mm']['mean'], ' mm')}, "
         f"HD95 {_format(overall['hd95_mm']['mean'], ' mm')}; "
         f"{len(summary['cases_missing_prediction'])} reference case(s) without prediction"

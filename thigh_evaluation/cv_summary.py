@@ -150,20 +150,15 @@ def _cell(value: object) -> str:
 def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
     """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
     rows = [[_cell(value) for value in row] for row in summary.frame.itertuples(index=False)]
-    return (
-        "\n".join(
-            [
-                f"# Cross-validation of {dataset}, configuration {configuration}",
-                "",
-                f"Validation summaries found: {_coverage(summary)}.",
-                "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
-                f"`{POOLED}` pools the legs of every fold found.",
-                "",
-                table(list(summary.frame.columns), rows),
-            ]
-        )
-        + "\n"
-    )
+    lines = [f"# Cross-validation of {dataset}, configuration {configuration}", ""]
+    lines += [f"Validation summaries found: {_coverage(summary)}."]
+    lines += [
+        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+        f"`{POOLED}` pools the legs of every fold found.",
+        "",
+        table(list(summary.frame.columns), rows),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def summarise_cross_validation(
@@ -196,11 +191,12 @@ def summarise_cross_validation(
         )
     summary = CrossValidationSummary(cv_table(folds), tuple(sorted(folds)), missing, planned)
     if missing:
+        coverage = _coverage(summary)
         logger.warning(
             "%s %s: validation summaries of %s; the table covers only the folds found",
             dataset,
             configuration,
-            _coverage(summary),
+            coverage,
         )
     elif planned is None:
         logger.warning(

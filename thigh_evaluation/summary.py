@@ -14,20 +14,19 @@ import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_json_atomic
 from thigh_common.labels import LABELS
-from thigh_evaluation.leg_split import BIN_MM, MIN_GAP_MM
-from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
-from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means, scored
-from thigh_evaluation.structures import (
+from thigh_evaluation.case_metrics import (
     ABSENT_IN_BOTH,
     CLASS_KIND,
-    CLASSES,
     GROUP_KIND,
-    GROUPS,
     MISSING_IN_PREDICTION,
     MISSING_IN_REFERENCE,
     STATUSES,
+    STRUCTURES,
     Structure,
 )
+from thigh_evaluation.legs import BIN_MM, MIN_GAP_MM
+from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_FILE
+from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means, scored
 
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
@@ -56,7 +55,7 @@ LEG_SPLIT_RULE = (
 
 @dataclass(frozen=True)
 class SummaryContext:
-    """What the summary records besides the metrics; ``legs``: per case ``LegSplit.to_dict()``."""
+    """What the summary records besides the metrics; ``legs``: per case ``Legs.to_dict()``."""
 
     reference_folder: Path
     prediction_folder: Path
@@ -71,13 +70,14 @@ def _metric_statistics(rows: pd.DataFrame) -> dict[str, dict[str, float | int]]:
 
 def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any]:
     rows = frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
-    counts = {status: int((rows["status"] == status).sum()) for status in STATUSES}
     entry: dict[str, Any] = {"label": structure.label} if structure.kind == CLASS_KIND else {}
     if structure.kind == GROUP_KIND:
         entry["labels"] = list(structure.labels)
-    entry.update({"legs": len(rows), "counts": counts})
-    entry["metrics"] = _metric_statistics(scored(rows))
-    return entry
+    entry["legs"], entry["counts"] = (
+        len(rows),
+        {status: int((rows["status"] == status).sum()) for status in STATUSES},
+    )
+    return entry | {"metrics": _metric_statistics(scored(rows))}
 
 
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
@@ -93,7 +93,7 @@ def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]
 
 
 def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
-    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summary_json`)."""
+    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summaries`)."""
     overall = per_leg_means(frame, METRIC_COLUMNS)
     return {
         "tool": "thigh_evaluate",
@@ -104,16 +104,17 @@ def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
         "num_legs": int(frame[["case", "leg"]].drop_duplicates().shape[0]),
         "cases_missing_prediction": list(context.missing_predictions),
         "cases": context.legs,
-        "per_class": {s.name: _structure_entry(frame, s) for s in CLASSES},
-        "groups": {s.name: _structure_entry(frame, s) for s in GROUPS},
+        "per_class": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == CLASS_KIND},
+        "groups": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == GROUP_KIND},
         OVERALL: {
             "description": "per leg, each metric averaged over the ten classes where defined; then over legs",
             "legs": len(overall),
             "metrics": _metric_statistics(overall),
         },
-        ABSENT_IN_BOTH: _listed(frame, ABSENT_IN_BOTH),
-        MISSING_IN_PREDICTION: _listed(frame, MISSING_IN_PREDICTION),
-        MISSING_IN_REFERENCE: _listed(frame, MISSING_IN_REFERENCE),
+        **{
+            status: _listed(frame, status)
+            for status in (ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
+        },
         "metric_definitions": METRIC_DEFINITIONS,
         "statistics": "over legs where the metric is defined (absent_in_both legs left out): mean; sd with ddof=1; "
         "median, q25, q75 by linear interpolation; iqr = q75 - q25; n = number of legs",
@@ -134,45 +135,28 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def write_summary_json(summary: dict[str, Any], path: Path) -> None:
-    """Write ``summary`` atomically as JSON, NaN as null."""
-    write_json_atomic(_to_json(summary), path)
-
-
 def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
     """``summary.csv``: one row per class, group and ``overall``; counts and each metric's statistics."""
     rows = []
-    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
-        for name, entry in summary[key].items():
-            rows.append(
-                {
-                    "kind": kind,
-                    "label": entry.get("label"),
-                    "structure": name,
-                    "legs": entry["legs"],
-                    **entry["counts"],
-                    **_flat(entry["metrics"]),
-                }
-            )
-    overall = summary[OVERALL]
-    rows.append(
-        {
-            "kind": OVERALL,
-            "label": None,
-            "structure": OVERALL,
-            "legs": overall["legs"],
-            **_flat(overall["metrics"]),
-        }
-    )
+    for kind, entries in (
+        (CLASS_KIND, summary["per_class"]),
+        (GROUP_KIND, summary["groups"]),
+        (OVERALL, {OVERALL: summary[OVERALL]}),
+    ):
+        for name, entry in entries.items():
+            row = {"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"]}
+            statistics = {
+                f"{metric}_{stat}": values[stat]
+                for metric, values in entry["metrics"].items()
+                for stat in STATISTICS
+            }
+            rows.append(row | entry.get("counts", {}) | statistics)
     integers = ["label", *STATUSES, *(f"{metric}_n" for metric in METRIC_COLUMNS)]
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 
 
-def _flat(metrics: dict[str, dict[str, float | int]]) -> dict[str, float | int]:
-    return {f"{metric}_{name}": values[name] for metric, values in metrics.items() for name in STATISTICS}
-
-
-def write_summary_csv(summary: dict[str, Any], path: Path) -> None:
-    """Write :func:`summary_table` atomically (four decimals, undefined values empty)."""
-    with atomic_path(path) as temporary:
+def write_summaries(summary: dict[str, Any], output: Path) -> None:
+    """Write ``summary.json`` (NaN as null) and :func:`summary_table` as ``summary.csv`` (four decimals)."""
+    write_json_atomic(_to_json(summary), output / SUMMARY_JSON)
+    with atomic_path(output / SUMMARY_CSV) as temporary:
         summary_table(summary).to_csv(temporary, index=False, na_rep="", float_format="%.4f")

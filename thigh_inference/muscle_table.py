@@ -10,6 +10,8 @@ The side of a voxel comes from its world position: the caller gives a boolean
 ``is_left`` mask ``(z, y, x)``, or a callable that answers for voxel indices
 (:func:`left_of_plane` builds one from the midline plane without a full-volume
 array). When only one leg is in the scan, every labelled voxel belongs to it.
+Both come from :mod:`thigh_inference.leg_sides`, the left/right rule that
+``thigh_evaluate`` shares.
 
 The ``note`` column says why a row holds no values (leg not in the field of
 view, muscle not segmented) and carries a note on the whole scan, e.g. a DICOM
@@ -27,22 +29,21 @@ Example:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-import SimpleITK as sitk
 
 from thigh_common.atomic import atomic_path
 from thigh_common.labels import LABELS, MUSCLE_LABELS, NUM_CLASSES
+from thigh_inference.leg_sides import SIDES, SideOfVoxels, voxel_sides
+from thigh_inference.leg_sides import left_of_plane as left_of_plane  # re-exported: thigh_predict's side rule
 from thigh_inference.muscle_groups import KIND_MUSCLE, STRUCTURE_GROUPS, with_group_rows
-from thigh_planner.normalisation.midline import MidlinePlane
 
 TABLE_SUFFIX = "_muscles.csv"
 """A scan's muscle table is ``CASE_muscles.csv`` in the output folder of ``thigh_predict``."""
 SUMMARY_FILE = "summary.csv"
 """The cohort summary of an output folder."""
-SIDES: tuple[str, str] = ("right", "left")
 FAT_HU: tuple[float, float] = (-190.0, -30.0)
 """Fat: ``FAT_HU[0] <= HU <= FAT_HU[1]``."""
 LEAN_HU: tuple[float, float] = (-30.0, 150.0)
@@ -73,58 +74,6 @@ SUMMARY_FLAGS: tuple[str, ...] = (
 )
 IDENTITY_COLUMNS: tuple[str, str] = ("patient_id", "study_date")
 """The last columns of a table written by ``thigh_predict``: DICOM PatientID and StudyDate (``""`` when unknown)."""
-
-SideOfVoxels = Callable[[tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray]
-"""Takes voxel indices as three arrays ``(z, y, x)`` of length N; returns bool ``(N,)``, True on the left."""
-
-
-def left_of_plane(image: sitk.Image, plane: MidlinePlane) -> SideOfVoxels:
-    """A side function: True for voxels of ``image`` on the patient's left of the midline ``plane``.
-
-    Args:
-        image: The grid of the labels (the scan).
-        plane: The midline between the legs (positive side = patient left).
-    """
-    normal = np.asarray(plane.normal, dtype=float)
-    normal = normal / np.linalg.norm(normal)
-    # The signed distance is linear in the voxel index: offset + index . per_index.
-    direction = np.asarray(image.GetDirection(), dtype=float).reshape(3, 3)
-    per_index_xyz = (normal @ direction) * np.asarray(image.GetSpacing(), dtype=float)
-    offset = float(normal @ (np.asarray(image.GetOrigin(), dtype=float) - np.asarray(plane.point_mm)))
-
-    def is_left(indices_zyx: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
-        # Per axis, a table of the distance contributed by each index: three lookups and two sums.
-        distance = np.full(len(indices_zyx[0]), offset, dtype=np.float64)
-        for axis, indices in enumerate(indices_zyx):
-            per_index = per_index_xyz[2 - axis] * np.arange(int(indices.max(initial=0)) + 1, dtype=np.float64)
-            distance += per_index[indices]
-        return distance > 0
-
-    return is_left
-
-
-def voxel_sides(
-    flat_indices: np.ndarray,
-    shape: tuple[int, ...],
-    is_left: np.ndarray | SideOfVoxels | None,
-    legs_present: set[str],
-) -> np.ndarray:
-    """Side index (0 right, 1 left, as in :data:`SIDES`) of the voxels at ``flat_indices`` of a ``shape`` grid.
-
-    Raises:
-        ValueError: If both legs are present and ``is_left`` is None, or the mask's shape differs.
-    """
-    if len(legs_present) == 1:
-        return np.full(flat_indices.size, SIDES.index(next(iter(legs_present))), dtype=np.intp)
-    if is_left is None:
-        raise ValueError("both legs are present: give is_left (a mask or a side function) to tell them apart")
-    if callable(is_left):
-        left = np.asarray(is_left(np.unravel_index(flat_indices, shape)), dtype=bool)
-    else:
-        if is_left.shape != shape:
-            raise ValueError(f"is_left mask of shape {is_left.shape} does not match the labels {shape}")
-        left = is_left.reshape(-1)[flat_indices].astype(bool)
-    return left.astype(np.intp)
 
 
 def case_table(

@@ -10,8 +10,7 @@ from medpy.metric import binary
 from support.label_maps import VOXEL_ML, flipped_x, labels_image, scene, write_labels
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.case_metrics import evaluate_case
-from thigh_evaluation.structures import STRUCTURES
+from thigh_evaluation.case_metrics import STRUCTURES, evaluate_case
 
 SPACING_ZYX = (3.0, 1.5, 2.0)
 
@@ -33,7 +32,7 @@ def scene_result(tmp_path):
 
 
 def test_rows_cover_every_leg_and_structure_in_order(scene_result):
-    assert scene_result.split.legs == ("right", "left")
+    assert scene_result.legs.legs == ("right", "left")
     assert [(s.leg, s.structure) for s in scene_result.scores] == [
         (leg, structure.name) for leg in ("right", "left") for structure in STRUCTURES
     ]
@@ -102,7 +101,7 @@ def test_a_flipped_direction_matrix_gives_the_same_legs(tmp_path, scene_result):
     flipped = evaluate_case("c", *_write(tmp_path, *scene(), transform=flipped_x))
     stored = sitk.GetArrayFromImage(sitk.ReadImage(str(tmp_path / "ref" / "c.nii.gz")))
     assert (stored[:, :, :20] > 0).sum() == 128 and (stored[:, :, :20] == 6).sum() == 64  # the left leg's
-    assert flipped.split.legs == ("right", "left")
+    assert flipped.legs.legs == ("right", "left")
     for original, mirrored in zip(scene_result.scores, flipped.scores, strict=True):
         assert original.row().keys() == mirrored.row().keys()
         for key, value in original.row().items():
@@ -131,8 +130,8 @@ def test_one_leg_is_named_by_anatomy(tmp_path, transform, name):
     prediction[:, :, :20] = 0
     prediction[:, 0, 0] = 2  # a stray prediction far away still belongs to the one leg
     result = evaluate_case("c", *_write(tmp_path, reference, prediction, transform))
-    assert result.split.legs == ("left",)
-    assert result.split.midline_x_mm is None
+    assert result.legs.legs == ("left",)
+    assert result.legs.midline is None
     rows = _rows(result)
     assert len(result.scores) == len(STRUCTURES)
     assert rows[("left", "class", "rectus_femoris")].status == "missing_in_reference"

@@ -7,8 +7,7 @@ import pytest
 from medpy.metric import binary
 from scipy import ndimage
 
-from thigh_evaluation.case_metrics import score_masks
-from thigh_evaluation.surface_metrics import surface, surface_distances, union_bounding_box
+from thigh_evaluation.case_metrics import score_masks, surface, surface_distances, union_bounding_box
 
 SPACING = (3.0, 0.8, 1.1)
 

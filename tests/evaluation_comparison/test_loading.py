@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.comparison.loading import load_metrics, parse_configurations
+from thigh_evaluation.comparison import load_metrics, parse_configurations
 
 
 def test_parse_configurations_keeps_the_order():

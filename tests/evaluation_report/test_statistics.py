@@ -9,51 +9,53 @@ import math
 import pandas as pd
 import pytest
 
-from thigh_evaluation.report.evaluation import (
-    case_statistics,
-    read_metrics,
-    read_missing_predictions,
-    structure_statistics,
-)
+from thigh_evaluation.comparison.tables import observation_frame, summary_table
+from thigh_evaluation.metrics_table import read_metrics_csv
+from thigh_evaluation.report.contents import case_statistics
+from thigh_evaluation.report.inputs import read_missing_predictions
 
 
 @pytest.fixture
 def evaluation(make_inputs):
     inputs = make_inputs()
-    return read_metrics(inputs.evaluation / "metrics.csv"), inputs.evaluation / "summary.json"
+    return read_metrics_csv(inputs.evaluation / "metrics.csv"), inputs.evaluation / "summary.json"
 
 
-def _by_name(rows):
-    return {(row.kind, row.structure): row for row in rows}
+def structure_statistics(frame):
+    """The report's statistics (those of thigh_compare for one configuration): per structure and metric."""
+    table = summary_table({"2d5": observation_frame(frame, ("dice", "asd_mm"))}, ("dice", "asd_mm"))
+    rows = {}
+    for row in table.to_dict("records"):
+        rows.setdefault((row["kind"], row["structure"]), {})[row["metric"]] = row
+    return rows
 
 
 def test_statistics_agree_with_the_summary_json_of_the_same_run(evaluation):
     frame, path = evaluation
     rows = structure_statistics(frame)
-    assert [row.kind for row in rows] == ["class"] * 10 + ["group"] * 4 + ["all"]
-    assert [row.label for row in rows[:10]] == list(range(1, 11))
+    assert [kind for kind, _ in rows] == ["class"] * 10 + ["group"] * 4 + ["all"]
     summary = json.loads(path.read_text())
-    for row in rows:
+    for (kind, structure), metrics in rows.items():
         section = (
             summary["overall"]
-            if row.kind == "all"
-            else summary[{"class": "per_class", "group": "groups"}[row.kind]][row.structure]
+            if kind == "all"
+            else summary[{"class": "per_class", "group": "groups"}[kind]][structure]
         )
-        assert row.metrics["dice"]["mean"] == pytest.approx(section["metrics"]["dice"]["mean"], abs=1e-6)
+        assert metrics["dice"]["mean"] == pytest.approx(section["metrics"]["dice"]["mean"], abs=1e-6)
 
 
 def test_the_means_are_those_of_pandas(evaluation):
     frame, _ = evaluation
-    rows = _by_name(structure_statistics(frame))
+    rows = structure_statistics(frame)
     expected = (
         frame[frame["kind"] == "class"].groupby("structure")[["dice", "asd_mm"]].agg(["mean", "std", "count"])
     )
     for structure, values in expected.iterrows():
-        statistics = rows[("class", structure)].metrics
+        statistics = rows[("class", structure)]
         assert statistics["dice"]["mean"] == pytest.approx(values[("dice", "mean")])
         assert statistics["dice"]["sd"] == pytest.approx(values[("dice", "std")])
         assert statistics["asd_mm"]["n"] == values[("asd_mm", "count")]
-    assert not math.isnan(rows[("all", "all_classes")].metrics["dice"]["mean"])
+    assert not math.isnan(rows[("all", "all_classes")]["dice"]["mean"])
 
 
 def test_the_reference_cases_without_a_prediction_come_from_summary_json(evaluation, tmp_path):
@@ -100,16 +102,14 @@ def test_rows_of_structures_absent_from_both_maps_never_count(evaluation):
     absent = frame["status"] == "absent_in_both"
     assert absent.any()
     frame.loc[absent, "dice"] = 1.0  # whatever a tool writes there
-    rows = _by_name(structure_statistics(frame))
+    rows = structure_statistics(frame)
     sartorius = frame[(frame["kind"] == "class") & (frame["structure"] == "sartorius") & ~absent]["dice"]
-    assert rows[("class", "sartorius")].metrics["dice"]["n"] == 3
-    assert rows[("class", "sartorius")].metrics["dice"]["mean"] == pytest.approx(sartorius.mean())
+    assert rows[("class", "sartorius")]["dice"]["n"] == 3
+    assert rows[("class", "sartorius")]["dice"]["mean"] == pytest.approx(sartorius.mean())
 
 
 def test_a_muscle_with_dice_zero_counts_as_missed():
     import pandas as pd
-
-    from thigh_evaluation.report.evaluation import case_statistics
 
     rows = [
         {

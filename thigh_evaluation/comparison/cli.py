@@ -22,23 +22,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: thigh_compare 2d=evals/2d 2d5=evals/2d5 3d=evals/3d -o comparison. "
         "Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument(
-        "evaluations",
-        nargs="+",
-        metavar="NAME=EVAL_DIR",
-        help="a configuration name and its evaluation folder",
-    )
+    pair = "a configuration name and its evaluation folder"
+    parser.add_argument("evaluations", nargs="+", metavar="NAME=EVAL_DIR", help=pair)
     parser.add_argument("-o", "--output", required=True, help="output folder")
+    reference = "configuration the others are tested against (default: 2d5 if given, else the first)"
+    parser.add_argument("--reference", help=reference)
+    metrics = "metrics to compare, one figure row each (default: dice asd_mm)"
     parser.add_argument(
-        "--reference",
-        help="configuration the others are tested against (default: 2d5 if given, else the first)",
-    )
-    parser.add_argument(
-        "--metrics",
-        nargs="+",
-        choices=list(METRICS),
-        default=list(DEFAULT_METRICS),
-        help="metrics to compare, one figure row each (default: dice asd_mm)",
+        "--metrics", nargs="+", choices=list(METRICS), default=list(DEFAULT_METRICS), help=metrics
     )
     add_verbose(parser)
     return parser
@@ -49,16 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(build_parser(), argv)
 
     def body() -> None:
-        from thigh_evaluation.comparison.loading import parse_configurations
-        from thigh_evaluation.comparison.pipeline import compare
+        from thigh_evaluation.comparison.pipeline import compare, parse_configurations
 
         evaluations = parse_configurations(arguments.evaluations)
         result = compare(evaluations, Path(arguments.output), arguments.reference, arguments.metrics)
         marked = int((result.tests["mark"] != "").sum())
         print(
-            f"compared {', '.join(result.configurations)} against {result.reference}: "
-            f"{marked} of {len(result.tests)} t-tests significant (p < 0.05); "
-            f"report {result.markdown_path}, figure {result.figure_path}"
+            f"compared {', '.join(result.configurations)} against {result.reference}: {marked} of "
+            f"{len(result.tests)} t-tests significant (p < 0.05); report {result.markdown_path}, figure {result.figure_path}"
         )
 
     return run_command(body)

@@ -79,17 +79,10 @@ def plot_boxes(
     row_height = 3.2 + table_height + 0.5
     figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), row_height * len(metrics) + 1.0))
     FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(
-        len(metrics),
-        2,
-        width_ratios=[max(len(classes), 1), 1.35],
-        hspace=(table_height + 0.6) / 3.2,
-        wspace=0.16,
-        left=0.09,
-        right=0.985,
-        top=1 - 0.85 / figure.get_figheight(),
-        bottom=(table_height + 0.25) / figure.get_figheight(),
-    )
+    height = figure.get_figheight()
+    grid = figure.add_gridspec(len(metrics), 2, width_ratios=[max(len(classes), 1), 1.35], wspace=0.16)
+    grid.update(hspace=(table_height + 0.6) / 3.2, left=0.09, right=0.985, top=1 - 0.85 / height)
+    grid.update(bottom=(table_height + 0.25) / height)
     for row, metric in enumerate(metrics):
         for column, panel in enumerate((classes, overall)):
             axes = figure.add_subplot(grid[row, column])
@@ -140,18 +133,8 @@ def _draw_panel(
             manage_ticks=False,
             medianprops={"color": "black", "linewidth": 1.2},
             showmeans=True,
-            meanprops={
-                "marker": "D",
-                "markersize": 3,
-                "markerfacecolor": "white",
-                "markeredgecolor": "black",
-            },
-            flierprops={
-                "marker": "o",
-                "markersize": 3,
-                "markerfacecolor": colours[name],
-                "markeredgewidth": 0.4,
-            },
+            meanprops=dict(marker="D", markersize=3, markerfacecolor="white", markeredgecolor="black"),
+            flierprops=dict(marker="o", markersize=3, markerfacecolor=colours[name], markeredgewidth=0.4),
         )
         for box in boxes["boxes"]:
             box.set_facecolor(colours[name])
@@ -197,12 +180,8 @@ def _draw_marks(
             if test["other"] not in offset:
                 continue
             left, right = sorted((position + offset[reference], position + offset[test["other"]]))
-            axes.plot(
-                [left, left, right, right],
-                [level - step * 0.3, level, level, level - step * 0.3],
-                color="black",
-                linewidth=0.8,
-            )
+            bracket = [level - step * 0.3, level, level, level - step * 0.3]
+            axes.plot([left, left, right, right], bracket, color="black", linewidth=0.8)
             axes.text((left + right) / 2, level, test["mark"], ha="center", va="bottom", fontsize=10)
             highest = max(highest, level + step)
             level += step

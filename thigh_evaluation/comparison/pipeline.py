@@ -1,4 +1,4 @@
-"""Compare configurations on their evaluations: the whole comparison, and its ``comparison.md``.
+"""Compare configurations on their evaluations: read each ``metrics.csv``, test, draw, write ``comparison.md``.
 
 See ``documentation/thigh_compare.md``.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,6 @@ import pandas as pd
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_evaluation.comparison.figure import plot_boxes
-from thigh_evaluation.comparison.loading import load_evaluations
 from thigh_evaluation.comparison.tables import (
     DEFAULT_METRICS,
     METRICS,
@@ -29,15 +29,18 @@ from thigh_evaluation.comparison.tables import (
     ttest_table,
 )
 from thigh_evaluation.markdown_table import table
+from thigh_evaluation.metrics_table import KEY_COLUMNS, METRICS_FILE, read_metrics_csv
 
 logger = logging.getLogger(__name__)
 
-
-FIGURE_FILE = "comparison.png"
-MARKDOWN_FILE = "comparison.md"
-SUMMARY_FILE = "comparison.csv"
-TTESTS_FILE = "ttests.csv"
+FIGURE_FILE, MARKDOWN_FILE, SUMMARY_FILE, TTESTS_FILE = (
+    "comparison.png",
+    "comparison.md",
+    "comparison.csv",
+    "ttests.csv",
+)
 PREFERRED_REFERENCE = "2d5"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
 @dataclass(frozen=True)
@@ -55,19 +58,62 @@ class ComparisonResult:
     tests_path: Path
 
 
-def choose_reference(names: Sequence[str], reference: str | None = None) -> str:
-    """The reference configuration: ``reference`` if given, else ``"2d5"`` if compared, else the first.
+def parse_configurations(arguments: Sequence[str]) -> dict[str, Path]:
+    """``["2d=evals/2d", "2d5=evals/2d5"]`` as configuration name to evaluation folder, in the order given.
 
     Raises:
-        InvalidInputError: If ``reference`` is not one of ``names``.
+        InvalidInputError: If an argument is not ``NAME=DIR``, or a name repeats.
     """
-    if reference is None:
-        return PREFERRED_REFERENCE if PREFERRED_REFERENCE in names else names[0]
-    if reference not in names:
+    configurations: dict[str, Path] = {}
+    for argument in arguments:
+        name, separator, folder = argument.partition("=")
+        if not separator or not _NAME.match(name) or not folder:
+            raise InvalidInputError(
+                f"expected NAME=EVAL_DIR (e.g. 2d5=evals/2d5; NAME of letters, digits, '_', '.', '+', '-'), "
+                f"got {argument!r}"
+            )
+        if name in configurations:
+            raise InvalidInputError(
+                f"configuration name {name!r} given twice ({configurations[name]} and {folder}): "
+                "give each evaluation its own name"
+            )
+        configurations[name] = Path(folder)
+    return configurations
+
+
+def load_metrics(folder: Path, metrics: Sequence[str] = DEFAULT_METRICS, name: str = "") -> pd.DataFrame:
+    """The rows of kind ``class`` and ``group`` of ``folder/metrics.csv``: key columns and ``metrics``.
+
+    Raises:
+        InvalidInputError: If the folder or file is missing, a column is missing, a metric
+            is not numeric, or a case, leg and structure appear more than once.
+    """
+    folder = Path(folder)
+    label = f"evaluation folder of {name}" if name else "evaluation folder"
+    if not folder.is_dir():
+        raise InvalidInputError(f"{label} not found: {folder} (give the output folder of thigh_evaluate)")
+    path = folder / METRICS_FILE
+    if not path.is_file():
         raise InvalidInputError(
-            f"reference {reference!r} is not among the compared configurations: {', '.join(names)}"
+            f"{folder} has no {METRICS_FILE}: expected the output folder of thigh_evaluate ({label})"
         )
-    return reference
+    frame = read_metrics_csv(path, metrics)
+    other_kinds = sorted(set(frame["kind"]) - {"class", "group"})
+    if other_kinds:
+        logger.debug("%s: ignoring rows of kind %s", path, ", ".join(other_kinds))
+    frame = frame[frame["kind"].isin(["class", "group"])]
+    if frame.empty:
+        raise InvalidInputError(f"{path} has no rows of kind class or group: run thigh_evaluate again")
+    repeated = frame[frame.duplicated(list(KEY_COLUMNS), keep=False)].drop_duplicates(list(KEY_COLUMNS))
+    if len(repeated):
+        first = repeated.iloc[0]
+        raise InvalidInputError(
+            f"{path}: {len(repeated)} case, leg and structure combination(s) appear more than once, e.g. case "
+            f"{first['case']}, {first['leg']} leg, {first['kind']} {first['structure']}: each must appear once"
+        )
+    legs = frame[["case", "leg"]].drop_duplicates()
+    logger.info("%s: %d case(s), %d leg(s), %d row(s)", name, legs["case"].nunique(), len(legs), len(frame))
+    return frame[[*KEY_COLUMNS, *metrics]].reset_index(drop=True)
 
 
 def compare(
@@ -81,7 +127,7 @@ def compare(
     Args:
         evaluations: Configuration name to ``thigh_evaluate`` folder, in the order of boxes and columns.
         output: Output folder (created; files written atomically).
-        reference: Configuration the others are tested against (:func:`choose_reference`).
+        reference: Configuration the others are tested against: by default ``2d5`` if compared, else the first.
         metrics: Metric columns to compare (``"dice"``, ``"asd_mm"``, ``"hd95_mm"``).
 
     Raises:
@@ -99,47 +145,50 @@ def compare(
     unknown = [metric for metric in metrics if metric not in METRICS]
     if unknown:
         raise InvalidInputError(f"unknown metric(s) {', '.join(unknown)}: choose from {', '.join(METRICS)}")
-    reference = choose_reference(names, reference)
+    if reference is None:
+        reference = PREFERRED_REFERENCE if PREFERRED_REFERENCE in names else names[0]
+    if reference not in names:
+        raise InvalidInputError(
+            f"reference {reference!r} is not among the compared configurations: {', '.join(names)}"
+        )
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"output {output} is a file: give a folder for the comparison")
-    frames = load_evaluations(evaluations, metrics)
+    frames = {name: load_metrics(Path(folder), metrics, name) for name, folder in evaluations.items()}
     observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
     check_overlap(observations, reference)
-
-    summary = summary_table(observations, metrics)
-    tests = ttest_table(observations, reference, metrics)
+    summary, tests = summary_table(observations, metrics), ttest_table(observations, reference, metrics)
     legs = {name: leg_count(frame) for name, frame in observations.items()}
     figure_path = plot_boxes(frames, output / FIGURE_FILE, metrics, tests)
-    summary_path, tests_path = output / SUMMARY_FILE, output / TTESTS_FILE
-    _write_csv(summary, summary_path)
-    _write_csv(tests, tests_path)
+    for frame, name in ((summary, SUMMARY_FILE), (tests, TTESTS_FILE)):
+        with atomic_path(output / name) as temporary:
+            frame.to_csv(temporary, index=False)
     markdown_path = output / MARKDOWN_FILE
     write_text_atomic(markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE), markdown_path)
-    _log_findings(tests)
-    return ComparisonResult(
-        reference, tuple(names), legs, summary, tests, figure_path, markdown_path, summary_path, tests_path
-    )
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as temporary:
-        frame.to_csv(temporary, index=False)
-
-
-def _log_findings(tests: pd.DataFrame) -> None:
-    for _, test in tests[tests["kind"] == "all"].iterrows():
+    for test in tests[tests["kind"] == "all"].to_dict("records"):
         logger.info(
             "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
-            test["metric"],
-            test["other"],
-            test["reference"],
-            test["n"],
-            test["mean_difference"],
-            test["p"],
-            f"{test['mark']} " if test["mark"] else "",
-            test["better"] or "tie",
+            *(
+                test["metric"],
+                test["other"],
+                test["reference"],
+                test["n"],
+                test["mean_difference"],
+                test["p"],
+            ),
+            *(f"{test['mark']} " if test["mark"] else "", test["better"] or "tie"),
         )
+    return ComparisonResult(
+        reference,
+        tuple(names),
+        legs,
+        summary,
+        tests,
+        figure_path,
+        markdown_path,
+        output / SUMMARY_FILE,
+        output / TTESTS_FILE,
+    )
 
 
 MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"

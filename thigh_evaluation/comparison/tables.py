@@ -16,7 +16,7 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
-from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means
+from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ DEFAULT_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 ALL_CLASSES = "all_classes"
 KINDS: tuple[str, ...] = ("class", "group", "all")
 LEG_KEY: list[str] = ["case", "leg"]
+STATISTICS_SHOWN: tuple[str, ...] = ("mean", "sd", "median", "q25", "q75", "n")
 Structure = tuple[str, str]
 _SHORT_NAMES: dict[str, str] = {
     "rectus_femoris": "rectus fem.",
@@ -61,32 +62,10 @@ _SHORT_NAMES: dict[str, str] = {
     "semimembranosus": "semimembr.",
     ALL_CLASSES: "all classes",
 }
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "structure",
-    "kind",
-    "configuration",
-    "mean",
-    "sd",
-    "median",
-    "q25",
-    "q75",
-    "n",
-)
-TTEST_COLUMNS: tuple[str, ...] = (
-    "metric",
-    "structure",
-    "kind",
-    "reference",
-    "other",
-    "n",
-    "mean_difference",
-    "t",
-    "p",
-    "mark",
-    "better",
-    "note",
-)
+TABLE_KEYS: tuple[str, ...] = ("metric", "structure", "kind")
+SUMMARY_COLUMNS: tuple[str, ...] = (*TABLE_KEYS, "configuration", *STATISTICS_SHOWN)
+TEST_VALUES: tuple[str, ...] = ("n", "mean_difference", "t", "p", "mark", "better", "note")
+TTEST_COLUMNS: tuple[str, ...] = (*TABLE_KEYS, "reference", "other", *TEST_VALUES)
 
 
 def display_name(kind: str, structure: str) -> str:
@@ -119,9 +98,12 @@ def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
 
 
 def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> pd.DataFrame:
-    """Per-leg values (``case, leg, kind, structure``, metrics) of every class, group and "all classes"."""
+    """Per-leg values (``case, leg, kind, structure``, metrics) of every class, group and "all classes".
+
+    Rows of a structure absent from both label maps are left out (:func:`~thigh_evaluation.statistics.scored`).
+    """
     columns = [*LEG_KEY, "kind", "structure", *metric_columns]
-    rows = metrics.loc[metrics["kind"].isin(["class", "group"]), columns]
+    rows = scored(metrics[metrics["kind"].isin(["class", "group"])])[columns]
     means = per_leg_means(rows, metric_columns)
     means.insert(2, "kind", "all")
     means.insert(3, "structure", ALL_CLASSES)
@@ -228,26 +210,24 @@ def ttest_table(
     """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration."""
     rows = []
     for metric in metrics:
-        for structure in compared_structures(observations):
+        for kind, structure in compared_structures(observations):
             for other, frame in observations.items():
                 if other == reference:
                     continue
-                test = paired_t_test(*paired_values(observations[reference], frame, structure, metric))
-                better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                rows.append(
-                    {
-                        "metric": metric,
-                        "structure": structure[1],
-                        "kind": structure[0],
-                        "reference": reference,
-                        "other": other,
-                        "n": test.n,
-                        "mean_difference": test.mean_difference,
-                        "t": test.t,
-                        "p": test.p,
-                        "mark": test.mark,
-                        "better": better,
-                        "note": test.note,
-                    }
+                test = paired_t_test(
+                    *paired_values(observations[reference], frame, (kind, structure), metric)
                 )
+                better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
+                values = (
+                    metric,
+                    structure,
+                    kind,
+                    reference,
+                    other,
+                    test.n,
+                    test.mean_difference,
+                    test.t,
+                    test.p,
+                )
+                rows.append(dict(zip(TTEST_COLUMNS, (*values, test.mark, better, test.note), strict=True)))
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

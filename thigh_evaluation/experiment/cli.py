@@ -14,6 +14,7 @@ from thigh_common.cli import (
     parse_arguments,
     run_command,
 )
+from thigh_evaluation.experiment.steps import CONFIGURATIONS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,24 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("dataset", help="raw dataset folder, or its name under THIGH_RAW")
     parser.add_argument("-o", "--output", help="experiment folder (default: ./experiment_DATASET)")
     add_folder_flags(parser, "raw")
-    parser.add_argument(
-        "--train",
-        type=int,
-        default=19,
-        help="training cases (default 19: the paper's 38 thighs); 0 for every case not held out",
-    )
+    training = "training cases (default 19: the paper's 38 thighs); 0 for every case not held out"
+    parser.add_argument("--train", type=int, default=19, help=training)
     parser.add_argument(
         "--test", type=int, default=5, help="held-out test cases (default 5: the paper's 10 thighs)"
     )
     parser.add_argument(
-        "-c", "--configurations", nargs="+", choices=("2d", "2d5", "3d"), default=["2d", "2d5", "3d"]
+        "-c", "--configurations", nargs="+", choices=CONFIGURATIONS, default=list(CONFIGURATIONS)
     )
-    parser.add_argument(
-        "--minutes",
-        type=float,
-        default=60.0,
-        help="training time budget of each configuration, in minutes (default 60)",
-    )
+    budget = "training time budget of each configuration, in minutes (default 60)"
+    parser.add_argument("--minutes", type=float, default=60.0, help=budget)
     parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")
     parser.add_argument("--epochs", type=int, help="training epochs (default: the plans')")
     parser.add_argument("--iterations", type=int, help="iterations per epoch (default: the plans')")
@@ -68,12 +61,8 @@ def _prediction_precision(arguments: argparse.Namespace) -> str:
 
 def _training_overrides(arguments: argparse.Namespace) -> tuple[str, ...]:
     flags: list[str] = ["--precision", arguments.precision, "--device", arguments.device]
-    for flag, value in (
-        ("--epochs", arguments.epochs),
-        ("--iterations", arguments.iterations),
-        ("--batch-size", arguments.batch_size),
-        ("--lr", arguments.lr),
-    ):
+    for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
+        value = getattr(arguments, flag[2:].replace("-", "_"))
         if value is not None:
             flags += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
     return tuple(flags)

@@ -23,7 +23,7 @@ from thigh_common.atomic import write_json_atomic, write_text_atomic
 from thigh_common.dataset_json import read_dataset_json, write_dataset_json
 from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import image_file_name, label_file_name
-from thigh_evaluation.experiment.steps import ExperimentFolders, ExperimentOptions, experiment_steps, run_step
+from thigh_evaluation.experiment.steps import ExperimentOptions, experiment_steps, run_step
 from thigh_evaluation.markdown_table import table
 from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
 from thigh_evaluation.statistics import per_leg_means
@@ -147,13 +147,9 @@ def _markdown(record: dict[str, Any]) -> str:
         "",
     ]
     rows = [
-        (
-            configuration,
-            f"{values['legs']:.0f}",
-            f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}",
-            f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",
-            f"{record['seconds'].get(f'train {configuration}', np.nan) / 60:.1f}",
-        )
+        (configuration, f"{values['legs']:.0f}", f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}")
+        + (f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",)
+        + (f"{record['seconds'].get(f'train {configuration}', np.nan) / 60:.1f}",)
         for configuration, values in record["results"].items()
     ]
     header = ("configuration", "legs", "Dice (mean ± SD)", "ASD mm (mean ± SD)", "training min")
@@ -180,16 +176,11 @@ def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, A
     """
     started = time.perf_counter()
     split = choose_split(dataset_cases(options.raw), options.train, options.test, options.seed)
-    folders = ExperimentFolders(options.output)
-    training_raw = link_subset(options.raw, split.train, folders.raw / options.name)
-    test_raw = link_subset(options.raw, split.test, folders.raw / f"{options.raw.name}_test")
+    training_raw = link_subset(options.raw, split.train, options.folder("raw") / options.name)
+    test_raw = link_subset(options.raw, split.test, options.folder("raw") / f"{options.raw.name}_test")
     logger.info(
         "experiment in %s: %d training and %d test cases of %s; %g min of training per configuration",
-        options.output,
-        len(split.train),
-        len(split.test),
-        options.raw,
-        options.minutes,
+        *(options.output, len(split.train), len(split.test), options.raw, options.minutes),
     )
     steps = experiment_steps(options, training_raw, test_raw)
     seconds: dict[str, float] = {}
@@ -211,7 +202,7 @@ def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, A
         "prediction_flags": list(options.prediction_flags),
         "seconds": seconds,
         "total_seconds": time.perf_counter() - started,
-        "results": {c: configuration_means(folders.evaluation(c)) for c in options.configurations},
+        "results": {c: configuration_means(options.folder("evaluation", c)) for c in options.configurations},
     }
     write_results(options.output, record)
     return record

@@ -9,12 +9,20 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from thigh_common.errors import ThighSegError
 
 CONFIGURATIONS: tuple[str, ...] = ("2d", "2d5", "3d")
+SCRIPTS: dict[str, str] = {
+    "thigh_planner.cli": "thigh_plan",
+    "thigh_trainer.cli": "thigh_train",
+    "thigh_inference.cli": "thigh_predict",
+    "thigh_evaluation.cli": "thigh_evaluate",
+    "thigh_evaluation.comparison.cli": "thigh_compare",
+}
+TAIL_LINES = 5
 
 
 @dataclass(frozen=True)
@@ -33,14 +41,18 @@ class ExperimentOptions:
     minutes: float = 60.0
     preset: str = "default"
     seed: int = 0
-    training_overrides: tuple[str, ...] = field(default_factory=tuple)
-    prediction_flags: tuple[str, ...] = field(default_factory=tuple)
+    training_overrides: tuple[str, ...] = ()
+    prediction_flags: tuple[str, ...] = ()
     workers: int = 2
 
     @property
     def name(self) -> str:
         """Name of the training dataset (the raw dataset's name with ``_train``)."""
         return f"{self.raw.name}_train"
+
+    def folder(self, part: str, configuration: str = "") -> Path:
+        """``raw``, ``preprocessed``, ``results``, ``comparison``, or a configuration's ``predictions``, ``evaluation``."""
+        return self.output / part / configuration if configuration else self.output / part
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,6 @@ class Step:
     name: str
     module: str
     arguments: tuple[str, ...]
-    configuration: str | None = None
 
     @property
     def command(self) -> list[str]:
@@ -60,144 +71,42 @@ class Step:
     @property
     def shown(self) -> str:
         """The command as a user would type it."""
-        command = self.module.replace("thigh_inference.cli", "thigh_predict")
-        for module, script in _SCRIPTS.items():
-            command = command.replace(module, script)
-        return " ".join([command, *self.arguments])
+        return " ".join([SCRIPTS.get(self.module, self.module), *self.arguments])
 
 
-_SCRIPTS = {
-    "thigh_planner.cli": "thigh_plan",
-    "thigh_trainer.cli": "thigh_train",
-    "thigh_evaluation.cli": "thigh_evaluate",
-    "thigh_evaluation.comparison.cli": "thigh_compare",
-}
-
-
-@dataclass(frozen=True)
-class ExperimentFolders:
-    """Where an experiment keeps each part, under its output folder."""
-
-    root: Path
-
-    @property
-    def raw(self) -> Path:
-        """The training and test datasets (linked cases)."""
-        return self.root / "raw"
-
-    @property
-    def preprocessed(self) -> Path:
-        """``thigh_plan`` output of the training dataset."""
-        return self.root / "preprocessed"
-
-    @property
-    def results(self) -> Path:
-        """The trained models."""
-        return self.root / "results"
-
-    def predictions(self, configuration: str) -> Path:
-        """``thigh_predict`` output of one configuration on the test scans."""
-        return self.root / "predictions" / configuration
-
-    def evaluation(self, configuration: str) -> Path:
-        """``thigh_evaluate`` output of one configuration."""
-        return self.root / "evaluation" / configuration
-
-    @property
-    def comparison(self) -> Path:
-        """``thigh_compare`` output."""
-        return self.root / "comparison"
+def _step(name: str, module: str, *arguments: object) -> Step:
+    return Step(name, module, tuple(str(argument) for argument in arguments))
 
 
 def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: Path) -> list[Step]:
-    """Plan once; per configuration train (same budget), predict, evaluate; then compare."""
-    folders = ExperimentFolders(options.output)
-    folds = "2"  # the models train on every training case (fold "all"); the splits are not used
-    steps = [
-        Step(
-            "plan",
-            "thigh_planner.cli",
-            (
-                str(training_raw),
-                "--preprocessed",
-                str(folders.preprocessed),
-                "--preset",
-                options.preset,
-                "--workers",
-                str(max(options.workers, 1)),
-                "--folds",
-                folds,
-                "--seed",
-                str(options.seed),
-            ),
-        ),
-    ]
-    for configuration in options.configurations:
+    """Plan once; per configuration train (same budget), predict, evaluate; then compare.
+
+    The models train on every training case (fold ``all``), so the planner's two folds are not used.
+    """
+    preprocessed, results, seed = options.folder("preprocessed"), options.folder("results"), options.seed
+    plan = (training_raw, "--preprocessed", preprocessed, "--preset", options.preset)
+    planning = ("--workers", max(options.workers, 1), "--folds", 2, "--seed", seed)
+    steps = [_step("plan", "thigh_planner.cli", *plan, *planning)]
+    for c in options.configurations:
+        predictions, evaluation = options.folder("predictions", c), options.folder("evaluation", c)
+        folders = ("-d", options.name, "--preprocessed", preprocessed, "--results", results)
+        budget = ("--max-minutes", f"{options.minutes:g}", "--seed", seed, "--workers", options.workers)
+        predict = ("-i", test_raw / "imagesTr", "-o", predictions, "-d", options.name, "-c", c)
+        predict += ("--results", results, "--overwrite", *options.prediction_flags)
+        evaluate = ("-r", test_raw / "labelsTr", "-p", predictions, "-o", evaluation)
         steps += [
-            Step(
-                f"train {configuration}",
-                "thigh_trainer.cli",
-                (
-                    configuration,
-                    "all",
-                    "-d",
-                    options.name,
-                    "--preprocessed",
-                    str(folders.preprocessed),
-                    "--results",
-                    str(folders.results),
-                    "--max-minutes",
-                    f"{options.minutes:g}",
-                    "--seed",
-                    str(options.seed),
-                    "--workers",
-                    str(options.workers),
-                    *options.training_overrides,
-                ),
-                configuration,
+            _step(
+                f"train {c}", "thigh_trainer.cli", c, "all", *folders, *budget, *options.training_overrides
             ),
-            Step(
-                f"predict {configuration}",
-                "thigh_inference.cli",
-                (
-                    "-i",
-                    str(test_raw / "imagesTr"),
-                    "-o",
-                    str(folders.predictions(configuration)),
-                    "-d",
-                    options.name,
-                    "-c",
-                    configuration,
-                    "--results",
-                    str(folders.results),
-                    "--overwrite",
-                    *options.prediction_flags,
-                ),
-                configuration,
-            ),
-            Step(
-                f"evaluate {configuration}",
-                "thigh_evaluation.cli",
-                (
-                    "-r",
-                    str(test_raw / "labelsTr"),
-                    "-p",
-                    str(folders.predictions(configuration)),
-                    "-o",
-                    str(folders.evaluation(configuration)),
-                ),
-                configuration,
-            ),
+            _step(f"predict {c}", "thigh_inference.cli", *predict),
+            _step(f"evaluate {c}", "thigh_evaluation.cli", *evaluate),
         ]
     if len(options.configurations) > 1:
-        pairs = [f"{c}={folders.evaluation(c)}" for c in options.configurations]
+        pairs = [f"{c}={options.folder('evaluation', c)}" for c in options.configurations]
         steps.append(
-            Step("compare", "thigh_evaluation.comparison.cli", (*pairs, "-o", str(folders.comparison)))
+            _step("compare", "thigh_evaluation.comparison.cli", *pairs, "-o", options.folder("comparison"))
         )
     return steps
-
-
-TAIL_LINES = 5
 
 
 class StepFailedError(ThighSegError):

@@ -16,6 +16,7 @@ import markdown
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
+from thigh_evaluation.metrics_table import read_metrics_csv
 from thigh_evaluation.report import followup_section
 from thigh_evaluation.report.contents import (
     BOXPLOT_FILE,
@@ -27,18 +28,12 @@ from thigh_evaluation.report.contents import (
     compose,
     targets,
 )
-from thigh_evaluation.report.evaluation import (
-    CLASS_KIND,
-    case_statistics,
-    read_metrics,
-    read_missing_predictions,
-    structure_statistics,
-)
-from thigh_evaluation.report.inputs import ReportInputs, find_inputs
+from thigh_evaluation.report.inputs import ReportInputs, find_inputs, read_missing_predictions
 from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
 
 logger = logging.getLogger(__name__)
 
+REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 INDEX_HTML = "index.html"
 INDEX_MD = "index.md"
 MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report writes there
@@ -144,14 +139,16 @@ def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...
         candidates.append(
             (path, f"training/{network}_progress.csv", f"loss and Dice per epoch, {network} network")
         )
-    candidates += [
+    candidates.append(
         (
             inputs.validation_summary,
             "training/validation_summary.json",
             "the fold's validation after training",
-        ),
-        (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle"),
-    ]
+        )
+    )
+    candidates.append(
+        (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle")
+    )
     return tuple(RawFile(copier.copy(source, target), text) for source, target, text in candidates if source)
 
 
@@ -211,7 +208,8 @@ def build_report(
             (a label map, ``metrics.csv``, a network's ``progress.csv``, ``followup.csv``), or ``output``
             is an input folder.
     """
-    from thigh_evaluation.comparison import plot_boxes
+    from thigh_evaluation.comparison.figure import plot_boxes
+    from thigh_evaluation.comparison.tables import observation_frame, summary_table
     from thigh_evaluation.report.training import plot_training_curve
 
     inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
@@ -219,7 +217,19 @@ def build_report(
     _check_output(output, inputs)
     if followup is not None:
         followup_section.check_followup(Path(followup))
-    frame = read_metrics(inputs.metrics_csv)
+    frame = read_metrics_csv(inputs.metrics_csv, REPORTED_METRICS)
+    if not (frame["kind"] == "class").any():
+        raise InvalidInputError(
+            f"{inputs.metrics_csv} has no row of kind 'class' (one per case, leg and muscle): run thigh_evaluate again"
+        )
+    legs = frame[["case", "leg"]].drop_duplicates()
+    logger.info(
+        "%s: %d case(s), %d leg(s), %d row(s)",
+        inputs.metrics_csv,
+        legs["case"].nunique(),
+        len(legs),
+        len(frame),
+    )
     progress = read_progress(inputs.progress)
     model = describe_model(inputs.model_fold, inputs.progress)
 
@@ -230,10 +240,10 @@ def build_report(
         note=note or DEMO_NOTE,
         model=model,
         cases=_copy_cases(inputs, copier, output),
-        structures=tuple(structure_statistics(frame)),
-        case_statistics=case_statistics(frame),
-        has_status="status" in frame.columns,
-        num_legs=len(frame.loc[frame["kind"] == CLASS_KIND, ["case", "leg"]].drop_duplicates()),
+        statistics=summary_table(
+            {model.configuration: observation_frame(frame, REPORTED_METRICS)}, REPORTED_METRICS
+        ),
+        frame=frame,
         networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
         validation=read_validation(inputs.validation_summary),
         raw_files=_copy_raw_files(inputs, copier),

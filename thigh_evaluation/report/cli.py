@@ -21,44 +21,22 @@ def build_parser() -> argparse.ArgumentParser:
         "overlay and muscle table, and copies of the raw tables.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument(
-        "--predictions",
-        required=True,
-        metavar="PRED_DIR",
-        help="output folder of thigh_predict (CASE.nii.gz, ...)",
+    for flag, metavar, text in (
+        ("--predictions", "PRED_DIR", "output folder of thigh_predict (CASE.nii.gz, ...)"),
+        ("--evaluation", "EVAL_DIR", "output folder of thigh_evaluate (metrics.csv, ...)"),
+        ("--model", "FOLD_DIR", "fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"),
+    ):
+        parser.add_argument(flag, required=True, metavar=metavar, help=text)
+    output = "report folder to write (an earlier report there is replaced)"
+    parser.add_argument("-o", "--output", required=True, metavar="REPORT_DIR", help=output)
+    title = "page title (default: thighseg report: DATASET CONFIG fold_N)"
+    parser.add_argument("--title", metavar="TEXT", help=title)
+    note = "the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)"
+    parser.add_argument("--note", metavar="TEXT", help=note)
+    followup = (
+        "output folder of thigh_followup: its page, table and figures become the report's follow-up page"
     )
-    parser.add_argument(
-        "--evaluation",
-        required=True,
-        metavar="EVAL_DIR",
-        help="output folder of thigh_evaluate (metrics.csv, ...)",
-    )
-    parser.add_argument(
-        "--model",
-        required=True,
-        metavar="FOLD_DIR",
-        help="fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="REPORT_DIR",
-        help="report folder to write (an earlier report there is replaced)",
-    )
-    parser.add_argument(
-        "--title", metavar="TEXT", help="page title (default: thighseg report: DATASET CONFIG fold_N)"
-    )
-    parser.add_argument(
-        "--note",
-        metavar="TEXT",
-        help="the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)",
-    )
-    parser.add_argument(
-        "--followup",
-        metavar="FOLLOWUP_DIR",
-        help="output folder of thigh_followup: its page, table and figures become the report's follow-up page",
-    )
+    parser.add_argument("--followup", metavar="FOLLOWUP_DIR", help=followup)
     add_verbose(parser)
     return parser
 
@@ -70,10 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from thigh_evaluation.report.build import build_report
 
+        folders = (Path(arguments.predictions), Path(arguments.evaluation), Path(arguments.model))
         index = build_report(
-            Path(arguments.predictions),
-            Path(arguments.evaluation),
-            Path(arguments.model),
+            *folders,
             Path(arguments.output),
             title=arguments.title,
             note=arguments.note,

@@ -14,10 +14,11 @@ from urllib.parse import quote, unquote
 
 import pandas as pd
 
+from thigh_common.labels import LABEL_BY_NAME
 from thigh_evaluation.comparison.tables import METRICS, display_name
 from thigh_evaluation.markdown_table import table
-from thigh_evaluation.report.evaluation import ALL_KIND, StructureStatistics
 from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
+from thigh_evaluation.statistics import per_leg_means
 
 DEMO_NOTE = (
     "The model was trained on synthetic phantom scans for a few minutes; "
@@ -53,18 +54,17 @@ class RawFile:
 class ReportContent:
     """Everything the report shows.
 
-    ``cases`` are sorted by id; ``case_statistics`` is ``report.evaluation.case_statistics``;
-    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
+    ``cases`` are sorted by id; ``statistics`` is ``thigh_compare``'s ``summary_table`` of the evaluation
+    (Dice and ASD); ``frame`` its ``metrics.csv``; ``sources`` are the predictions, evaluation and model fold
+    folders relative to the report.
     """
 
     title: str
     note: str
     model: ModelDescription
     cases: tuple[CaseEntry, ...]
-    structures: tuple[StructureStatistics, ...]
-    case_statistics: pd.DataFrame
-    has_status: bool
-    num_legs: int
+    statistics: pd.DataFrame
+    frame: pd.DataFrame
     networks: tuple[NetworkSummary, ...]
     validation: FoldValidation | None
     raw_files: tuple[RawFile, ...]
@@ -132,13 +132,14 @@ def epochs_text(networks: Sequence[NetworkSummary]) -> str:
 
 
 def _summary(content: ReportContent) -> str:
-    overall = next(row for row in content.structures if row.kind == ALL_KIND).metrics
-    evaluated = list(content.case_statistics["case"])
+    overall = _statistics(content, "all", "all_classes")
+    evaluated = list(case_statistics(content.frame)["case"])
+    legs = len(content.frame.loc[content.frame["kind"] == "class", ["case", "leg"]].drop_duplicates())
     networks = [network.network for network in content.networks]
     minutes = sum(network.minutes for network in content.networks if not math.isnan(network.minutes))
     model = content.model
     text = (
-        f"{len(evaluated)} case(s) ({content.num_legs} legs) were segmented by the {model.configuration} model "
+        f"{len(evaluated)} case(s) ({legs} legs) were segmented by the {model.configuration} model "
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
         f"the ten muscles of each leg, the mean Dice is {_mean_sd(overall['dice'], _dice)} and the mean "
         f"average symmetric surface distance (ASD) is {_mean_sd(overall['asd_mm'], _asd)} mm (mean ± SD over "
@@ -157,25 +158,28 @@ def _summary(content: ReportContent) -> str:
     return escape(text)
 
 
+def _statistics(content: ReportContent, kind: str, structure: str) -> dict[str, dict[str, float]]:
+    """Per metric, the statistics of one structure (``mean``, ``sd``, ``median``, ``n``, ...)."""
+    rows = content.statistics[
+        (content.statistics["kind"] == kind) & (content.statistics["structure"] == structure)
+    ]
+    return {row["metric"]: row for row in rows.to_dict("records")}
+
+
 def _structure_table(content: ReportContent) -> str:
     rows = []
-    for row in content.structures:
-        dice, asd = row.metrics["dice"], row.metrics["asd_mm"]
-        name = "all classes (mean per leg)" if row.kind == ALL_KIND else display_name(row.kind, row.structure)
+    for kind, structure in dict.fromkeys(
+        zip(content.statistics["kind"], content.statistics["structure"], strict=True)
+    ):
+        statistics = _statistics(content, kind, structure)
+        dice, asd = statistics["dice"], statistics["asd_mm"]
+        name = "all classes (mean per leg)" if kind == "all" else display_name(kind, structure)
+        label = LABEL_BY_NAME.get(structure) if kind == "class" else None
         asd_cell = _mean_sd(asd, _asd)
         if asd["n"] != dice["n"] and not math.isnan(asd["mean"]):
             asd_cell += f" (n={int(asd['n'])})"
-        rows.append(
-            (
-                escape(name),
-                MISSING if row.label is None else str(row.label),
-                str(int(dice["n"])),
-                _mean_sd(dice, _dice),
-                _dice(dice["median"]),
-                asd_cell,
-                _asd(asd["median"]),
-            )
-        )
+        cells = (_mean_sd(dice, _dice), _dice(dice["median"]), asd_cell, _asd(asd["median"]))
+        rows.append((escape(name), MISSING if label is None else str(label), str(int(dice["n"])), *cells))
     header = (
         "structure",
         "label",
@@ -188,20 +192,41 @@ def _structure_table(content: ReportContent) -> str:
     return table(header, rows, (False, True, True, True, True, True, True))
 
 
+def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per case: ``legs``, mean ``dice``, ``asd_mm`` of its per-leg means, and the leg-muscles missed.
+
+    ``missing_in_prediction`` counts the leg-muscles the prediction missed: absent from it, or
+    present without any overlap with the reference (Dice 0).
+    """
+    legs = per_leg_means(frame, ("dice", "asd_mm"))
+    cases = legs.groupby("case", sort=False).agg(
+        legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
+    )
+    cases["missing_in_prediction"] = 0
+    if "status" in frame.columns:
+        missed = frame["status"].eq("missing_in_prediction") | frame["dice"].eq(0.0)
+        missing = frame[(frame["kind"] == "class") & missed]
+        cases["missing_in_prediction"] = (
+            missing.groupby("case").size().reindex(cases.index, fill_value=0).astype(int)
+        )
+    return cases.reset_index()
+
+
 def _case_table(content: ReportContent) -> str:
     entries = {case.case: case for case in content.cases}
     rows = []
-    for record in content.case_statistics.itertuples(index=False):
+    has_status = "status" in content.frame.columns
+    for record in case_statistics(content.frame).itertuples(index=False):
         entry = entries.get(str(record.case))
         muscles = link("muscles", entry.table) if entry and entry.table else MISSING
         overlay = link("overlay", entry.overlay) if entry and entry.overlay else MISSING
         cells = [escape(str(record.case)), str(record.legs), _dice(record.dice), _asd(record.asd_mm)]
-        if content.has_status:
+        if has_status:
             cells.append(str(record.missing_in_prediction))
         rows.append((*cells, muscles, overlay))
     header = ["case", "legs", "mean Dice", "mean ASD (mm)"]
     numeric = [False, True, True, True]
-    if content.has_status:
+    if has_status:
         header.append("muscles missed (leg × muscle)")
         numeric.append(True)
     return table((*header, "muscle table", "overlay"), rows, (*numeric, False, False))

@@ -5,28 +5,24 @@ See "Inputs" in ``documentation/thigh_report.md``.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from thigh_common.errors import InvalidInputError
+from thigh_evaluation.metrics_table import METRICS_FILE
+from thigh_evaluation.summary import SUMMARY_CSV, SUMMARY_JSON
+from thigh_inference.label_export import ITKSNAP_TABLE_NAME, SLICER_TABLE_NAME
+from thigh_inference.muscle_table import SUMMARY_FILE as PREDICTION_SUMMARY
+from thigh_inference.muscle_table import TABLE_SUFFIX
 
 logger = logging.getLogger(__name__)
 
 LABEL_MAP_SUFFIX = ".nii.gz"
-TABLE_SUFFIX = "_muscles.csv"
 OVERLAY_SUFFIX = "_overlay.png"
-PREDICTION_SUMMARY = "summary.csv"
-COLOUR_TABLES: tuple[str, ...] = ("labels.ctbl", "labels_itksnap.txt")
-METRICS_FILE = "metrics.csv"
-SUMMARY_JSON = "summary.json"
-SUMMARY_CSV = "summary.csv"
-NETWORKS: tuple[str, ...] = (
-    "axial",
-    "coronal",
-    "sagittal",
-    "volume",
-)  # a fold's network folders, in display order
+COLOUR_TABLES: tuple[str, ...] = (SLICER_TABLE_NAME, ITKSNAP_TABLE_NAME)
+NETWORKS: tuple[str, ...] = ("axial", "coronal", "sagittal", "volume")  # a fold's network folders, in order
 PROGRESS_FILE = "progress.csv"
 TRAINING_JSON = "training.json"
 VALIDATION_FOLDER = "validation"
@@ -71,12 +67,6 @@ def _file_or_none(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
-def _check_folder(folder: Path, what: str, expected: str) -> None:
-    if not folder.is_dir():
-        state = "is not a folder" if folder.exists() else "not found"
-        raise InvalidInputError(f"{what} {folder} {state}: expected {expected}")
-
-
 def find_cases(predictions: Path) -> tuple[PredictedCase, ...]:
     """The cases of a ``thigh_predict`` output folder; warns about a case without overlay or table.
 
@@ -117,23 +107,17 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
         InvalidInputError: If no network folder holds a ``progress.csv``; the message names the
             networks looked for, and the fold folders when a configuration folder was given.
     """
-    found = {name: model_fold / name / PROGRESS_FILE for name in NETWORKS}
-    progress = {name: path for name, path in found.items() if path.is_file()}
     others = sorted(
-        folder.name
-        for folder in model_fold.iterdir()
-        if folder.is_dir() and folder.name not in NETWORKS and (folder / PROGRESS_FILE).is_file()
+        folder.name for folder in model_fold.iterdir() if folder.is_dir() and folder.name not in NETWORKS
     )
-    progress.update({name: model_fold / name / PROGRESS_FILE for name in others})
+    found = {name: model_fold / name / PROGRESS_FILE for name in (*NETWORKS, *others)}
+    progress = {name: path for name, path in found.items() if path.is_file()}
     if progress:
         return progress
     looked_for = ", ".join(f"{name}/{PROGRESS_FILE}" for name in NETWORKS)
     folds = sorted(folder.name for folder in model_fold.glob("fold_*") if folder.is_dir())
-    hint = (
-        f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})"
-        if folds
-        else ("; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0")
-    )
+    hint = f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})" if folds else ""
+    hint = hint or "; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
     raise InvalidInputError(
         f"model fold folder {model_fold} holds no training progress: looked for the networks' {looked_for}"
         + hint
@@ -148,11 +132,14 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
             evaluation no ``metrics.csv``, or the fold no network's ``progress.csv``.
     """
     predictions, evaluation, model_fold = Path(predictions), Path(evaluation), Path(model_fold)
-    _check_folder(predictions, "predictions folder", "the output folder of thigh_predict (CASE.nii.gz, ...)")
-    _check_folder(evaluation, "evaluation folder", "the output folder of thigh_evaluate (metrics.csv, ...)")
-    _check_folder(
-        model_fold, "model fold folder", "a fold folder of thigh_train (RESULTS/DATASET/2d5/fold_0)"
-    )
+    for folder, what, expected in (
+        (predictions, "predictions folder", "the output folder of thigh_predict (CASE.nii.gz, ...)"),
+        (evaluation, "evaluation folder", "the output folder of thigh_evaluate (metrics.csv, ...)"),
+        (model_fold, "model fold folder", "a fold folder of thigh_train (RESULTS/DATASET/2d5/fold_0)"),
+    ):
+        if not folder.is_dir():
+            state = "is not a folder" if folder.exists() else "not found"
+            raise InvalidInputError(f"{what} {folder} {state}: expected {expected}")
     cases = find_cases(predictions)
     metrics_csv = evaluation / METRICS_FILE
     if not metrics_csv.is_file():
@@ -183,10 +170,23 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
     )
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
-        len(cases),
-        predictions,
-        evaluation,
-        ", ".join(progress),
-        model_fold,
+        *(len(cases), predictions, evaluation, ", ".join(progress), model_fold),
     )
     return inputs
+
+
+def read_missing_predictions(path: Path | None) -> tuple[str, ...]:
+    """``cases_missing_prediction`` of ``summary.json``; none (with a warning) if it cannot be read."""
+    if path is None:
+        return ()
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(summary, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        logger.warning(
+            "%s cannot be read (%s); the reference cases without a prediction are not listed", path, error
+        )
+        return ()
+    missing = summary.get("cases_missing_prediction")
+    return tuple(str(case) for case in missing) if isinstance(missing, list) else ()

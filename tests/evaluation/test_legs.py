@@ -1,4 +1,4 @@
-"""The side of each voxel from its world position: midline gap, one-leg rule, encoding."""
+"""The midline plane found from the reference labels (gap, touching legs, one-leg rule) and the encoding."""
 
 import logging
 
@@ -8,11 +8,8 @@ import SimpleITK as sitk
 from support.label_maps import FLIPPED_X, labels_image
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.leg_split import LEFT_CODE_OFFSET, WorldX, encode_legs, find_leg_split
-
-
-def _world_x(image):
-    return WorldX.of(image)
+from thigh_evaluation.legs import LEFT_CODE_OFFSET, WORLD_X, encode_legs, find_legs
+from thigh_inference.leg_sides import plane_distance
 
 
 def test_world_x_matches_simpleitk_for_an_oblique_permuted_grid():
@@ -21,15 +18,10 @@ def test_world_x_matches_simpleitk_for_an_oblique_permuted_grid():
     image = labels_image(
         np.zeros((5, 6, 7), np.uint8), (0.7, 1.3, 2.5), (4.0, -8.0, 30.0), tuple(rotation.ravel())
     )
-    world_x = _world_x(image)
+    world_x = plane_distance(image, WORLD_X)
     for z, y, x in [(0, 0, 0), (4, 5, 6), (2, 1, 3)]:
         expected = image.TransformIndexToPhysicalPoint((x, y, z))[0]
-        assert world_x.in_slice(z, (6, 7))[y, x] == pytest.approx(expected)
-    low, high = world_x.extent((5, 6, 7))
-    corners = [
-        image.TransformIndexToPhysicalPoint((x, y, z))[0] for x in (0, 6) for y in (0, 5) for z in (0, 4)
-    ]
-    assert (low, high) == pytest.approx((min(corners), max(corners)))
+        assert world_x((np.array([z]), np.array([y]), np.array([x])))[0] == pytest.approx(expected)
 
 
 def _two_blocks(gap_columns):
@@ -44,19 +36,19 @@ def _two_blocks(gap_columns):
 
 def test_a_gap_of_at_least_10_mm_splits_two_legs_at_its_centre():
     image = _two_blocks(gap_columns=16)  # voxel centres x = -41 and x = -24: 16 empty columns
-    split = find_leg_split(sitk.GetArrayFromImage(image), _world_x(image), "c")
+    split = find_legs(sitk.GetArrayFromImage(image), image, "c")
     assert split.legs == ("right", "left")
-    assert -40.5 < split.midline_x_mm < -24.5
-    assert split.midline_x_mm == pytest.approx(-32.5, abs=1.0)
+    assert -40.5 < split.midline.point_mm[0] < -24.5
+    assert split.midline.point_mm[0] == pytest.approx(-32.5, abs=1.0)
     assert split.widest_gap_mm >= 10.0
     assert "two legs" in split.reason
 
 
 def test_a_narrow_gap_is_one_leg_decided_by_anatomy():
     image = _two_blocks(gap_columns=4)
-    split = find_leg_split(sitk.GetArrayFromImage(image), _world_x(image), "c")
+    split = find_legs(sitk.GetArrayFromImage(image), image, "c")
     # vastus lateralis (3) lies at greater x than the adductors (6) in each block: the left leg
-    assert split.legs == ("left",) and split.midline_x_mm is None
+    assert split.legs == ("left",) and split.midline is None
     assert "vastus_lateralis" in split.reason and "patient's left" in split.reason
     assert split.widest_gap_mm < 10.0
 
@@ -70,9 +62,9 @@ def test_one_leg_side_from_lateral_and_medial_muscles(lateral, medial, side):
     labels[:, :, 0:4] = medial
     labels[:, :, 6:10] = lateral
     image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
-    assert find_leg_split(labels, _world_x(image), "c").legs == (side,)
+    assert find_legs(labels, image, "c").legs == (side,)
     flipped = labels[:, :, ::-1].copy()  # lateral now at smaller x: a right leg
-    assert find_leg_split(flipped, _world_x(image), "c").legs == ("right",)
+    assert find_legs(flipped, image, "c").legs == ("right",)
 
 
 def test_the_side_follows_world_x_not_the_array_index():
@@ -81,8 +73,8 @@ def test_the_side_follows_world_x_not_the_array_index():
     labels[:, :, 6:10] = 3  # lateral at the higher index
     identity = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
     flipped = labels_image(labels, (1.0, 1.0, 1.0), (11.0, 0.0, 0.0), FLIPPED_X)
-    assert find_leg_split(labels, _world_x(identity), "c").legs == ("left",)
-    assert find_leg_split(labels, _world_x(flipped), "c").legs == ("right",)
+    assert find_legs(labels, identity, "c").legs == ("left",)
+    assert find_legs(labels, flipped, "c").legs == ("right",)
 
 
 def test_one_leg_without_side_markers_is_an_error():
@@ -90,7 +82,7 @@ def test_one_leg_without_side_markers_is_an_error():
     labels[:, :, 0:4] = 1
     image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
     with pytest.raises(InvalidInputError) as error:
-        find_leg_split(labels, _world_x(image), "case_7")
+        find_legs(labels, image, "case_7")
     assert str(error.value) == (
         "case_7: the reference holds one leg (no empty gap of 10 mm between labelled voxels along the patient's "
         "right-left axis) and its side cannot be told: it needs vastus_lateralis or biceps_femoris and one of "
@@ -102,7 +94,7 @@ def test_an_empty_reference_is_an_error():
     labels = np.zeros((2, 3, 4), np.uint8)
     image = labels_image(labels)
     with pytest.raises(InvalidInputError) as error:
-        find_leg_split(labels, _world_x(image), "case_8")
+        find_legs(labels, image, "case_8")
     assert str(error.value) == (
         "case_8: the reference holds no muscle label (1-10), so nothing can be evaluated; remove it from the "
         "reference folder or fix its labels"
@@ -117,9 +109,9 @@ def test_touching_legs_are_cut_at_the_narrowest_contact(caplog):
     labels[:, 18:22, 140:160] = 5  # the contact: a thin bridge, 4 of 40 rows
     image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
     with caplog.at_level(logging.WARNING):
-        split = find_leg_split(labels, _world_x(image), "touching")
+        split = find_legs(labels, image, "touching")
     assert split.legs == ("right", "left")
-    assert 140.0 <= split.midline_x_mm <= 160.0
+    assert 140.0 <= split.midline.point_mm[0] <= 160.0
     assert "touching: two touching legs; no empty gap of 10 mm but the labels span 300 mm" in caplog.text
 
 
@@ -128,18 +120,30 @@ def test_a_wide_block_without_a_valley_is_still_cut_in_its_middle_half():
     labels[:, :, :150] = 6
     labels[:, :, 150:] = 3
     image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
-    split = find_leg_split(labels, _world_x(image), "wide")
+    split = find_legs(labels, image, "wide")
     assert split.legs == ("right", "left")
-    assert 75.0 <= split.midline_x_mm <= 225.0
+    assert 75.0 <= split.midline.point_mm[0] <= 225.0
 
 
 def test_encode_legs_marks_the_left_leg_only():
     image = _two_blocks(gap_columns=16)
     labels = sitk.GetArrayFromImage(image)
     before = labels.copy()
-    split = find_leg_split(labels, _world_x(image), "c")
-    offsets = encode_legs(labels, _world_x(image), split)
-    assert offsets == {"right": 0, "left": LEFT_CODE_OFFSET}
+    encode_legs(labels, image, find_legs(labels, image, "c"))
     np.testing.assert_array_equal(labels[:, :, :26], before[:, :, :26])
     np.testing.assert_array_equal(labels[:, :, 26:36], before[:, :, 26:36] + LEFT_CODE_OFFSET)
     assert not labels[:, :, 36:].any()
+
+
+def test_a_single_left_leg_is_encoded_whole_and_a_single_right_leg_not_at_all():
+    labels = np.zeros((2, 3, 12), np.uint8)
+    labels[:, :, 0:4] = 6
+    labels[:, :, 6:10] = 3  # lateral at greater world x: a left leg
+    image = labels_image(labels, (1.0, 1.0, 1.0), (0.0, 0.0, 0.0))
+    left = labels.copy()
+    encode_legs(left, image, find_legs(labels, image, "c"))
+    np.testing.assert_array_equal(left, np.where(labels > 0, labels + LEFT_CODE_OFFSET, 0))
+    flipped = labels_image(labels, (1.0, 1.0, 1.0), (11.0, 0.0, 0.0), FLIPPED_X)
+    right = labels.copy()
+    encode_legs(right, flipped, find_legs(labels, flipped, "c"))
+    np.testing.assert_array_equal(right, labels)

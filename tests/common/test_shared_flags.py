@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[Callable[[], argparse.ArgumentParser], set[str]]] = {
     "thigh_compare": (compare_parser, {"-v"}),
     "thigh_report": (report_parser, {"-v"}),
     "thigh_experiment": (experiment_parser, {"-v", "--device", "--precision", "--workers", "--raw"}),
-    "thigh_followup": (followup_parser, {"-v"}),
+    "thigh_followup": (followup_parser, {"-v", "--device", "--precision"}),
     "thigh_merge": (merge_parser, {"-v"}),
     "thigh_export": (export_parser, {"-v"}),
     "thigh_install": (install_parser, {"-v"}),

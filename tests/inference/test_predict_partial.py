@@ -79,7 +79,7 @@ def test_cut_muscles_are_marked_in_the_tables_and_the_log(cut_scan, tmp_path, mo
         )
 
     summary = pd.read_csv(out / "summary.csv", keep_default_na=False)
-    assert list(summary.columns[-3:]) == ["partial_left", "partial_right", "note"]
+    assert list(summary.columns[-5:]) == ["partial_left", "partial_right", "note", "patient_id", "study_date"]
     summary = summary[summary.kind == "muscle"]
     for side in ("left", "right"):
         expected = table[(table.side == side) & (table.kind == "muscle")].set_index("label").partial

@@ -18,11 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from thigh_common.errors import InvalidInputError
+from thigh_inference.followup.figure import FIGURE_SUFFIX, flagged
+from thigh_inference.followup.run import COHORT_TABLE as TABLE
+from thigh_inference.followup.run import PAGE
 
 FOLDER = "followup"
 """The report's subfolder that holds the follow-up page."""
-PAGE, TABLE, FIGURES = "followup.md", "followup.csv", "*_change.png"
-"""What ``thigh_followup`` writes and the report takes in."""
+FIGURES = f"*{FIGURE_SUFFIX}"
+"""The subjects' figures that ``thigh_followup`` writes beside its page and table."""
 MANAGED: tuple[str, ...] = ("index.md", "index.html", TABLE, FIGURES)
 """The files a report writes into :data:`FOLDER` (an earlier report's others are removed)."""
 
@@ -59,11 +62,11 @@ def section(source: Path) -> str:
     """The "Follow-up" section of the report's index."""
     table = pd.read_csv(source / TABLE)
     subjects = table["subject"].nunique() if len(table) else 0
-    flagged = table.loc[table["qc_baseline"].eq("check") | table["qc_followup"].eq("check"), "subject"]
+    to_check = table.loc[flagged(table), "subject"].nunique() if len(table) else 0
     return (
         "\n## Follow-up\n\n"
         f"{subjects} subject(s) compared between two time points by thigh_followup "
-        f"({flagged.nunique()} with muscles to check): volume, mean HU and fat fraction per leg, muscle and "
+        f"({to_check} with muscles to check): volume, mean HU and fat fraction per leg, muscle and "
         f"group, and their change. [The follow-up page]({FOLDER}/index.html) ([Markdown]({FOLDER}/index.md)) "
         f"shows each subject's figure; the table is [{FOLDER}/{TABLE}]({FOLDER}/{TABLE}).\n"
     )

@@ -62,7 +62,13 @@ def test_default_preset_derives_from_fingerprint(default):
     network = default.configuration("2d").network
     assert network.features_per_stage == (16, 32, 64, 128, 256)
     assert (network.norm, network.activation, network.deep_supervision) == ("instance", "leaky_relu", True)
-    assert default.configuration("3d").network.features_per_stage[-1] == 320
+    assert default.configuration("3d").network.features_per_stage == (
+        16,
+        32,
+        64,
+        128,
+        256,
+    )  # the 2D rule in 3D
     assert default.configuration("2d5").patch_size["coronal"] == (192, 128)  # 180 padded to the stride 16
 
 

@@ -89,10 +89,10 @@ def test_features_doubling_and_caps():
     assert net2d.features_per_stage == (16, 32, 64, 128, 256)  # five stages from 16, capped at 256
     assert net2d.total_stride == (16, 16)
     net3d = make_topology([(180, 128, 128)], DEFAULT.rule_3d, 1, 11)
-    assert net3d.features_per_stage == (32, 64, 128, 256, 320, 320)
-    assert net3d.total_stride == (32, 32, 32)
+    assert net3d.features_per_stage == (16, 32, 64, 128, 256)  # the same rule as 2D, in 3D
+    assert net3d.total_stride == (16, 16, 16)
     anisotropic = make_topology([(24, 128, 128)], DEFAULT.rule_3d, 1, 11)
-    assert anisotropic.total_stride == (4, 32, 32)
+    assert anisotropic.total_stride == (4, 16, 16)
     assert pad_to_stride((181, 128), (32, 32)) == (192, 128)
 
 

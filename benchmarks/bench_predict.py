@@ -10,12 +10,13 @@ networks with their initial weights are saved as checkpoints of ``--folds`` fold
 scan is planned first (not timed) so that the plans match the data.
 
 The command runs twice with a fresh network cache: the first run converts the
-networks for OpenVINO (about 0.3 s each; with ``--int8`` also quantises them, about
-3 s each), the second finds them converted, as every later run on the same model does.
+networks for OpenVINO (about 0.3 s each) and, in int8 (thigh_predict's default on a
+CPU), quantises them (about 3 s each); the second finds them converted, as every
+later run on the same model does.
 
 Usage:
-    python benchmarks/bench_predict.py --size clinical --folds 5
-    python benchmarks/bench_predict.py --size clinical --folds 5 --precision bf16 --int8
+    python benchmarks/bench_predict.py --size clinical --folds 5              # the defaults (int8 on a CPU)
+    python benchmarks/bench_predict.py --size clinical --folds 5 --int8 off   # bf16 (or float32) networks
     python benchmarks/bench_predict.py --size clinical --folds 1 --precision bf16 --backend torch
 """
 
@@ -38,6 +39,7 @@ from thigh_networks.checkpoint import FINAL, save_checkpoint
 from thigh_planner.plans import load_plans, save_plans
 from thigh_planner.preprocessed_leg import load_leg
 
+INT8_FLAGS = {"auto": [], "on": ["--int8"], "off": ["--no-int8"]}
 MEASURE = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
@@ -77,7 +79,12 @@ def main() -> None:
     parser.add_argument("--preset", choices=("default", "paper"), default="default")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="thigh_predict --precision (default auto: bf16 on CPUs with native bf16)")  # fmt: skip
-    parser.add_argument("--int8", action="store_true", help="int8 convolutions (OpenVINO, NNCF)")
+    parser.add_argument(
+        "--int8",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="thigh_predict's default (auto: int8 on a CPU), --int8 (on) or --no-int8 (off)",
+    )
     parser.add_argument("--backend", choices=("auto", "torch", "openvino"), default="auto")
     arguments = parser.parse_args()
 
@@ -91,9 +98,9 @@ def main() -> None:
         scan = raw / "imagesTr" / "phantom_000_0000.nii.gz"
         command = [sys.executable, "-m", "thigh_inference.cli", "-i", str(scan), "-o", str(root / "out"),
                    "--results", str(root / "results"), "-d", "Bench", "--backend", arguments.backend,
-                   "--overwrite", "--precision", arguments.precision] + (["--int8"] if arguments.int8 else [])  # fmt: skip
+                   "--overwrite", "--precision", arguments.precision] + INT8_FLAGS[arguments.int8]  # fmt: skip
         environment = dict(os.environ, THIGH_CACHE=str(root / "cache"))
-        precision = (", int8" if arguments.int8 else "") + {
+        precision = {"auto": "", "on": ", --int8", "off": ", --no-int8"}[arguments.int8] + {
             "bf16": ", bf16",
             "fp32": ", float32",
             "auto": "",

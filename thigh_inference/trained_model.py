@@ -90,8 +90,9 @@ def load_network(
 
     With ``backend="openvino"`` the network comes wrapped in an
     :class:`~thigh_inference.openvino_network.OpenVinoNetwork` (CPU only), which is called the same way;
-    with ``int8`` too it runs quantised to 8-bit integers when the checkpoint has calibration
-    inputs beside it (``calibration.npz``, written by ``thigh_train``), else in float with a warning.
+    with ``int8`` too a 2D network runs quantised to 8-bit integers when the checkpoint has calibration
+    inputs beside it (``calibration.npz``, written by ``thigh_train``), else in float with a warning;
+    a 3D network always runs in float (no calibration inputs are saved for it).
 
     Raises:
         CheckpointError: For a missing or damaged checkpoint, or weights of another network.
@@ -102,7 +103,8 @@ def load_network(
     if backend == "openvino":
         from thigh_inference.openvino_network import OpenVinoNetwork, checkpoint_key
 
-        calibration = _calibration_beside(path) if int8 else None
+        quantise = int8 and configuration.network.spatial_dims == 2
+        calibration = _calibration_beside(path) if quantise else None
         return OpenVinoNetwork(network.eval(), checkpoint_key(path), calibration=calibration)  # type: ignore[return-value]
     if configuration.network.spatial_dims == 2:
         network = network.to(memory_format=torch.channels_last)
@@ -117,7 +119,7 @@ def _calibration_beside(checkpoint: Path) -> Path | None:
     if calibration.is_file():
         return calibration
     logger.warning(
-        "%s: no %s beside the checkpoint (trained before thighseg wrote them, or a 3D network); "
+        "%s: no %s beside the checkpoint (trained before thighseg wrote them); "
         "this network runs in float, not int8. thigh_train CONFIG FOLD --resume with the options of the "
         "training writes the file for a network that finished its epochs, without training it again.",
         checkpoint.parent,

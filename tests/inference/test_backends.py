@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from thigh_common.errors import InvalidInputError
-from thigh_inference import openvino_network
-from thigh_inference.backends import resolve_backend
+from thigh_inference import openvino_network, quantisation
+from thigh_inference.backends import resolve_backend, resolve_int8
 
 
 def test_torch_is_always_possible():
@@ -39,3 +39,22 @@ def test_unknown_backend():
         InvalidInputError, match="unknown backend 'tensorrt'; expected one of auto, torch, openvino"
     ):
         resolve_backend("tensorrt", torch.device("cpu"))
+
+
+def test_int8_by_default_only_in_openvino_with_automatic_precision(monkeypatch):
+    monkeypatch.setattr(quantisation, "nncf_available", lambda: True)
+    assert resolve_int8(None, "openvino", "auto") is True
+    assert resolve_int8(None, "openvino", "bf16") is False  # an explicit float precision is kept
+    assert resolve_int8(None, "openvino", "fp32") is False
+    assert resolve_int8(None, "torch", "auto") is False  # a GPU, or --backend torch
+    assert resolve_int8(False, "openvino", "auto") is False  # --no-int8
+    monkeypatch.setattr(quantisation, "nncf_available", lambda: False)
+    assert resolve_int8(None, "openvino", "auto") is False  # without NNCF: float, no error
+
+
+def test_explicit_int8_that_cannot_run_is_refused(monkeypatch):
+    monkeypatch.setattr(quantisation, "nncf_available", lambda: False)
+    with pytest.raises(InvalidInputError, match="--int8 needs the package nncf"):
+        resolve_int8(True, "openvino", "auto")
+    with pytest.raises(InvalidInputError, match="--int8 runs the networks through OpenVINO on the CPU"):
+        resolve_int8(True, "torch", "auto")

@@ -121,14 +121,14 @@ def test_openvino_and_pytorch_give_the_same_labels(scans, tmp_path):
 @pytest.mark.skipif(
     not (openvino_available() and nncf_available()), reason="OpenVINO or NNCF is not installed"
 )
-def test_int8_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path):
+def test_int8_is_the_default_and_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path):
     results = tmp_path / "results"
     shutil.copytree(trained_results(), results)
     fold = results / DATASET / "2d5" / "fold_0"
     assert all((fold / name / "calibration.npz").is_file() for name in ("axial", "coronal", "sagittal"))
     (fold / "sagittal" / "calibration.npz").unlink()  # as for a model trained before calibration files
     labels = {}
-    for name, extra in (("float", []), ("int8", ["--int8"])):
+    for name, extra in (("float", ["--no-int8"]), ("int8", [])):
         done = run("thigh_inference.cli", "--results", str(results), "-d", DATASET, "-i", str(scans / "plain.nii.gz"),
                    "-o", str(tmp_path / name), *extra)  # fmt: skip
         assert done.returncode == 0, done.stderr

@@ -121,7 +121,8 @@ def test_openvino_and_pytorch_give_the_same_labels(scans, tmp_path):
 @pytest.mark.skipif(
     not (openvino_available() and nncf_available()), reason="OpenVINO or NNCF is not installed"
 )
-def test_int8_is_the_default_and_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path):
+def test_int8_is_the_default_and_uses_the_calibration_inputs_thigh_train_saved(scans, tmp_path, monkeypatch):
+    monkeypatch.setenv("THIGH_CACHE", str(tmp_path / "cache"))  # other tests quantised these networks already
     results = tmp_path / "results"
     shutil.copytree(trained_results(), results)
     fold = results / DATASET / "2d5" / "fold_0"

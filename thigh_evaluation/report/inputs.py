@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.metrics_table import METRICS_FILE
-from thigh_evaluation.summary import SUMMARY_CSV, SUMMARY_JSON
+from thigh_evaluation.metrics_table import METRICS_FILE, SUMMARY_CSV, SUMMARY_JSON
 from thigh_inference.label_export import ITKSNAP_TABLE_NAME, SLICER_TABLE_NAME
 from thigh_inference.muscle_table import SUMMARY_FILE as PREDICTION_SUMMARY
 from thigh_inference.muscle_table import TABLE_SUFFIX

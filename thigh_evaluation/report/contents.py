@@ -43,20 +43,12 @@ class CaseEntry:
 
 
 @dataclass(frozen=True)
-class RawFile:
-    """A copied file and what it holds."""
-
-    target: str
-    description: str
-
-
-@dataclass(frozen=True)
 class ReportContent:
     """Everything the report shows.
 
     ``cases`` are sorted by id; ``statistics`` is ``thigh_compare``'s ``summary_table`` of the evaluation
-    (Dice and ASD); ``frame`` its ``metrics.csv``; ``sources`` are the predictions, evaluation and model fold
-    folders relative to the report.
+    (Dice and ASD); ``frame`` its ``metrics.csv``; ``raw_files`` the copied tables (target, what it holds);
+    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
     """
 
     title: str
@@ -67,7 +59,7 @@ class ReportContent:
     frame: pd.DataFrame
     networks: tuple[NetworkSummary, ...]
     validation: FoldValidation | None
-    raw_files: tuple[RawFile, ...]
+    raw_files: tuple[tuple[str, str], ...]
     missing_predictions: tuple[str, ...]
     sources: tuple[str, str, str]
 
@@ -288,7 +280,7 @@ def _files(content: ReportContent) -> list[str]:
     predictions, evaluation, model = content.sources
     return [
         "## Files",
-        bullets([link(raw.target, raw.target) + escape(f": {raw.description}") for raw in content.raw_files]),
+        bullets([link(target, target) + escape(f": {text}") for target, text in content.raw_files]),
         "The label maps are not copied; their paths relative to this folder:",
         bullets([code(case.label_map) for case in content.cases]),
         f"Made by thigh_report from the predictions {code(predictions)}, the evaluation {code(evaluation)} "

@@ -119,17 +119,6 @@ def values_of(observations: pd.DataFrame, structure: Structure, metric: str) -> 
     return _of(observations, structure)[metric].dropna().to_numpy(dtype=float)
 
 
-def leg_count(observations: pd.DataFrame) -> int:
-    """Number of distinct legs (case and side)."""
-    return len(observations[LEG_KEY].drop_duplicates())
-
-
-def _keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-    return set(
-        frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(index=False, name=None)
-    )
-
-
 def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
     cases = sorted(frame["case"].unique())
     listed = ", ".join(cases[:shown])
@@ -142,7 +131,14 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
     Raises:
         InvalidInputError: If a configuration has no (case, leg, structure) in common with the reference.
     """
-    keys = {name: _keys(frame) for name, frame in observations.items()}
+    keys = {
+        name: set(
+            frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(
+                index=False, name=None
+            )
+        )
+        for name, frame in observations.items()
+    }
     for name, own in keys.items():
         if name == reference:
             continue
@@ -218,16 +214,15 @@ def ttest_table(
                     *paired_values(observations[reference], frame, (kind, structure), metric)
                 )
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                values = (
-                    metric,
-                    structure,
-                    kind,
-                    reference,
-                    other,
-                    test.n,
-                    test.mean_difference,
-                    test.t,
-                    test.p,
+                rows.append(
+                    {
+                        "metric": metric,
+                        "structure": structure,
+                        "kind": kind,
+                        "reference": reference,
+                        "other": other,
+                    }
+                    | {"n": test.n, "mean_difference": test.mean_difference, "t": test.t, "p": test.p}
+                    | {"mark": test.mark, "better": better, "note": test.note}
                 )
-                rows.append(dict(zip(TTEST_COLUMNS, (*values, test.mark, better, test.note), strict=True)))
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

@@ -98,8 +98,12 @@ def targets(markdown: str) -> Iterator[str]:
     return (unquote(target) for target in _TARGET.findall(markdown))
 
 
+def _fixed(value: float, decimals: int) -> str:
+    return MISSING if math.isnan(value) else f"{value:.{decimals}f}"
+
+
 def _number(value: float, metric: str) -> str:
-    return MISSING if math.isnan(value) else METRICS[metric].format(value)
+    return _fixed(value, METRICS[metric].decimals)
 
 
 def _mean_sd(statistics: dict[str, float], metric: str) -> str:
@@ -228,17 +232,10 @@ def _case_table(content: ReportContent) -> str:
 def _training(content: ReportContent) -> list[str]:
     rows = []
     for network in content.networks:
-        best = (
-            MISSING
-            if network.best_epoch is None
-            else f"{_number(network.best_dice, 'dice')} (epoch {network.best_epoch})"
-        )
-        minutes = MISSING if math.isnan(network.minutes) else f"{network.minutes:.1f}"
-        loss = (
-            MISSING if math.isnan(value) else f"{value:.4f}"
-            for value in (network.train_loss, network.val_loss)
-        )
-        rows.append((escape(network.network), str(network.epochs), *loss, best, minutes))
+        best = f"{_number(network.best_dice, 'dice')} (epoch {network.best_epoch})"
+        cells = (str(network.epochs), _fixed(network.train_loss, 4), _fixed(network.val_loss, 4))
+        best = MISSING if network.best_epoch is None else best
+        rows.append((escape(network.network), *cells, best, _fixed(network.minutes, 1)))
     header = (
         "network",
         "epochs",

@@ -16,6 +16,7 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
+from thigh_common.labels import display_name as written_name
 from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,13 @@ def display_name(kind: str, structure: str) -> str:
     """Name of a structure in the Markdown tables."""
     if kind == "all":
         return "all classes"
-    name = structure.replace("_", " ")
+    name = written_name(structure)
     return f"{name} (group)" if kind == "group" else name
 
 
 def short_name(structure: str) -> str:
     """Abbreviated class name for the x axis and the table of the figure."""
-    return _SHORT_NAMES.get(structure, structure.replace("_", " "))
+    return _SHORT_NAMES.get(structure, written_name(structure))
 
 
 def ordered_structures(present: Iterable[Structure]) -> list[Structure]:

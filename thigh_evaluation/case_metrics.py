@@ -188,12 +188,13 @@ def label_array(image: sitk.Image, path: Path, case_id: str) -> np.ndarray:
             "component(s) per voxel; expected a 3D label map with one integer label per voxel"
         )
     array = sitk.GetArrayFromImage(image)
-    fractional = array[array != np.round(array)] if not np.issubdtype(array.dtype, np.integer) else array[:0]
-    if fractional.size:
-        raise InvalidInputError(
-            f"{case_id}: {path} holds non-integer values (e.g. {float(fractional[0]):g}); expected integer "
-            f"labels 0-{MAX_LABEL} (was a probability map or a resampled label map given?)"
-        )
+    if not np.issubdtype(array.dtype, np.integer):
+        fractional = array[array != np.round(array)]
+        if fractional.size:
+            raise InvalidInputError(
+                f"{case_id}: {path} holds non-integer values (e.g. {float(fractional[0]):g}); expected integer "
+                f"labels 0-{MAX_LABEL} (was a probability map or a resampled label map given?)"
+            )
     outside = (array < 0) | (array > MAX_LABEL)
     if outside.any():
         logger.warning(

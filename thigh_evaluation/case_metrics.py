@@ -1,31 +1,39 @@
-"""Metrics of one case: per leg, for each muscle and muscle group, against the reference.
+"""One case: read and check its two label maps, find its legs, score every leg and structure.
 
-See "What is measured" in ``documentation/thigh_evaluate.md``. The scored structures are the ten classes and
-the groups (each on the union of its labels). Each is scored inside the bounding box of its voxels in either
-mask (plus one voxel), from one ``scipy.ndimage.find_objects`` pass; surface distances are those of medpy 0.5.2.
+See "Inputs and case matching" and "What is measured" in ``documentation/thigh_evaluate.md``. The scored
+structures are the ten classes and the groups (each on the union of its labels), each inside the bounding box
+of its voxels in either mask (plus one voxel), from one ``find_objects`` pass; surface distances are medpy 0.5.2's.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import SimpleITK as sitk
 from scipy.ndimage import binary_erosion, distance_transform_edt, find_objects, generate_binary_structure
 
+from thigh_common.errors import InvalidInputError
+from thigh_common.geometry import geometry_differences
+from thigh_common.image_io import read_image
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_common.metrics import dice_per_class
-from thigh_evaluation.case_inputs import MAX_LABEL, CaseLabels, read_case_labels
 from thigh_evaluation.legs import LEFT, LEFT_CODE_OFFSET, RIGHT, Legs, encode_legs, find_legs
+
+logger = logging.getLogger(__name__)
 
 CLASS_KIND, GROUP_KIND = "class", "group"
 PRESENT, ABSENT_IN_BOTH = "present", "absent_in_both"
 MISSING_IN_PREDICTION, MISSING_IN_REFERENCE = "missing_in_prediction", "missing_in_reference"
 STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
 SURFACE_STRUCTURE = generate_binary_structure(3, 1)  # face connectivity, medpy's connectivity=1
+GRID_TOLERANCE = 1e-3  # absolute tolerance (mm for spacing and origin) when comparing the two grids
+MAX_LABEL = max(MUSCLE_LABELS)
 NAN = float("nan")
 Box = tuple[slice, ...]
 
@@ -154,10 +162,8 @@ def score_masks(
     reference_voxels, predicted_voxels = int(np.count_nonzero(reference)), int(np.count_nonzero(prediction))
     status = presence_status(reference_voxels, predicted_voxels)
     volume_ref, volume_pred = reference_voxels * voxel_volume_ml, predicted_voxels * voxel_volume_ml
-    scores: dict[str, Any] = {"status": status, "dice": NAN, "asd_mm": NAN, "hd95_mm": NAN}
-    scores.update(
-        volume_ref_ml=volume_ref, volume_pred_ml=volume_pred, volume_diff_ml=NAN, volume_diff_pct=NAN
-    )
+    scores = dict(status=status, dice=NAN, asd_mm=NAN, hd95_mm=NAN, volume_ref_ml=volume_ref)
+    scores.update(volume_pred_ml=volume_pred, volume_diff_ml=NAN, volume_diff_pct=NAN)
     if status == ABSENT_IN_BOTH:
         return scores
     scores["dice"] = dice_per_class(prediction, reference, labels=(1,))[1]
@@ -170,31 +176,79 @@ def score_masks(
     return scores
 
 
-def _structure_metrics(
-    codes: tuple[int, ...], labels: CaseLabels, boxes: tuple[list[Box | None], list[Box | None]]
-) -> dict[str, Any]:
-    """:func:`score_masks` of the voxels whose (leg-encoded) value is one of ``codes``, inside their box."""
-    found = [box for code in codes for side in boxes if (box := side[code - 1]) is not None]
-    if not found:
-        empty = np.zeros((1, 1, 1), dtype=bool)
-        return score_masks(empty, empty, labels.spacing_zyx, labels.voxel_volume_ml)
-    box = tuple(
-        slice(max(min(b[axis].start for b in found) - 1, 0), min(max(b[axis].stop for b in found) + 1, n))
-        for axis, n in enumerate(labels.reference.shape)
-    )
-    reference, prediction = (np.isin(crop[box], codes) for crop in (labels.reference, labels.prediction))
-    return score_masks(reference, prediction, labels.spacing_zyx, labels.voxel_volume_ml)
+def label_array(image: sitk.Image, path: Path, case_id: str) -> np.ndarray:
+    """The labels of ``image`` (read from ``path``) as uint8 ``(z, y, x)``; values outside 0..10 set to 0.
+
+    Raises:
+        InvalidInputError: If the image is not 3D, has several components per voxel, or non-integer values.
+    """
+    if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
+        raise InvalidInputError(
+            f"{case_id}: {path} is a {image.GetDimension()}D image with {image.GetNumberOfComponentsPerPixel()} "
+            "component(s) per voxel; expected a 3D label map with one integer label per voxel"
+        )
+    array = sitk.GetArrayFromImage(image)
+    if not np.issubdtype(array.dtype, np.integer):
+        fractional = array[array != np.round(array)]
+        if fractional.size:
+            raise InvalidInputError(
+                f"{case_id}: {path} holds non-integer values (e.g. {float(fractional[0]):g}); expected integer "
+                f"labels 0-{MAX_LABEL} (was a probability map or a resampled label map given?)"
+            )
+    outside = (array < 0) | (array > MAX_LABEL)
+    if outside.any():
+        logger.warning(
+            "%s: %s holds %d voxel(s) with values outside 0-%d (e.g. %g); they are treated as background",
+            *(case_id, path, int(np.count_nonzero(outside)), MAX_LABEL, float(array[outside][0])),
+        )
+        array[outside] = 0
+    return array.astype(np.uint8, copy=False)
 
 
-def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
-    """Score every leg and structure of a case; ``labels`` are modified (each leg encoded into the values)."""
-    legs = find_legs(labels.reference, labels.grid, case_id)
-    for array in (labels.reference, labels.prediction):
-        encode_legs(array, labels.grid, legs)
-    boxes = tuple(
-        find_objects(array, max_label=MAX_LABEL + LEFT_CODE_OFFSET)
-        for array in (labels.reference, labels.prediction)
+def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> CaseResult:
+    """Read, check and score one case.
+
+    Raises:
+        InvalidInputError: If a file cannot be read, is not a 3D integer label map, the grids differ (the
+            message lists each difference), the reference holds no muscle, or a single leg's side is unknown.
+    """
+    reference_image, prediction_image = read_image(reference_path), read_image(prediction_path)
+    if reference_image.GetDimension() == prediction_image.GetDimension():
+        differences = geometry_differences(reference_image, prediction_image, tolerance=GRID_TOLERANCE)
+        if differences:
+            raise InvalidInputError(
+                f"{case_id}: the prediction {prediction_path} is not on the grid of the reference "
+                f"{reference_path} ({'; '.join(differences)}, prediction != reference). Predict the scan of "
+                "this reference (thigh_predict writes labels on the scan's grid), or resample the prediction "
+                "onto the reference grid with nearest-neighbour interpolation"
+            )
+    arrays = (
+        label_array(reference_image, reference_path, case_id),
+        label_array(prediction_image, prediction_path, case_id),
     )
+    grid = sitk.Image([1, 1, 1], sitk.sitkUInt8)  # one voxel with the label maps' geometry
+    grid.SetOrigin(reference_image.GetOrigin())
+    grid.SetSpacing(reference_image.GetSpacing())
+    grid.SetDirection(reference_image.GetDirection())
+    spacing_zyx = tuple(float(s) for s in reversed(reference_image.GetSpacing()))
+    voxel_volume_ml = float(np.prod(spacing_zyx)) / 1000.0
+    legs = find_legs(arrays[0], grid, case_id)
+    for array in arrays:
+        encode_legs(array, grid, legs)
+    boxes = [find_objects(array, max_label=MAX_LABEL + LEFT_CODE_OFFSET) for array in arrays]
+
+    def structure_scores(codes: tuple[int, ...]) -> dict[str, Any]:
+        found = [box for code in codes for side in boxes if (box := side[code - 1]) is not None]
+        if not found:
+            empty = np.zeros((1, 1, 1), dtype=bool)
+            return score_masks(empty, empty, spacing_zyx, voxel_volume_ml)
+        box = tuple(
+            slice(max(min(b[axis].start for b in found) - 1, 0), min(max(b[axis].stop for b in found) + 1, n))
+            for axis, n in enumerate(arrays[0].shape)
+        )
+        masks = (np.isin(array[box], codes) for array in arrays)
+        return score_masks(*masks, spacing_zyx, voxel_volume_ml)
+
     offsets = {RIGHT: 0, LEFT: LEFT_CODE_OFFSET}
     computed: dict[tuple[int, ...], dict[str, Any]] = {}  # the group "sartorius" is the class sartorius
     scores = []
@@ -202,20 +256,10 @@ def evaluate_labels(case_id: str, labels: CaseLabels) -> CaseResult:
         for structure in STRUCTURES:
             codes = tuple(label + offsets[leg] for label in structure.labels)
             if codes not in computed:
-                computed[codes] = _structure_metrics(codes, labels, boxes)
+                computed[codes] = structure_scores(codes)
             scores.append(
                 StructureScore(
                     case_id, leg, structure.kind, structure.label, structure.name, **computed[codes]
                 )
             )
     return CaseResult(case_id, legs, tuple(scores))
-
-
-def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> CaseResult:
-    """Read, check and score one case.
-
-    Raises:
-        InvalidInputError: If a file cannot be read, the grids differ, the reference holds no muscle, or the
-            side of a single leg cannot be told.
-    """
-    return evaluate_labels(case_id, read_case_labels(case_id, reference_path, prediction_path))

@@ -101,12 +101,11 @@ def _evaluate(arguments: argparse.Namespace) -> int:
 
 
 def _cross_validation(arguments: argparse.Namespace) -> int:
-    from thigh_evaluation.cv_summary import cv_markdown, summarise_cross_validation
+    from thigh_evaluation.cv_summary import summarise_cross_validation
 
     results = working_folder_of(arguments, "results")
     output = Path(arguments.output) if arguments.output else None
-    summary = summarise_cross_validation(results, arguments.dataset, arguments.configuration, output)
-    print(cv_markdown(summary, arguments.dataset, arguments.configuration), end="")
+    print(summarise_cross_validation(results, arguments.dataset, arguments.configuration, output), end="")
     return 0
 
 

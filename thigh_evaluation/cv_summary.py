@@ -9,7 +9,6 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,24 +21,13 @@ from thigh_evaluation.markdown_table import table
 
 logger = logging.getLogger(__name__)
 
-CV_CSV = "cv_summary.csv"
-CV_MARKDOWN = "cv_summary.md"
+CV_CSV, CV_MARKDOWN = "cv_summary.csv", "cv_summary.md"
 VALIDATION_SUMMARY = Path("validation") / "summary.json"
 SPLITS_FILE = "splits.json"
 FOLD_FOLDER = re.compile(r"fold_(\d+)")
 POOLED = "all"
 MUSCLES: tuple[str, ...] = tuple(LABELS[label] for label in MUSCLE_LABELS)
 LegDice = dict[str, dict[str, float]]  # per validation leg, the Dice of each muscle (NaN where undefined)
-
-
-@dataclass(frozen=True)
-class CrossValidationSummary:
-    """The table (:func:`cv_table`), the folds found and missing, the length of ``splits.json`` or None."""
-
-    frame: pd.DataFrame
-    folds_found: tuple[int, ...]
-    folds_missing: tuple[int, ...]
-    planned_folds: int | None
 
 
 def configuration_folder(results: Path, dataset: str, configuration: str) -> Path:
@@ -118,27 +106,16 @@ def _mean(values: list[float]) -> float:
     return float(np.mean(present)) if present else math.nan
 
 
-def _row(fold: str, legs: LegDice) -> dict[str, object]:
-    per_class = {muscle: _mean([leg[muscle] for leg in legs.values()]) for muscle in MUSCLES}
-    return {"fold": fold, "legs": len(legs), **per_class, "mean": _mean(list(per_class.values()))}
-
-
 def cv_table(folds: dict[int, LegDice]) -> pd.DataFrame:
     """One row per fold and the pooled row ``all`` (columns ``fold, legs, <muscles>, mean``)."""
-    rows = [_row(str(fold), legs) for fold, legs in sorted(folds.items())]
+
+    def row(fold: str, legs: LegDice) -> dict[str, object]:
+        per_class = {muscle: _mean([leg[muscle] for leg in legs.values()]) for muscle in MUSCLES}
+        return {"fold": fold, "legs": len(legs), **per_class, "mean": _mean(list(per_class.values()))}
+
     pooled = {f"{fold}/{name}": leg for fold, legs in folds.items() for name, leg in legs.items()}
-    rows.append(_row(POOLED, pooled))
+    rows = [*(row(str(fold), legs) for fold, legs in sorted(folds.items())), row(POOLED, pooled)]
     return pd.DataFrame(rows, columns=["fold", "legs", *MUSCLES, "mean"])
-
-
-def _coverage(summary: CrossValidationSummary) -> str:
-    found = ", ".join(map(str, summary.folds_found))
-    text = f"fold(s) {found}"
-    if summary.planned_folds is not None:
-        text += f" of {summary.planned_folds} planned"
-    if summary.folds_missing:
-        text += f"; missing: {', '.join(map(str, summary.folds_missing))}"
-    return text
 
 
 def _cell(value: object) -> str:
@@ -147,24 +124,30 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def cv_markdown(summary: CrossValidationSummary, dataset: str, configuration: str) -> str:
+def cv_markdown(frame: pd.DataFrame, coverage: str, dataset: str, configuration: str) -> str:
     """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
-    rows = [[_cell(value) for value in row] for row in summary.frame.itertuples(index=False)]
-    lines = [f"# Cross-validation of {dataset}, configuration {configuration}", ""]
-    lines += [f"Validation summaries found: {_coverage(summary)}."]
-    lines += [
-        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
-        f"`{POOLED}` pools the legs of every fold found.",
-        "",
-        table(list(summary.frame.columns), rows),
-    ]
-    return "\n".join(lines) + "\n"
+    rows = [[_cell(value) for value in row] for row in frame.itertuples(index=False)]
+    return (
+        "\n".join(
+            [
+                f"# Cross-validation of {dataset}, configuration {configuration}",
+                "",
+                f"Validation summaries found: {coverage}.",
+                "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+                f"`{POOLED}` pools the legs of every fold found.",
+                "",
+                table(list(frame.columns), rows),
+            ]
+        )
+        + "\n"
+    )
 
 
-def summarise_cross_validation(
-    results: Path, dataset: str, configuration: str, output: Path | None
-) -> CrossValidationSummary:
+def summarise_cross_validation(results: Path, dataset: str, configuration: str, output: Path | None) -> str:
     """Read every fold's validation summary; write ``cv_summary.csv`` and ``.md`` (default: the config's).
+
+    Returns:
+        The text of ``cv_summary.md``.
 
     Raises:
         InvalidInputError: If the configuration has no results, no fold has a validation summary,
@@ -180,8 +163,6 @@ def summarise_cross_validation(
         if (p / VALIDATION_SUMMARY).is_file()
     }
     planned = planned_folds(folder)
-    expected = set(range(planned)) if planned is not None else set(fold_folders)
-    missing = tuple(sorted(expected - set(folds)))
     if not folds:
         present = ", ".join(sorted(f"fold_{fold}" for fold in fold_folders)) or "none"
         raise InvalidInputError(
@@ -189,9 +170,12 @@ def summarise_cross_validation(
             f"thigh_train finishes a fold); fold folders: {present}. Train the folds first "
             f"(thigh_train {configuration} FOLD -d {dataset})"
         )
-    summary = CrossValidationSummary(cv_table(folds), tuple(sorted(folds)), missing, planned)
+    missing = sorted((set(range(planned)) if planned is not None else set(fold_folders)) - set(folds))
+    coverage = f"fold(s) {', '.join(map(str, sorted(folds)))}"
+    if planned is not None:
+        coverage += f" of {planned} planned"
     if missing:
-        coverage = _coverage(summary)
+        coverage += f"; missing: {', '.join(map(str, missing))}"
         logger.warning(
             "%s %s: validation summaries of %s; the table covers only the folds found",
             dataset,
@@ -203,10 +187,10 @@ def summarise_cross_validation(
             "%s: no %s in the fold folders, so the planned number of folds is unknown", folder, SPLITS_FILE
         )
     output = folder if output is None else output
+    frame = cv_table(folds)
     with atomic_path(output / CV_CSV) as temporary:
-        summary.frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f")
-    write_text_atomic(cv_markdown(summary, dataset, configuration), output / CV_MARKDOWN)
-    logger.info(
-        "cross-validation of %s %s (%s) written to %s", dataset, configuration, _coverage(summary), output
-    )
-    return summary
+        frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f")
+    markdown = cv_markdown(frame, coverage, dataset, configuration)
+    write_text_atomic(markdown, output / CV_MARKDOWN)
+    logger.info("cross-validation of %s %s (%s) written to %s", dataset, configuration, coverage, output)
+    return markdown

@@ -1,8 +1,12 @@
-"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match, score every case, summarise, write."""
+"""What ``thigh_evaluate -r REF -p PRED -o OUT`` does: match the cases, score each, summarise, write.
+
+See "Inputs and case matching" in ``documentation/thigh_evaluate.md``.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -10,16 +14,92 @@ from typing import Any
 from tqdm import tqdm
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.case_inputs import CasePair, match_cases
-from thigh_evaluation.case_metrics import CaseResult, evaluate_case
-from thigh_evaluation.metrics_table import METRICS_FILE, metrics_frame, write_metrics_csv
-from thigh_evaluation.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryContext, summarise, write_summaries
+from thigh_common.image_io import CHANNEL_SUFFIX, IMAGE_EXTENSIONS, image_extension, strip_extension
+from thigh_evaluation.case_metrics import evaluate_case
+from thigh_evaluation.metrics_table import (
+    METRICS_FILE,
+    SUMMARY_CSV,
+    SUMMARY_JSON,
+    SummaryContext,
+    metrics_frame,
+    summarise,
+    write_metrics_csv,
+    write_summaries,
+)
 
 logger = logging.getLogger(__name__)
 
+CasePair = tuple[str, Path, Path]  # case id, reference and predicted label map
 
-def _evaluate_pair(pair: CasePair) -> CaseResult:
-    return evaluate_case(pair.case_id, pair.reference, pair.prediction)
+
+def label_files(folder: Path, role: str, cases: set[str] | None = None) -> dict[str, Path]:
+    """The label map files directly in ``folder`` by case id; ``cases`` must have one file each (None: all).
+
+    Raises:
+        InvalidInputError: If the folder does not exist, holds no image file, or two files of one case.
+    """
+    if not folder.is_dir():
+        raise InvalidInputError(
+            f"{role} folder {folder} not found: expected a folder of CASE.nii.gz label maps"
+        )
+    by_case: dict[str, list[Path]] = defaultdict(list)
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and image_extension(path) is not None:
+            by_case[strip_extension(path)].append(path)
+    if not by_case:
+        raise InvalidInputError(
+            f"{role} folder {folder} holds no label map: expected CASE files ending in {', '.join(IMAGE_EXTENSIONS)}"
+        )
+    clashes = {
+        case: paths for case, paths in by_case.items() if len(paths) > 1 and (cases is None or case in cases)
+    }
+    if clashes:
+        listing = "; ".join(
+            f"{case}: {', '.join(p.name for p in paths)}" for case, paths in sorted(clashes.items())
+        )
+        raise InvalidInputError(
+            f"{role} folder {folder} holds several label maps of one case ({listing}); keep one file per case"
+        )
+    return {case: paths[0] for case, paths in by_case.items()}
+
+
+def _examples(names: list[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+
+
+def match_cases(reference_folder: Path, prediction_folder: Path) -> tuple[list[CasePair], list[str]]:
+    """The cases with both files, and the reference cases without a prediction (warned about), in id order.
+
+    Raises:
+        InvalidInputError: If a folder is missing or holds no label map, or no case has a prediction.
+    """
+    references = label_files(reference_folder, "reference")
+    predictions = label_files(prediction_folder, "prediction", set(references))
+    matched = [
+        (case, references[case], predictions[case]) for case in sorted(references) if case in predictions
+    ]
+    missing = [case for case in sorted(references) if case not in predictions]
+    if not matched:
+        hint = ""
+        if all(case.endswith(CHANNEL_SUFFIX) for case in references):
+            hint = (
+                f" The reference files end in {CHANNEL_SUFFIX}, like CT images: give the dataset's labelsTr "
+                "folder, not imagesTr."
+            )
+        raise InvalidInputError(
+            f"no reference case of {reference_folder} has a prediction in {prediction_folder}: reference cases "
+            f"{_examples(sorted(references))}; label maps in the prediction folder {_examples(sorted(predictions))}. "
+            f"A prediction must be named like its reference (CASE.nii.gz).{hint}"
+        )
+    for case in missing:
+        logger.warning(
+            "%s: no prediction in %s; the case is left out of the evaluation", case, prediction_folder
+        )
+    extra = sorted(set(predictions) - set(references))
+    if extra:
+        logger.info("%d prediction(s) without a reference are ignored: %s", len(extra), _examples(extra))
+    return matched, missing
 
 
 def evaluate_folders(reference: Path, prediction: Path, output: Path, workers: int = 1) -> dict[str, Any]:
@@ -32,34 +112,29 @@ def evaluate_folders(reference: Path, prediction: Path, output: Path, workers: i
         InvalidInputError: For a missing or empty folder, no matching case, an output folder that
             is an input folder, or a case that cannot be evaluated (its message names the case).
     """
-    if workers < 1:
-        raise InvalidInputError(f"--workers must be at least 1; got {workers}")
     for role, folder in (("prediction", prediction), ("reference", reference)):
         if folder.exists() and output.resolve() == folder.resolve():
             raise InvalidInputError(
                 f"the output folder {output} is the {role} folder; choose another -o so that "
                 "the evaluation files do not mix with (or overwrite, like summary.csv) the label maps' folder"
             )
-    pairs = match_cases(reference, prediction)
+    matched, missing = match_cases(reference, prediction)
     logger.info(
         "evaluating %d case(s) of %s against %s (%d without prediction)",
-        *(len(pairs.matched), reference, prediction, len(pairs.missing)),
+        *(len(matched), reference, prediction, len(missing)),
     )
-    progress = {"desc": "evaluating", "unit": "case", "total": len(pairs.matched), "disable": None}
-    if workers <= 1 or len(pairs.matched) <= 1:
-        results = [_evaluate_pair(pair) for pair in tqdm(pairs.matched, **progress)]
+    progress = {"desc": "evaluating", "unit": "case", "total": len(matched), "disable": None}
+    if workers <= 1 or len(matched) <= 1:
+        results = [evaluate_case(*pair) for pair in tqdm(matched, **progress)]
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(pairs.matched))) as pool:
-            results = list(tqdm(pool.map(_evaluate_pair, pairs.matched), **progress))
+        with ProcessPoolExecutor(max_workers=min(workers, len(matched))) as pool:
+            results = list(tqdm(pool.map(evaluate_case, *zip(*matched, strict=True)), **progress))
     for result in results:
         logger.debug("%s: %s", result.case, result.legs.reason)
     frame = metrics_frame(results)
+    legs = {result.case: result.legs.to_dict() for result in results}
     context = SummaryContext(
-        reference.resolve(),
-        prediction.resolve(),
-        len(pairs.matched) + len(pairs.missing),
-        pairs.missing,
-        {result.case: result.legs.to_dict() for result in results},
+        reference.resolve(), prediction.resolve(), len(matched) + len(missing), tuple(missing), legs
     )
     summary = summarise(frame, context)
     write_metrics_csv(frame, output / METRICS_FILE)

@@ -1,20 +1,36 @@
-"""``metrics.csv``: one row per case, leg and structure, in a fixed column layout (an interface).
+"""``metrics.csv`` (one row per case, leg and structure; an interface) and its summary, ``summary.json/.csv``.
 
-See "metrics.csv" in ``documentation/thigh_evaluate.md``.
+See "metrics.csv" and "summary.json" in ``documentation/thigh_evaluate.md``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from thigh_common.atomic import atomic_path
+from thigh_common.atomic import atomic_path, write_json_atomic
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.case_metrics import CaseResult
+from thigh_common.labels import LABELS
+from thigh_evaluation.case_metrics import (
+    ABSENT_IN_BOTH,
+    CLASS_KIND,
+    GROUP_KIND,
+    MISSING_IN_PREDICTION,
+    MISSING_IN_REFERENCE,
+    STATUSES,
+    STRUCTURES,
+    CaseResult,
+    Structure,
+)
+from thigh_evaluation.legs import BIN_MM, MIN_GAP_MM
+from thigh_evaluation.statistics import STATISTICS, describe, per_leg_means, scored
 
-METRICS_FILE = "metrics.csv"
+METRICS_FILE, SUMMARY_JSON, SUMMARY_CSV = "metrics.csv", "summary.json", "summary.csv"
 IDENTITY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "label", "structure", "status")
 METRIC_COLUMNS: tuple[str, ...] = (
     "dice",
@@ -27,25 +43,40 @@ METRIC_COLUMNS: tuple[str, ...] = (
 )
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
 KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
-FLOAT_FORMAT = "%.6f"
+OVERALL = "overall"
+METRIC_DEFINITIONS: dict[str, str] = {
+    "dice": "2|P&R|/(|P|+|R|) of the leg's prediction P and reference R; 0 when only one has the structure, "
+    "undefined when neither has it",
+    "asd_mm": "average symmetric surface distance (medpy assd): mean of the distances from every surface voxel "
+    "of P to the nearest surface voxel of R and from every surface voxel of R to P, taken together; surface = "
+    "mask XOR its erosion with 6-connectivity (border 0); Euclidean distances in mm with the voxel spacing; "
+    "undefined unless both have the structure",
+    "hd95_mm": "95th percentile (linear interpolation) of the same surface distances of both directions "
+    "together (medpy hd95); undefined unless both have the structure",
+    "volume_ref_ml": "reference voxel count x voxel volume, in mL",
+    "volume_pred_ml": "predicted voxel count x voxel volume, in mL",
+    "volume_diff_ml": "volume_pred_ml - volume_ref_ml; undefined when neither has the structure",
+    "volume_diff_pct": "100 x volume_diff_ml / volume_ref_ml; undefined when the reference is empty",
+}
+LEG_SPLIT_RULE = (
+    f"world x (LPS, +x = patient left) of the reference's labelled voxels in {BIN_MM:g} mm bins; the widest empty "
+    f"run between them, if at least {MIN_GAP_MM:g} mm, separates two legs at its centre (x above = left leg), "
+    "applied to reference and prediction alike; otherwise one leg, left if the mean x of vastus_lateralis is "
+    "greater than that of the adductors, else right (lateral 3+8 against medial 5+6+7 when one is missing)"
+)
 
 
 def metrics_frame(results: Iterable[CaseResult]) -> pd.DataFrame:
     """The rows of every case, columns :data:`METRICS_COLUMNS`, ``label`` as nullable integers."""
     rows = [score.row() for result in results for score in result.scores]
     frame = pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
-    frame["label"] = frame["label"].astype("Int64")
-    for column in METRIC_COLUMNS:
-        frame[column] = frame[column].astype(float)
-    return frame
+    return frame.astype({"label": "Int64", **dict.fromkeys(METRIC_COLUMNS, float)})
 
 
 def write_metrics_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` atomically (NaN as an empty cell, six decimals)."""
     with atomic_path(path) as temporary:
-        frame.to_csv(
-            temporary, index=False, na_rep="", float_format=FLOAT_FORMAT, columns=list(METRICS_COLUMNS)
-        )
+        frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f", columns=list(METRICS_COLUMNS))
 
 
 def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) -> pd.DataFrame:
@@ -75,7 +106,14 @@ def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) ->
             "(the metrics.csv of thigh_evaluate)"
         )
     for column in metrics:
-        frame[column] = _numbers(frame[column], path, column)
+        values = frame[column]
+        frame[column] = pd.to_numeric(values, errors="coerce").astype(float)
+        bad = values[frame[column].isna() & values.notna() & (values.str.strip().str.lower() != "nan")]
+        if len(bad):
+            raise InvalidInputError(
+                f"{path}: column {column} has {len(bad)} non-numeric value(s), e.g. {bad.iloc[0]!r}; "
+                "expected numbers, or an empty cell / nan where undefined"
+            )
     for column in set(METRIC_COLUMNS).intersection(frame.columns).difference(metrics):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     if "label" in frame.columns:
@@ -89,13 +127,106 @@ def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) ->
     return frame
 
 
-def _numbers(values: pd.Series, path: Path, column: str) -> pd.Series:
-    """``values`` as floats: an empty cell or ``nan`` is NaN, any other text an error."""
-    converted = pd.to_numeric(values, errors="coerce")
-    bad = values[converted.isna() & values.notna() & (values.str.strip().str.lower() != "nan")]
-    if len(bad):
-        raise InvalidInputError(
-            f"{path}: column {column} has {len(bad)} non-numeric value(s), e.g. {bad.iloc[0]!r}; "
-            "expected numbers, or an empty cell / nan where undefined"
-        )
-    return converted.astype(float)
+@dataclass(frozen=True)
+class SummaryContext:
+    """What the summary records besides the metrics; ``legs``: per case ``Legs.to_dict()``."""
+
+    reference_folder: Path
+    prediction_folder: Path
+    num_reference_cases: int
+    missing_predictions: tuple[str, ...]
+    legs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _metric_statistics(rows: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    return {metric: describe(rows[metric]) for metric in METRIC_COLUMNS}
+
+
+def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any]:
+    rows = frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
+    entry: dict[str, Any] = {"label": structure.label} if structure.kind == CLASS_KIND else {}
+    if structure.kind == GROUP_KIND:
+        entry["labels"] = list(structure.labels)
+    counts = {status: int((rows["status"] == status).sum()) for status in STATUSES}
+    return entry | {"legs": len(rows), "counts": counts, "metrics": _metric_statistics(scored(rows))}
+
+
+def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
+    """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
+    listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
+    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
+        rows = frame[(frame["kind"] == kind) & (frame["status"] == status)]
+        for name, group in rows.groupby("structure", sort=False):
+            listed[key][str(name)] = list(group["case"] + "/" + group["leg"])
+    return listed
+
+
+def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
+    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summaries`)."""
+    overall = per_leg_means(frame, METRIC_COLUMNS)
+    return {
+        "tool": "thigh_evaluate",
+        "reference_folder": str(context.reference_folder),
+        "prediction_folder": str(context.prediction_folder),
+        "num_reference_cases": context.num_reference_cases,
+        "num_cases": int(frame["case"].nunique()),
+        "num_legs": int(frame[["case", "leg"]].drop_duplicates().shape[0]),
+        "cases_missing_prediction": list(context.missing_predictions),
+        "cases": context.legs,
+        "per_class": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == CLASS_KIND},
+        "groups": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == GROUP_KIND},
+        OVERALL: {
+            "description": "per leg, each metric averaged over the ten classes where defined; then over legs",
+            "legs": len(overall),
+            "metrics": _metric_statistics(overall),
+        },
+        **{
+            status: _listed(frame, status)
+            for status in (ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
+        },
+        "metric_definitions": METRIC_DEFINITIONS,
+        "statistics": "over legs where the metric is defined (absent_in_both legs left out): mean; sd with ddof=1; "
+        "median, q25, q75 by linear interpolation; iqr = q75 - q25; n = number of legs",
+        "leg_split": LEG_SPLIT_RULE,
+        "metrics_csv": f"{METRICS_FILE}: one row per case, leg and structure; an undefined value is an empty cell",
+        "labels": {str(label): name for label, name in LABELS.items()},
+    }
+
+
+def _to_json(value: Any) -> Any:
+    """Plain JSON: NaN as null, floats rounded to six decimals."""
+    if isinstance(value, dict):
+        return {key: _to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_json(item) for item in value]
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    return value
+
+
+def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
+    """``summary.csv``: one row per class, group and ``overall``; counts and each metric's statistics."""
+    rows = []
+    kinds = (
+        (CLASS_KIND, summary["per_class"]),
+        (GROUP_KIND, summary["groups"]),
+        (OVERALL, {OVERALL: summary[OVERALL]}),
+    )
+    for kind, entries in kinds:
+        for name, entry in entries.items():
+            row = {"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"]}
+            statistics = {
+                f"{metric}_{stat}": values[stat]
+                for metric, values in entry["metrics"].items()
+                for stat in STATISTICS
+            }
+            rows.append(row | entry.get("counts", {}) | statistics)
+    integers = ["label", *STATUSES, *(f"{metric}_n" for metric in METRIC_COLUMNS)]
+    return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
+
+
+def write_summaries(summary: dict[str, Any], output: Path) -> None:
+    """Write ``summary.json`` (NaN as null) and :func:`summary_table` as ``summary.csv`` (four decimals)."""
+    write_json_atomic(_to_json(summary), output / SUMMARY_JSON)
+    with atomic_path(output / SUMMARY_CSV) as temporary:
+        summary_table(summary).to_csv(temporary, index=False, na_rep="", float_format="%.4f")

@@ -8,9 +8,14 @@ import pandas as pd
 import pytest
 
 from thigh_evaluation.case_metrics import STRUCTURES
-from thigh_evaluation.metrics_table import METRIC_COLUMNS, METRICS_COLUMNS
+from thigh_evaluation.metrics_table import (
+    METRIC_COLUMNS,
+    METRICS_COLUMNS,
+    SummaryContext,
+    summarise,
+    summary_table,
+)
 from thigh_evaluation.statistics import describe, per_leg_means
-from thigh_evaluation.summary import SummaryContext, summarise, summary_table
 
 NAN = float("nan")
 

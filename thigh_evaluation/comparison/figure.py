@@ -36,11 +36,6 @@ MAX_BOX_WIDTH = 0.5
 TABLE_FONT_SIZE = 7.5
 
 
-def configuration_colours(names: Sequence[str]) -> dict[str, str]:
-    """A colour per configuration, in order (the palette repeats after seven)."""
-    return {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(names)}
-
-
 def plot_boxes(
     frames: Mapping[str, pd.DataFrame],
     path: Path,
@@ -50,12 +45,8 @@ def plot_boxes(
 ) -> Path:
     """Draw box plots of each metric (a row each) per class and over all classes; save them as ``path``.
 
-    Args:
-        frames: ``metrics.csv`` rows by configuration name, in the order of the boxes; one is fine.
-        path: PNG to write (atomically).
-        metrics: Metric columns, one figure row each.
-        tests: The table of ``ttest_table``, whose marks are drawn; None for no marks.
-        title: Figure title; by default one naming the configurations and the test.
+    ``frames`` are ``metrics.csv`` rows by configuration, in box order (one is fine); the marks of ``tests``
+    (``ttest_table``) are drawn when given.
 
     Raises:
         ValueError: If ``frames`` is empty or a metric is unknown.
@@ -73,7 +64,9 @@ def plot_boxes(
     structures = compared_structures(observations)
     classes = [structure for structure in structures if structure[0] == "class"]
     overall = [structure for structure in structures if structure[0] == "all"]
-    colours = configuration_colours(list(frames))
+    colours = {
+        name: PALETTE[index % len(PALETTE)] for index, name in enumerate(frames)
+    }  # repeats after seven
 
     table_height = 0.22 * (len(frames) + 1)
     row_height = 3.2 + table_height + 0.5
@@ -92,22 +85,19 @@ def plot_boxes(
 
     handles = [Patch(facecolor=colour, edgecolor="black", label=name) for name, colour in colours.items()]
     figure.legend(handles=handles, loc="upper right", ncol=len(handles), frameon=False, fontsize=9)
-    figure.suptitle(title or _default_title(list(frames), tests), x=0.09, ha="left", fontsize=11)
+    if title is None:
+        title = f"{', '.join(frames)}: per class (left) and mean over all classes per leg (right)"
+        if tests is not None and not tests.empty:
+            title = (
+                f"{', '.join(frames)}: per class (left), mean over all classes per leg (right); "
+                f"paired t-test against {tests['reference'].iloc[0]}: * p < 0.05, ** p < 0.01"
+            )
+    figure.suptitle(title, x=0.09, ha="left", fontsize=11)
     path = Path(path)
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=110)
     logger.info("wrote %s", path)
     return path
-
-
-def _default_title(names: list[str], tests: pd.DataFrame | None) -> str:
-    if tests is None or tests.empty:
-        return f"{', '.join(names)}: per class (left) and mean over all classes per leg (right)"
-    reference = tests["reference"].iloc[0]
-    return (
-        f"{', '.join(names)}: per class (left), mean over all classes per leg (right); "
-        f"paired t-test against {reference}: * p < 0.05, ** p < 0.01"
-    )
 
 
 def _draw_panel(

@@ -22,7 +22,6 @@ from thigh_evaluation.comparison.tables import (
     METRICS,
     check_overlap,
     display_name,
-    leg_count,
     observation_frame,
     ordered_structures,
     summary_table,
@@ -158,37 +157,30 @@ def compare(
     observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
     check_overlap(observations, reference)
     summary, tests = summary_table(observations, metrics), ttest_table(observations, reference, metrics)
-    legs = {name: leg_count(frame) for name, frame in observations.items()}
-    figure_path = plot_boxes(frames, output / FIGURE_FILE, metrics, tests)
+    legs = {name: len(frame[["case", "leg"]].drop_duplicates()) for name, frame in observations.items()}
+    plot_boxes(frames, output / FIGURE_FILE, metrics, tests)
     for frame, name in ((summary, SUMMARY_FILE), (tests, TTESTS_FILE)):
         with atomic_path(output / name) as temporary:
             frame.to_csv(temporary, index=False)
-    markdown_path = output / MARKDOWN_FILE
-    write_text_atomic(markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE), markdown_path)
-    for test in tests[tests["kind"] == "all"].to_dict("records"):
+    markdown = markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE)
+    write_text_atomic(markdown, output / MARKDOWN_FILE)
+    for test in tests[tests["kind"] == "all"].itertuples():
+        mark = f"{test.mark} " if test.mark else ""
         logger.info(
             "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
             *(
-                test["metric"],
-                test["other"],
-                test["reference"],
-                test["n"],
-                test["mean_difference"],
-                test["p"],
+                test.metric,
+                test.other,
+                test.reference,
+                test.n,
+                test.mean_difference,
+                test.p,
+                mark,
+                test.better or "tie",
             ),
-            *(f"{test['mark']} " if test["mark"] else "", test["better"] or "tie"),
         )
-    return ComparisonResult(
-        reference,
-        tuple(names),
-        legs,
-        summary,
-        tests,
-        figure_path,
-        markdown_path,
-        output / SUMMARY_FILE,
-        output / TTESTS_FILE,
-    )
+    paths = (output / name for name in (FIGURE_FILE, MARKDOWN_FILE, SUMMARY_FILE, TTESTS_FILE))
+    return ComparisonResult(reference, tuple(names), legs, summary, tests, *paths)
 
 
 MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"

@@ -16,6 +16,7 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
+from thigh_common.labels import display_name as written_name
 from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,13 @@ def display_name(kind: str, structure: str) -> str:
     """Name of a structure in the Markdown tables."""
     if kind == "all":
         return "all classes"
-    name = structure.replace("_", " ")
+    name = written_name(structure)
     return f"{name} (group)" if kind == "group" else name
 
 
 def short_name(structure: str) -> str:
     """Abbreviated class name for the x axis and the table of the figure."""
-    return _SHORT_NAMES.get(structure, structure.replace("_", " "))
+    return _SHORT_NAMES.get(structure, written_name(structure))
 
 
 def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
@@ -119,17 +120,6 @@ def values_of(observations: pd.DataFrame, structure: Structure, metric: str) -> 
     return _of(observations, structure)[metric].dropna().to_numpy(dtype=float)
 
 
-def leg_count(observations: pd.DataFrame) -> int:
-    """Number of distinct legs (case and side)."""
-    return len(observations[LEG_KEY].drop_duplicates())
-
-
-def _keys(frame: pd.DataFrame) -> set[tuple[str, ...]]:
-    return set(
-        frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(index=False, name=None)
-    )
-
-
 def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
     cases = sorted(frame["case"].unique())
     listed = ", ".join(cases[:shown])
@@ -142,7 +132,14 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
     Raises:
         InvalidInputError: If a configuration has no (case, leg, structure) in common with the reference.
     """
-    keys = {name: _keys(frame) for name, frame in observations.items()}
+    keys = {
+        name: set(
+            frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(
+                index=False, name=None
+            )
+        )
+        for name, frame in observations.items()
+    }
     for name, own in keys.items():
         if name == reference:
             continue
@@ -218,16 +215,15 @@ def ttest_table(
                     *paired_values(observations[reference], frame, (kind, structure), metric)
                 )
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                values = (
-                    metric,
-                    structure,
-                    kind,
-                    reference,
-                    other,
-                    test.n,
-                    test.mean_difference,
-                    test.t,
-                    test.p,
+                rows.append(
+                    {
+                        "metric": metric,
+                        "structure": structure,
+                        "kind": kind,
+                        "reference": reference,
+                        "other": other,
+                    }
+                    | {"n": test.n, "mean_difference": test.mean_difference, "t": test.t, "p": test.p}
+                    | {"mark": test.mark, "better": better, "note": test.note}
                 )
-                rows.append(dict(zip(TTEST_COLUMNS, (*values, test.mark, better, test.note), strict=True)))
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

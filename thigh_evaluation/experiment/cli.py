@@ -11,6 +11,7 @@ from thigh_common.cli import (
     add_precision,
     add_verbose,
     add_workers,
+    options_from_arguments,
     parse_arguments,
     run_command,
 )
@@ -52,22 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prediction_precision(arguments: argparse.Namespace) -> str:
-    """thigh_predict's --precision for the experiment's: mixed precision is fp16 on CUDA, bf16 on a CPU."""
-    if arguments.precision not in ("bf16", "fp16"):
-        return "auto" if arguments.precision == "auto" else "fp32"
-    return "fp16" if arguments.device.startswith("cuda") else "bf16"
-
-
-def _training_overrides(arguments: argparse.Namespace) -> tuple[str, ...]:
-    flags: list[str] = ["--precision", arguments.precision, "--device", arguments.device]
-    for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
-        value = getattr(arguments, flag[2:].replace("-", "_"))
-        if value is not None:
-            flags += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-    return tuple(flags)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_experiment``."""
     arguments = parse_arguments(build_parser(), argv)
@@ -81,19 +66,23 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.minutes <= 0:
             raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
         raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
-        prediction_flags = ["--device", arguments.device, "--precision", _prediction_precision(arguments)]
-        options = ExperimentOptions(
+        training = ["--precision", arguments.precision, "--device", arguments.device]
+        for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
+            value = getattr(arguments, flag[2:].replace("-", "_"))
+            if value is not None:
+                training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+        # thigh_predict's --precision: the experiment's mixed precision is fp16 on CUDA, bf16 on a CPU
+        mixed = "fp16" if arguments.device.startswith("cuda") else "bf16"
+        precision = {"auto": "auto", "bf16": mixed, "fp16": mixed}.get(arguments.precision, "fp32")
+        options = options_from_arguments(
+            ExperimentOptions,
+            arguments,
             raw=raw,
             output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
             train=arguments.train or None,
-            test=arguments.test,
             configurations=tuple(dict.fromkeys(arguments.configurations)),
-            minutes=arguments.minutes,
-            preset=arguments.preset,
-            seed=arguments.seed,
-            training_overrides=_training_overrides(arguments),
-            prediction_flags=tuple(prediction_flags),
-            workers=arguments.workers,
+            training_overrides=tuple(training),
+            prediction_flags=("--device", arguments.device, "--precision", precision),
         )
         record = run_experiment(options)
         for configuration, values in record["results"].items():

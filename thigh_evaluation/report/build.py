@@ -1,7 +1,8 @@
 """Build the report folder: copy the files it shows, draw its figures, write ``index.md`` and ``index.html``.
 
 See ``documentation/thigh_report.md`` for the layout. Files are copied atomically; a new run removes
-the files of an earlier run that it does not write (:data:`MANAGED_FILES`).
+the files of an earlier run that it does not write (:data:`MANAGED_FILES`). ``--followup DIR`` takes in
+the output of ``thigh_followup``: its page, table and figures go to ``followup/``, linked from the index.
 """
 
 from __future__ import annotations
@@ -13,36 +14,38 @@ import shutil
 from pathlib import Path
 
 import markdown
+import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_evaluation.metrics_table import read_metrics_csv
-from thigh_evaluation.report import followup_section
 from thigh_evaluation.report.contents import (
     BOXPLOT_FILE,
     DEMO_NOTE,
     TRAINING_CURVE_FILE,
     CaseEntry,
-    RawFile,
     ReportContent,
     compose,
     targets,
 )
 from thigh_evaluation.report.inputs import ReportInputs, find_inputs, read_missing_predictions
 from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
+from thigh_inference.followup.figure import FIGURE_SUFFIX, flagged
+from thigh_inference.followup.run import COHORT_TABLE, PAGE
 
 logger = logging.getLogger(__name__)
 
 REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 INDEX_HTML = "index.html"
 INDEX_MD = "index.md"
+FOLLOWUP = "followup"
 MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report writes there
     "overlays": ("*_overlay.png",),
     "tables": ("*_muscles.csv", "summary.csv"),
     "evaluation": ("metrics.csv", "summary.json", "summary.csv"),
     "training": ("*_progress.csv", "validation_summary.json", "validation_dice.csv"),
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
-    followup_section.FOLDER: followup_section.MANAGED,
+    FOLLOWUP: (INDEX_MD, INDEX_HTML, COHORT_TABLE, f"*{FIGURE_SUFFIX}"),
 }
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
@@ -62,7 +65,7 @@ blockquote p { margin: 0; }
 
 
 class _Copier:
-    """Copies files into the report folder atomically and remembers what it wrote."""
+    """Writes files into the report folder atomically and remembers what it wrote."""
 
     def __init__(self, output: Path) -> None:
         self.output = output
@@ -70,11 +73,15 @@ class _Copier:
 
     def copy(self, source: Path, target: str) -> str:
         """Copy ``source`` to ``output/target``; returns ``target``."""
-        destination = self.output / target
-        with atomic_path(destination) as temporary:
+        with atomic_path(self.output / target) as temporary:
             shutil.copyfile(source, temporary)
-        self.written.add(destination)
+        self.written.add(self.output / target)
         return target
+
+    def write(self, text: str, target: str) -> None:
+        """Write ``text`` to ``output/target``."""
+        write_text_atomic(text, self.output / target)
+        self.written.add(self.output / target)
 
     def remove_leftovers(self) -> None:
         """Delete report files of an earlier run that this run did not write."""
@@ -105,51 +112,16 @@ def _check_output(output: Path, inputs: ReportInputs) -> None:
             )
 
 
-def _copy_cases(inputs: ReportInputs, copier: _Copier, output: Path) -> tuple[CaseEntry, ...]:
-    return tuple(
-        CaseEntry(
-            case.case,
-            copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
-            copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
-            _relative(case.label_map, output),
+def _check_followup(source: Path) -> None:
+    if not source.is_dir():
+        raise InvalidInputError(
+            f"--followup {source}: no such folder; give the output folder of thigh_followup"
         )
-        for case in inputs.cases
-    )
-
-
-def _copy_raw_files(inputs: ReportInputs, copier: _Copier) -> tuple[RawFile, ...]:
-    candidates = [
-        (
-            inputs.metrics_csv,
-            "evaluation/metrics.csv",
-            "Dice, ASD, HD95 and volumes per case, leg and structure",
-        ),
-        (inputs.summary_json, "evaluation/summary.json", "the evaluation's statistics per class and group"),
-        (inputs.summary_csv, "evaluation/summary.csv", "the same statistics as a table"),
-        (
-            inputs.prediction_summary,
-            "tables/summary.csv",
-            "muscle volumes, HU and fat fraction of every case",
-        ),
-    ]
-    for path in inputs.colour_tables:
-        program = "3D Slicer" if path.suffix == ".ctbl" else "ITK-SNAP"
-        candidates.append((path, f"labels/{path.name}", f"colour table of the label maps for {program}"))
-    for network, path in inputs.progress.items():
-        candidates.append(
-            (path, f"training/{network}_progress.csv", f"loss and Dice per epoch, {network} network")
-        )
-    candidates.append(
-        (
-            inputs.validation_summary,
-            "training/validation_summary.json",
-            "the fold's validation after training",
-        )
-    )
-    candidates.append(
-        (inputs.validation_dice, "training/validation_dice.csv", "validation Dice per leg and muscle")
-    )
-    return tuple(RawFile(copier.copy(source, target), text) for source, target, text in candidates if source)
+    for name in (PAGE, COHORT_TABLE):
+        if not (source / name).is_file():
+            raise InvalidInputError(
+                f"--followup {source}: no {name}; give the output folder of thigh_followup (-o)"
+            )
 
 
 def render_html(page: str, title: str) -> str:
@@ -165,22 +137,23 @@ def render_html(page: str, title: str) -> str:
     )
 
 
-def _check_links(page: str, output: Path) -> None:
-    missing = [target for target in targets(page) if not (output / target).is_file()]
-    if missing:  # a bug, not a user error
-        raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
-
-
-def _take_in_followup(source: Path, copier: _Copier, output: Path) -> str:
-    """Copy a ``thigh_followup`` output into ``output/followup``; return the index's section on it."""
-    for path, target in followup_section.followup_files(source):
-        copier.copy(path, target)
-    page = followup_section.followup_page(source)
-    folder = output / followup_section.FOLDER
-    for name, text in (("index.md", page), ("index.html", render_html(page, "Follow-up"))):
-        write_text_atomic(text, folder / name)
-        copier.written.add(folder / name)
-    return followup_section.section(source)
+def _take_in_followup(source: Path, copier: _Copier) -> str:
+    """Copy a ``thigh_followup`` output into ``followup/`` as a page of its own; return the index's section."""
+    for path in (source / COHORT_TABLE, *sorted(source.glob(f"*{FIGURE_SUFFIX}"))):
+        copier.copy(path, f"{FOLLOWUP}/{path.name}")
+    page = "[back to the report](../index.html)\n\n" + (source / PAGE).read_text(encoding="utf-8")
+    copier.write(page, f"{FOLLOWUP}/{INDEX_MD}")
+    copier.write(render_html(page, "Follow-up"), f"{FOLLOWUP}/{INDEX_HTML}")
+    table = pd.read_csv(source / COHORT_TABLE)
+    subjects = table["subject"].nunique() if len(table) else 0
+    to_check = table.loc[flagged(table), "subject"].nunique() if len(table) else 0
+    return (
+        "\n## Follow-up\n\n"
+        f"{subjects} subject(s) compared between two time points by thigh_followup "
+        f"({to_check} with muscles to check): volume, mean HU and fat fraction per leg, muscle and "
+        f"group, and their change. [The follow-up page]({FOLLOWUP}/index.html) ([Markdown]({FOLLOWUP}/index.md)) "
+        f"shows each subject's figure; the table is [{FOLLOWUP}/{COHORT_TABLE}]({FOLLOWUP}/{COHORT_TABLE}).\n"
+    )
 
 
 def build_report(
@@ -216,7 +189,7 @@ def build_report(
     output = Path(output)
     _check_output(output, inputs)
     if followup is not None:
-        followup_section.check_followup(Path(followup))
+        _check_followup(Path(followup))
     frame = read_metrics_csv(inputs.metrics_csv, REPORTED_METRICS)
     if not (frame["kind"] == "class").any():
         raise InvalidInputError(
@@ -235,18 +208,27 @@ def build_report(
 
     output.mkdir(parents=True, exist_ok=True)
     copier = _Copier(output)
+    cases = tuple(
+        CaseEntry(
+            case.case,
+            copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
+            copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
+            _relative(case.label_map, output),
+        )
+        for case in inputs.cases
+    )
     content = ReportContent(
         title=title or f"thighseg report: {model.dataset} {model.configuration} {model.fold}",
         note=note or DEMO_NOTE,
         model=model,
-        cases=_copy_cases(inputs, copier, output),
+        cases=cases,
         statistics=summary_table(
             {model.configuration: observation_frame(frame, REPORTED_METRICS)}, REPORTED_METRICS
         ),
         frame=frame,
         networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
         validation=read_validation(inputs.validation_summary),
-        raw_files=_copy_raw_files(inputs, copier),
+        raw_files=tuple((copier.copy(source, target), text) for source, target, text in inputs.raw_files),
         missing_predictions=read_missing_predictions(inputs.summary_json),
         sources=tuple(_relative(folder, output) for folder in inputs.sources()),
     )
@@ -261,9 +243,11 @@ def build_report(
     )
     page = compose(content)
     if followup is not None:
-        page += _take_in_followup(Path(followup), copier, output)
+        page += _take_in_followup(Path(followup), copier)
     copier.remove_leftovers()
-    _check_links(page, output)
+    missing = [target for target in targets(page) if not (output / target).is_file()]
+    if missing:  # a bug, not a user error
+        raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
     write_text_atomic(page, output / INDEX_MD)
     index = output / INDEX_HTML
     write_text_atomic(render_html(page, content.title), index)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
@@ -43,20 +43,12 @@ class CaseEntry:
 
 
 @dataclass(frozen=True)
-class RawFile:
-    """A copied file and what it holds."""
-
-    target: str
-    description: str
-
-
-@dataclass(frozen=True)
 class ReportContent:
     """Everything the report shows.
 
     ``cases`` are sorted by id; ``statistics`` is ``thigh_compare``'s ``summary_table`` of the evaluation
-    (Dice and ASD); ``frame`` its ``metrics.csv``; ``sources`` are the predictions, evaluation and model fold
-    folders relative to the report.
+    (Dice and ASD); ``frame`` its ``metrics.csv``; ``raw_files`` the copied tables (target, what it holds);
+    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
     """
 
     title: str
@@ -67,7 +59,7 @@ class ReportContent:
     frame: pd.DataFrame
     networks: tuple[NetworkSummary, ...]
     validation: FoldValidation | None
-    raw_files: tuple[RawFile, ...]
+    raw_files: tuple[tuple[str, str], ...]
     missing_predictions: tuple[str, ...]
     sources: tuple[str, str, str]
 
@@ -106,19 +98,17 @@ def targets(markdown: str) -> Iterator[str]:
     return (unquote(target) for target in _TARGET.findall(markdown))
 
 
-def _dice(value: float) -> str:
-    return MISSING if math.isnan(value) else METRICS["dice"].format(value)
+def _fixed(value: float, decimals: int) -> str:
+    return MISSING if math.isnan(value) else f"{value:.{decimals}f}"
 
 
-def _asd(value: float) -> str:
-    return MISSING if math.isnan(value) else METRICS["asd_mm"].format(value)
+def _number(value: float, metric: str) -> str:
+    return _fixed(value, METRICS[metric].decimals)
 
 
-def _mean_sd(statistics: dict[str, float], format_value: Callable[[float], str]) -> str:
-    mean, sd = statistics["mean"], statistics["sd"]
-    if math.isnan(mean):
-        return MISSING
-    return format_value(mean) if math.isnan(sd) else f"{format_value(mean)} ± {format_value(sd)}"
+def _mean_sd(statistics: dict[str, float], metric: str) -> str:
+    mean, sd = _number(statistics["mean"], metric), _number(statistics["sd"], metric)
+    return mean if MISSING in (mean, sd) else f"{mean} ± {sd}"
 
 
 def _names(names: list[str] | tuple[str, ...]) -> str:
@@ -132,7 +122,7 @@ def epochs_text(networks: Sequence[NetworkSummary]) -> str:
 
 
 def _summary(content: ReportContent) -> str:
-    overall = _statistics(content, "all", "all_classes")
+    dice, asd = (_statistics(content)[("all", "all_classes", metric)] for metric in ("dice", "asd_mm"))
     evaluated = list(case_statistics(content.frame)["case"])
     legs = len(content.frame.loc[content.frame["kind"] == "class", ["case", "leg"]].drop_duplicates())
     networks = [network.network for network in content.networks]
@@ -141,8 +131,8 @@ def _summary(content: ReportContent) -> str:
     text = (
         f"{len(evaluated)} case(s) ({legs} legs) were segmented by the {model.configuration} model "
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
-        f"the ten muscles of each leg, the mean Dice is {_mean_sd(overall['dice'], _dice)} and the mean "
-        f"average symmetric surface distance (ASD) is {_mean_sd(overall['asd_mm'], _asd)} mm (mean ± SD over "
+        f"the ten muscles of each leg, the mean Dice is {_mean_sd(dice, 'dice')} and the mean "
+        f"average symmetric surface distance (ASD) is {_mean_sd(asd, 'asd_mm')} mm (mean ± SD over "
         f"legs). The network(s) {_names(networks)} trained for {epochs_text(content.networks)} epoch(s), "
         f"{minutes:.1f} minutes in all."
     )
@@ -158,27 +148,29 @@ def _summary(content: ReportContent) -> str:
     return escape(text)
 
 
-def _statistics(content: ReportContent, kind: str, structure: str) -> dict[str, dict[str, float]]:
-    """Per metric, the statistics of one structure (``mean``, ``sd``, ``median``, ``n``, ...)."""
-    rows = content.statistics[
-        (content.statistics["kind"] == kind) & (content.statistics["structure"] == structure)
-    ]
-    return {row["metric"]: row for row in rows.to_dict("records")}
+def _statistics(content: ReportContent) -> dict[tuple[str, str, str], dict[str, float]]:
+    """The statistics (``mean``, ``sd``, ``median``, ``n``, ...) by kind, structure and metric."""
+    return {
+        (row["kind"], row["structure"], row["metric"]): row for row in content.statistics.to_dict("records")
+    }
 
 
 def _structure_table(content: ReportContent) -> str:
+    statistics = _statistics(content)
     rows = []
-    for kind, structure in dict.fromkeys(
-        zip(content.statistics["kind"], content.statistics["structure"], strict=True)
-    ):
-        statistics = _statistics(content, kind, structure)
-        dice, asd = statistics["dice"], statistics["asd_mm"]
+    for kind, structure in dict.fromkeys(key[:2] for key in statistics):
+        dice, asd = statistics[(kind, structure, "dice")], statistics[(kind, structure, "asd_mm")]
         name = "all classes (mean per leg)" if kind == "all" else display_name(kind, structure)
         label = LABEL_BY_NAME.get(structure) if kind == "class" else None
-        asd_cell = _mean_sd(asd, _asd)
+        asd_cell = _mean_sd(asd, "asd_mm")
         if asd["n"] != dice["n"] and not math.isnan(asd["mean"]):
             asd_cell += f" (n={int(asd['n'])})"
-        cells = (_mean_sd(dice, _dice), _dice(dice["median"]), asd_cell, _asd(asd["median"]))
+        cells = (
+            _mean_sd(dice, "dice"),
+            _number(dice["median"], "dice"),
+            asd_cell,
+            _number(asd["median"], "asd_mm"),
+        )
         rows.append((escape(name), MISSING if label is None else str(label), str(int(dice["n"])), *cells))
     header = (
         "structure",
@@ -220,7 +212,12 @@ def _case_table(content: ReportContent) -> str:
         entry = entries.get(str(record.case))
         muscles = link("muscles", entry.table) if entry and entry.table else MISSING
         overlay = link("overlay", entry.overlay) if entry and entry.overlay else MISSING
-        cells = [escape(str(record.case)), str(record.legs), _dice(record.dice), _asd(record.asd_mm)]
+        cells = [
+            escape(str(record.case)),
+            str(record.legs),
+            _number(record.dice, "dice"),
+            _number(record.asd_mm, "asd_mm"),
+        ]
         if has_status:
             cells.append(str(record.missing_in_prediction))
         rows.append((*cells, muscles, overlay))
@@ -235,17 +232,10 @@ def _case_table(content: ReportContent) -> str:
 def _training(content: ReportContent) -> list[str]:
     rows = []
     for network in content.networks:
-        best = (
-            MISSING
-            if network.best_epoch is None
-            else f"{_dice(network.best_dice)} (epoch {network.best_epoch})"
-        )
-        minutes = MISSING if math.isnan(network.minutes) else f"{network.minutes:.1f}"
-        loss = (
-            MISSING if math.isnan(value) else f"{value:.4f}"
-            for value in (network.train_loss, network.val_loss)
-        )
-        rows.append((escape(network.network), str(network.epochs), *loss, best, minutes))
+        best = f"{_number(network.best_dice, 'dice')} (epoch {network.best_epoch})"
+        cells = (str(network.epochs), _fixed(network.train_loss, 4), _fixed(network.val_loss, 4))
+        best = MISSING if network.best_epoch is None else best
+        rows.append((escape(network.network), *cells, best, _fixed(network.minutes, 1)))
     header = (
         "network",
         "epochs",
@@ -264,7 +254,7 @@ def _training(content: ReportContent) -> list[str]:
         blocks.append(
             escape(
                 f"Validation of {content.model.fold} after training{legs}, the networks combined and "
-                f"postprocessed: mean Dice {_dice(content.validation.mean_dice)}."
+                f"postprocessed: mean Dice {_number(content.validation.mean_dice, 'dice')}."
             )
         )
     else:
@@ -288,7 +278,7 @@ def _files(content: ReportContent) -> list[str]:
     predictions, evaluation, model = content.sources
     return [
         "## Files",
-        bullets([link(raw.target, raw.target) + escape(f": {raw.description}") for raw in content.raw_files]),
+        bullets([link(target, target) + escape(f": {text}") for target, text in content.raw_files]),
         "The label maps are not copied; their paths relative to this folder:",
         bullets([code(case.label_map) for case in content.cases]),
         f"Made by thigh_report from the predictions {code(predictions)}, the evaluation {code(evaluation)} "

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.metrics_table import METRICS_FILE
-from thigh_evaluation.summary import SUMMARY_CSV, SUMMARY_JSON
+from thigh_evaluation.metrics_table import METRICS_FILE, SUMMARY_CSV, SUMMARY_JSON
 from thigh_inference.label_export import ITKSNAP_TABLE_NAME, SLICER_TABLE_NAME
 from thigh_inference.muscle_table import SUMMARY_FILE as PREDICTION_SUMMARY
 from thigh_inference.muscle_table import TABLE_SUFFIX
@@ -21,11 +20,12 @@ logger = logging.getLogger(__name__)
 
 LABEL_MAP_SUFFIX = ".nii.gz"
 OVERLAY_SUFFIX = "_overlay.png"
-COLOUR_TABLES: tuple[str, ...] = (SLICER_TABLE_NAME, ITKSNAP_TABLE_NAME)
+COLOUR_TABLES: dict[str, str] = {SLICER_TABLE_NAME: "3D Slicer", ITKSNAP_TABLE_NAME: "ITK-SNAP"}
 NETWORKS: tuple[str, ...] = ("axial", "coronal", "sagittal", "volume")  # a fold's network folders, in order
 PROGRESS_FILE = "progress.csv"
 TRAINING_JSON = "training.json"
 VALIDATION_FOLDER = "validation"
+RawFile = tuple[Path, str, str]  # a file the report copies: source, target in the report, what it holds
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,19 @@ class PredictedCase:
 class ReportInputs:
     """Every input file of a report, found and checked (None: an optional file that is absent).
 
-    ``cases`` are sorted by id; ``progress`` is by network, in :data:`NETWORKS` order, then others.
+    ``cases`` are sorted by id; ``progress`` is by network, in :data:`NETWORKS` order, then others;
+    ``raw_files`` are the tables the report copies, in the order it lists them.
     """
 
     predictions: Path
     evaluation: Path
     model_fold: Path
     cases: tuple[PredictedCase, ...]
-    prediction_summary: Path | None
-    colour_tables: tuple[Path, ...]
     metrics_csv: Path
     summary_json: Path | None
-    summary_csv: Path | None
     progress: dict[str, Path]
     validation_summary: Path | None
-    validation_dice: Path | None
+    raw_files: tuple[RawFile, ...]
 
     def sources(self) -> tuple[Path, Path, Path]:
         """The predictions, evaluation and model fold folders."""
@@ -104,8 +102,8 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
     """``progress.csv`` of each network of a trained fold, known networks first.
 
     Raises:
-        InvalidInputError: If no network folder holds a ``progress.csv``; the message names the
-            networks looked for, and the fold folders when a configuration folder was given.
+        InvalidInputError: If no network holds one; naming the networks looked for, and the fold folders
+            when a configuration folder was given.
     """
     others = sorted(
         folder.name for folder in model_fold.iterdir() if folder.is_dir() and folder.name not in NETWORKS
@@ -154,25 +152,43 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
             "%s has no %s; the reference cases without a prediction are not listed", evaluation, SUMMARY_JSON
         )
     validation = model_fold / VALIDATION_FOLDER
-    inputs = ReportInputs(
-        predictions,
-        evaluation,
-        model_fold,
-        cases,
-        _file_or_none(predictions / PREDICTION_SUMMARY),
-        tuple(path for name in COLOUR_TABLES if (path := predictions / name).is_file()),
-        metrics_csv,
-        summary_json,
-        _file_or_none(evaluation / SUMMARY_CSV),
-        progress,
-        _file_or_none(validation / SUMMARY_JSON),
-        _file_or_none(validation / "dice.csv"),
-    )
+    raw_files = [
+        (metrics_csv, "evaluation/metrics.csv", "Dice, ASD, HD95 and volumes per case, leg and structure"),
+        (
+            evaluation / SUMMARY_JSON,
+            "evaluation/summary.json",
+            "the evaluation's statistics per class and group",
+        ),
+        (evaluation / SUMMARY_CSV, "evaluation/summary.csv", "the same statistics as a table"),
+        (
+            predictions / PREDICTION_SUMMARY,
+            "tables/summary.csv",
+            "muscle volumes, HU and fat fraction of every case",
+        ),
+        *(
+            (predictions / name, f"labels/{name}", f"colour table of the label maps for {program}")
+            for name, program in COLOUR_TABLES.items()
+        ),
+        *(
+            (path, f"training/{network}_progress.csv", f"loss and Dice per epoch, {network} network")
+            for network, path in progress.items()
+        ),
+        (
+            validation / SUMMARY_JSON,
+            "training/validation_summary.json",
+            "the fold's validation after training",
+        ),
+        (validation / "dice.csv", "training/validation_dice.csv", "validation Dice per leg and muscle"),
+    ]
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
         *(len(cases), predictions, evaluation, ", ".join(progress), model_fold),
     )
-    return inputs
+    return ReportInputs(
+        *(predictions, evaluation, model_fold, cases, metrics_csv, summary_json, progress),
+        _file_or_none(validation / SUMMARY_JSON),
+        tuple(raw for raw in raw_files if raw[0].is_file()),
+    )
 
 
 def read_missing_predictions(path: Path | None) -> tuple[str, ...]:

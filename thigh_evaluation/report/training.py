@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -118,16 +119,13 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
         options = data.get("options") if data else None
         if isinstance(options, dict):
             fold = str(options.get("fold", ""))
-            fold = (
-                fallback.fold
-                if fold in ("", "None")
-                else fold
-                if fold.startswith("fold_")
-                else f"fold_{fold}"
-            )
-            dataset, configuration = options.get("dataset"), options.get("configuration")
+            if fold in ("", "None"):
+                fold = fallback.fold
+            elif not fold.startswith("fold_"):
+                fold = f"fold_{fold}"
+            dataset = str(options.get("dataset") or fallback.dataset)
             return ModelDescription(
-                str(dataset or fallback.dataset), str(configuration or fallback.configuration), fold
+                dataset, str(options.get("configuration") or fallback.configuration), fold
             )
     return fallback
 
@@ -161,13 +159,7 @@ NETWORK_COLOURS: dict[str, str] = {
     "sagittal": "#55A868",
     "volume": "#8172B3",
 }
-OTHER_COLOURS: tuple[str, ...] = ("#CCB974", "#64B5CD", "#DD8452", "#937860")
-
-
-def network_colours(networks: list[str]) -> dict[str, str]:
-    """A colour per network: fixed ones for the known networks, then a short cycle."""
-    others = iter(OTHER_COLOURS * (len(networks) // len(OTHER_COLOURS) + 1))
-    return {name: NETWORK_COLOURS.get(name) or next(others) for name in networks}
+OTHER_COLOURS: tuple[str, ...] = ("#CCB974", "#64B5CD", "#DD8452", "#937860")  # in turn, for other networks
 
 
 def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title: str | None = None) -> Path:
@@ -183,7 +175,8 @@ def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title:
     figure = Figure(figsize=(8.0, 6.4))
     FigureCanvasAgg(figure)
     loss_axes, dice_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    colours = network_colours(list(progress))
+    others = itertools.cycle(OTHER_COLOURS)
+    colours = {name: NETWORK_COLOURS.get(name) or next(others) for name in progress}
     drawn = {"train": False, "val": False, "dice": False}
     for network, frame in progress.items():
         colour = colours[network]

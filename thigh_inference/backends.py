@@ -59,8 +59,8 @@ def resolve_int8(requested: bool | None, backend: str, precision: str) -> bool:
     Args:
         requested: ``--int8`` (True), ``--no-int8`` (False), or None for the default: int8 when the
             networks run in OpenVINO, ``--precision`` is ``auto`` and NNCF is installed. On trained
-            phantom models int8 gave the same Dice as bf16 (``documentation/thigh_predict.md``) at
-            1.6x the speed.
+            phantom models int8 gave the same Dice as bf16 (``documentation/thigh_predict.md``), with
+            the default network about 1.25x faster.
         backend: ``torch`` or ``openvino`` (from :func:`resolve_backend`).
         precision: The ``--precision`` asked for (``auto``, ``fp32``, ``bf16`` or ``fp16``).
 

@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="CPU: run the 2D networks' convolutions in 8-bit integers (OpenVINO, quantised once per "
         "network on the calibration inputs thigh_train saves). Default: on when the networks run in "
-        "OpenVINO with --precision auto (on trained phantom models the same Dice as bf16, 1.6x faster); "
+        "OpenVINO with --precision auto (on trained phantom models the same Dice as bf16, the networks 1.25x faster); "
         "--no-int8 for float (bf16 or fp32 as --precision says)",
     )
     parser.add_argument(

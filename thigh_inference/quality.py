@@ -91,17 +91,6 @@ def lattice_shape(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(-(-size // LATTICE_STEP) for size in shape)
 
 
-def class_argmax(values: np.ndarray) -> np.ndarray:
-    """uint8 argmax over the first axis (the classes), lowest class on ties; cheaper than np.argmax for few classes."""
-    best = values[0].copy()
-    index = np.zeros(best.shape, np.uint8)
-    for label in range(1, values.shape[0]):
-        better = values[label] > best
-        np.copyto(best, values[label], where=better)
-        index[better] = label
-    return index
-
-
 def pairwise_agreement(maps: Sequence[np.ndarray], labels: Sequence[int]) -> dict[int, float]:
     """Mean pairwise Dice per label between label maps; NaN with fewer than two maps.
 

@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from thigh_inference.quality import LATTICE_STEP, class_argmax
+from thigh_inference.quality import LATTICE_STEP
+from thigh_inference.voting import class_argmax
 from thigh_networks.precision import prediction_autocast
 from thigh_planner.plans.geometry import NORMAL_AXIS_ZYX, ORIENTATIONS
 

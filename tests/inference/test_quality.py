@@ -19,7 +19,6 @@ from thigh_inference.quality import (
     QC_OK,
     LegQuality,
     add_quality,
-    class_argmax,
     flags_of,
     mean_winning_probability,
     pairwise_agreement,
@@ -152,10 +151,3 @@ def test_training_volume_ranges_join_the_folds(tmp_path):
     assert training_volume_ranges(tmp_path, ["0", "1"]) == {"gracilis": (5.0, 20.0), "sartorius": (1, 2)}
     shutil.rmtree(tmp_path / "fold_1")
     assert training_volume_ranges(tmp_path, ["1"]) is None
-
-
-def test_class_argmax_is_numpys_argmax_with_the_lowest_class_on_ties():
-    values = np.random.default_rng(0).random((11, 4, 5, 6)).astype(np.float32)
-    values[3, 0, 0, :3] = values[7, 0, 0, :3] = 2.0  # a tie: the lower class wins, as in np.argmax
-    np.testing.assert_array_equal(class_argmax(values), np.argmax(values, axis=0))
-    assert (class_argmax(values)[0, 0, :3] == 3).all()

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from thigh_inference.voting import average_folds, combine_orientations, winner_takes_all
+from thigh_inference.voting import average_folds, class_argmax, combine_orientations, winner_takes_all
 
 
 def _volume(*voxel_probabilities):
@@ -128,3 +128,10 @@ def test_average_folds_rejects_nothing_and_mismatched_shapes():
         ValueError, match=r"Fold 1 has probabilities of shape \(2, 1, 1, 2\), fold 0 has \(2, 1, 1, 1\)"
     ):
         average_folds([np.zeros((2, 1, 1, 1)), np.zeros((2, 1, 1, 2))])
+
+
+def test_class_argmax_is_numpys_argmax_with_the_lowest_class_on_ties():
+    values = np.random.default_rng(0).random((11, 4, 5, 6)).astype(np.float32)
+    values[3, 0, 0, :3] = values[7, 0, 0, :3] = 2.0  # a tie: the lower class wins, as in np.argmax
+    np.testing.assert_array_equal(class_argmax(values), np.argmax(values, axis=0))
+    assert (class_argmax(values)[0, 0, :3] == 3).all()

@@ -204,6 +204,10 @@ def training_volume_ranges(model_folder: Path, folds: Iterable[str]) -> dict[str
     return ranges if found else None
 
 
+NOT_SEGMENTED = "not segmented in this leg"
+"""The reason of a muscle that a predicted leg does not hold at all."""
+
+
 def _reasons(
     row: pd.Series, thresholds: QualityThresholds, volume_range: tuple[float, float] | None
 ) -> list[str]:
@@ -249,7 +253,10 @@ def add_quality(
     scored["qc"], scored["qc_reason"] = QC_OK, ""
     for index, row in scored.iterrows():
         quality = legs.get(row["side"])
-        if quality is None or not row["volume_ml"] > 0:
+        if quality is None:  # a leg outside the scan: its note says so
+            continue
+        if not row["volume_ml"] > 0:  # the worst failure there is: a muscle of a predicted leg missing
+            scored.at[index, "qc"], scored.at[index, "qc_reason"] = QC_CHECK, NOT_SEGMENTED
             continue
         label = int(row["label"])
         for column in SCORE_COLUMNS:

@@ -100,6 +100,25 @@ def test_a_muscle_crossing_a_threshold_is_flagged_with_its_reason():
     assert flags_of(scored)["gracilis"] == "right: orientations disagree (Dice 0.52)"
 
 
+def test_a_muscle_missing_from_a_predicted_leg_is_flagged_and_a_missing_leg_is_not():
+    good = {label: 0.95 for label in range(1, 11)}
+    leg = LegQuality(
+        good,
+        dict.fromkeys(range(1, 11), np.nan),
+        good,
+        dict.fromkeys(range(1, 11), 0.0),
+        dict.fromkeys(range(1, 11), False),
+    )
+    table = _table()
+    table.loc[(table.side == "right") & (table.muscle == "gracilis"), "volume_ml"] = 0.0
+    table.loc[table.side == "left", "volume_ml"] = np.nan  # the left leg is outside the scan
+    scored = add_quality(table, {"right": leg}).set_index(["side", "muscle"])
+    assert scored.loc[("right", "gracilis"), "qc"] == QC_CHECK
+    assert scored.loc[("right", "gracilis"), "qc_reason"] == "not segmented in this leg"
+    assert (scored.drop(("right", "gracilis")).qc == QC_OK).all()
+    assert flags_of(scored.reset_index()) == {"gracilis": "right: not segmented in this leg"}
+
+
 @pytest.fixture(scope="module")
 def model():
     return load_model(tiny_model_results() / DATASET / "2d5", None, torch.device("cpu"))

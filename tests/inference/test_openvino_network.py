@@ -211,3 +211,28 @@ def test_importing_nncf_this_way_loads_no_telemetry():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "MagicMock"]
+
+
+@needs_nncf
+@pytest.mark.parametrize("spatial_dims", [2, 3])
+def test_int8_needs_calibration_beside_a_2d_checkpoint_and_leaves_3d_in_float_quietly(
+    tmp_path, spatial_dims, caplog
+):
+    from types import SimpleNamespace
+
+    from thigh_inference.trained_model import load_network
+    from thigh_networks.checkpoint import FINAL, save_checkpoint
+
+    network = tiny_network(spatial_dims)
+    checkpoint = tmp_path / "axial" / FINAL
+    save_checkpoint(checkpoint, {"network": network.state_dict()})
+    configuration = SimpleNamespace(network=network.topology)
+    runner = load_network(checkpoint, configuration, torch.device("cpu"), backend="openvino", int8=True)
+    assert not runner.int8  # no calibration inputs beside it: float
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if spatial_dims == 3:  # a 3D network is never quantised: nothing to warn about
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and "runs in float, not int8" in warnings[0]
+        calibration_file(checkpoint.parent)
+        assert load_network(checkpoint, configuration, torch.device("cpu"), "openvino", int8=True).int8

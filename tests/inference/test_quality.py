@@ -67,6 +67,18 @@ def _table():
     return pd.DataFrame(rows)
 
 
+def _clean_leg() -> LegQuality:
+    """The scores of a leg whose every muscle passes every check."""
+    good = {label: 0.95 for label in range(1, 11)}
+    return LegQuality(
+        good,
+        dict.fromkeys(range(1, 11), np.nan),
+        good,
+        dict.fromkeys(range(1, 11), 0.0),
+        dict.fromkeys(range(1, 11), False),
+    )
+
+
 def test_a_muscle_crossing_a_threshold_is_flagged_with_its_reason():
     good = {label: 0.95 for label in range(1, 11)}
     right = LegQuality(
@@ -76,13 +88,7 @@ def test_a_muscle_crossing_a_threshold_is_flagged_with_its_reason():
         removed_fraction={**dict.fromkeys(range(1, 11), 0.0), 2: 0.3},
         touches_crop_border=dict.fromkeys(range(1, 11), False),
     )
-    left = LegQuality(
-        good,
-        dict.fromkeys(range(1, 11), np.nan),
-        good,
-        dict.fromkeys(range(1, 11), 0.0),
-        dict.fromkeys(range(1, 11), False),
-    )
+    left = _clean_leg()
     ranges = {name: (50.0, 150.0) for name in LABELS.values()}
     ranges["adductors"] = (400.0, 900.0)  # 100 mL is below half the smallest
     scored = add_quality(_table(), {"right": right, "left": left}, ranges)
@@ -101,14 +107,7 @@ def test_a_muscle_crossing_a_threshold_is_flagged_with_its_reason():
 
 
 def test_a_muscle_missing_from_a_predicted_leg_is_flagged_and_a_missing_leg_is_not():
-    good = {label: 0.95 for label in range(1, 11)}
-    leg = LegQuality(
-        good,
-        dict.fromkeys(range(1, 11), np.nan),
-        good,
-        dict.fromkeys(range(1, 11), 0.0),
-        dict.fromkeys(range(1, 11), False),
-    )
+    leg = _clean_leg()
     table = _table()
     table.loc[(table.side == "right") & (table.muscle == "gracilis"), "volume_ml"] = 0.0
     table.loc[table.side == "left", "volume_ml"] = np.nan  # the left leg is outside the scan

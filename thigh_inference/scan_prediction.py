@@ -68,7 +68,8 @@ def predict_scan(
     detection = detect_thighs(image, source=case_id)
     legs = preprocess_scan(image, model.plans, case_id, detection)
     seconds["preprocessing"] = time.perf_counter() - started
-    labels = np.zeros(sitk.GetArrayViewFromImage(image).shape, dtype=np.uint8)
+    scan = sitk.GetArrayViewFromImage(image)
+    labels = np.zeros(scan.shape, dtype=np.uint8)
     left = np.zeros(labels.shape, dtype=bool) if len(legs) > 1 else None
     prediction = ScanPrediction(labels, detection, seconds=seconds, left=left)
     for record, crop, _, air in legs:
@@ -77,6 +78,8 @@ def predict_scan(
         seconds["voting"] += leg.seconds_voting
         mapping_started = time.perf_counter()
         region, leg_labels = labels_to_original(leg.labels, record.frame, image, NUM_CLASSES, record.midline)
+        if settings.postprocess and not region.is_empty:  # labels lie only in the legs' regions
+            clear_labels_in_air(leg_labels, scan[region.numpy_slices])
         paste_region(labels, region, leg_labels)
         if left is not None and not region.is_empty:  # the leg pasted last owns a shared voxel
             left[region.numpy_slices][leg_labels > 0] = record.side == "left"
@@ -85,6 +88,4 @@ def predict_scan(
             prediction.leg_probabilities[record.side] = leg.probabilities
         if leg.quality is not None:
             prediction.quality[record.side] = leg.quality
-    if settings.postprocess:
-        clear_labels_in_air(labels, sitk.GetArrayViewFromImage(image))
     return prediction

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import SimpleITK as sitk
@@ -99,46 +98,21 @@ def image_to_frame(
     return array
 
 
-@dataclass(frozen=True)
-class _Grid:
-    """The geometry of a grid, without voxels: what a resampling writes onto (no image allocated)."""
-
-    size_xyz: tuple[int, ...]
-    origin: tuple[float, ...]
-    spacing: tuple[float, ...]
-    direction: tuple[float, ...]
-
-    @classmethod
-    def of(cls, image: sitk.Image) -> _Grid:
-        return cls(image.GetSize(), image.GetOrigin(), image.GetSpacing(), image.GetDirection())
-
-    def resample(self, image: sitk.Image) -> np.ndarray:
-        """``image`` linearly interpolated onto this grid (0 outside it), as float32 ``(z, y, x)``."""
-        resampled = sitk.Resample(
-            image, [int(s) for s in self.size_xyz], sitk.Transform(), sitk.sitkLinear,
-            self.origin, self.spacing, self.direction, 0.0, sitk.sitkFloat32,
-        )  # fmt: skip
-        return sitk.GetArrayFromImage(resampled)
-
-
-def _keep_better(best_score: np.ndarray, best_label: np.ndarray, score: np.ndarray, label: int) -> None:
-    """Where ``score`` beats ``best_score`` (strictly: the lower label keeps a tie), take it and ``label``."""
-    better = score > best_score
-    np.maximum(best_score, score, out=best_score)
-    np.putmask(best_label, better, label)
-
-
-def _argmax_of_scores(score_images: Iterator[tuple[int, sitk.Image]], target: _Grid) -> np.ndarray:
-    """Resample class score images onto ``target`` and take the per-voxel argmax label."""
+def _argmax_of_scores(score_images: Iterator[tuple[int, sitk.Image]], reference: sitk.Image) -> np.ndarray:
+    """Resample class score images onto ``reference`` and take the per-voxel argmax label."""
     best_score = None
     best_label = None
     for label, score in score_images:
-        resampled = target.resample(score)
+        resampled = sitk.GetArrayFromImage(
+            sitk.Resample(score, reference, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+        )
         if best_score is None:
             best_score = resampled
             best_label = np.full(resampled.shape, label, dtype=np.uint8)
             continue
-        _keep_better(best_score, best_label, resampled, label)
+        better = resampled > best_score
+        best_score[better] = resampled[better]
+        best_label[better] = label
     return best_label
 
 
@@ -165,17 +139,20 @@ def labels_to_frame(labels: sitk.Image, frame: LegFrame, plane: MidlinePlane | N
     if region.is_empty:
         return np.zeros(frame.shape_zyx, dtype=np.uint8)
     reference = frame.reference_image()
-    result = _argmax_of_scores(_one_hot_scores(extract_region(labels, region)), _Grid.of(reference))
+    result = _argmax_of_scores(_one_hot_scores(extract_region(labels, region)), reference)
     mask = _other_side_mask(reference, None, plane, frame.side)
     if mask is not None:
         result[mask] = 0
     return result
 
 
-def _region_grid(reference: sitk.Image, region: GridRegion) -> _Grid:
-    """The voxels of ``region`` of ``reference``'s grid."""
-    origin = reference.TransformIndexToPhysicalPoint([int(v) for v in region.start_xyz])
-    return _Grid(region.size_xyz, origin, reference.GetSpacing(), reference.GetDirection())
+def _region_reference(reference: sitk.Image, region: GridRegion) -> sitk.Image:
+    """An empty image on the voxels of ``region`` of ``reference``'s grid."""
+    image = sitk.Image([int(s) for s in region.size_xyz], sitk.sitkFloat32)
+    image.SetSpacing(reference.GetSpacing())
+    image.SetDirection(reference.GetDirection())
+    image.SetOrigin(reference.TransformIndexToPhysicalPoint([int(v) for v in region.start_xyz]))
+    return image
 
 
 def scores_to_original(
@@ -203,7 +180,7 @@ def scores_to_original(
             score.CopyInformation(crop_reference)
             yield label, score
 
-    labels = _argmax_of_scores(score_images(), _region_grid(reference, region))
+    labels = _argmax_of_scores(score_images(), _region_reference(reference, region))
     mask = _other_side_mask(reference, region, plane, frame.side)
     if mask is not None:
         labels[mask] = 0
@@ -241,7 +218,9 @@ def labels_to_original(
     union = _covered_part(crop_labels > 0, frame, reference, region)
     if union is not None:
         union_box, union_part = union
-        best_score = _resample_mask(crop_labels == 0, crop_reference, _region_grid(reference, union_part))
+        best_score = _resample_mask(
+            crop_labels == 0, crop_reference, _region_reference(reference, union_part)
+        )
         union_labels = labels[_relative_slices(union_part, region)]  # a view
         for label in range(1, num_classes):
             mask = crop_labels == label
@@ -249,11 +228,12 @@ def labels_to_original(
             if covered is None:
                 continue  # its score is 0 everywhere and never beats the background's (>= 0)
             box, part = covered
-            score = _resample_mask(mask, crop_reference, _region_grid(reference, part), box)
-            inside = _relative_slices(
-                part, union_part
-            )  # views: the lower label keeps a tie, as in scores_to_original
-            _keep_better(best_score[inside], union_labels[inside], score, label)
+            score = _resample_mask(mask, crop_reference, _region_reference(reference, part), box)
+            inside = _relative_slices(part, union_part)
+            part_best, part_labels = best_score[inside], union_labels[inside]
+            better = score > part_best  # strict: the lower label wins a tie, as in scores_to_original
+            part_best[better] = score[better]
+            part_labels[better] = label
     mask = _other_side_mask(reference, region, plane, frame.side)
     if mask is not None:
         labels[mask] = 0
@@ -275,7 +255,7 @@ def _covered_part(
 def _resample_mask(
     mask: np.ndarray,
     crop_reference: sitk.Image,
-    target: _Grid,
+    target: sitk.Image,
     box: tuple[tuple[int, int, int], tuple[int, int, int]] | None = None,
 ) -> np.ndarray:
     """Linear interpolation of a boolean crop mask (as float32) onto ``target``'s voxels.
@@ -290,9 +270,10 @@ def _resample_mask(
         start = tuple(max(int(box[0][a]), 0) for a in range(3))
         stop = tuple(min(int(box[1][a]), size[a]) for a in range(3))
         mask = mask[start[2] : stop[2], start[1] : stop[1], start[0] : stop[0]]
-    score = sitk.GetImageFromArray(mask.view(np.uint8))  # 0/1 interpolate as they would in float32
+    score = sitk.GetImageFromArray(mask.astype(np.float32))
     score.CopyInformation(_sub_reference(crop_reference, start, score.GetSize()))
-    return target.resample(score)
+    resampled = sitk.Resample(score, target, sitk.Transform(), sitk.sitkLinear, 0.0, sitk.sitkFloat32)
+    return sitk.GetArrayFromImage(resampled)
 
 
 def _sub_reference(

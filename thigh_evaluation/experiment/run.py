@@ -27,7 +27,7 @@ from thigh_common.errors import InvalidInputError, ThighSegError
 from thigh_common.image_io import image_file_name, label_file_name
 from thigh_evaluation.experiment import CONFIGURATIONS
 from thigh_evaluation.markdown_table import table
-from thigh_evaluation.metrics_table import METRICS_FILE, read_metrics_csv
+from thigh_evaluation.metrics_table import METRICS_FILE, json_ready, read_metrics_csv
 from thigh_evaluation.statistics import describe, per_leg_means
 
 logger = logging.getLogger(__name__)
@@ -80,11 +80,6 @@ class Step:
     name: str
     module: str
     arguments: tuple[str, ...]
-
-    @property
-    def command(self) -> list[str]:
-        """The full command line."""
-        return [sys.executable, "-m", self.module, *self.arguments]
 
     @property
     def shown(self) -> str:
@@ -144,9 +139,8 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
         log.flush()
         # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
         environment = dict(os.environ, PYTHONUNBUFFERED="1")
-        process = subprocess.Popen(
-            step.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment
-        )
+        command = [sys.executable, "-m", step.module, *step.arguments]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
         assert process.stdout is not None
         while chunk := os.read(process.stdout.fileno(), 1 << 14):
             log.write(chunk)
@@ -251,17 +245,9 @@ def configuration_means(evaluation: Path) -> dict[str, float]:
     return result
 
 
-def _number(value: float) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-
-
 def write_results(output: Path, record: dict[str, Any]) -> None:
     """Write ``experiment.json`` (NaN as null) and a ``README.md`` summary of the experiment."""
-    clean = {
-        **record,
-        "results": {c: {k: _number(v) for k, v in r.items()} for c, r in record["results"].items()},
-    }
-    write_json_atomic(clean, output / "experiment.json")
+    write_json_atomic(json_ready(record, decimals=None), output / "experiment.json")
     write_text_atomic(_markdown(record), output / "README.md")
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
-from thigh_evaluation.comparison.figure import PALETTE, plot_boxes
+from thigh_evaluation.comparison.figure import PALETTE, plot_boxes, save_figure
 from thigh_evaluation.report.inputs import NETWORKS, read_inputs
 from thigh_evaluation.report.page import (
     BOXPLOT_FILE,
@@ -215,11 +215,7 @@ def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title:
     loss_axes.legend(handles=handles, fontsize=8, loc="upper right", ncol=2, frameon=False)
     figure.suptitle(title or "Training curve", x=0.08, ha="left", fontsize=11)
     figure.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=100)
-    logger.info("wrote %s", path)
-    return path
+    return save_figure(figure, path, dpi=100)
 
 
 def _decorate(axes: Axes, label: str, drawn: bool, empty_text: str) -> None:

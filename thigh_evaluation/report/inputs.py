@@ -177,7 +177,7 @@ def _check_output(output: Path, folders: tuple[Path, Path, Path]) -> None:
             )
 
 
-def check_followup(source: Path) -> None:
+def _check_followup(source: Path) -> None:
     """Check that ``source`` is an output folder of ``thigh_followup`` (its page and table)."""
     if not source.is_dir():
         raise InvalidInputError(
@@ -257,7 +257,7 @@ def read_inputs(
     )
     _check_output(output, folders)
     if followup is not None:
-        check_followup(followup)
+        _check_followup(followup)
     frame = read_metrics_csv(metrics_csv, REPORTED_METRICS)
     if not (frame["kind"] == "class").any():
         raise InvalidInputError(

@@ -127,6 +127,7 @@ def build_report(
         predictions, evaluation, model_fold, output, None if followup is None else Path(followup)
     )
     model = inputs.model
+    name = f"{model.dataset} {model.configuration} {model.fold}"
     output.mkdir(parents=True, exist_ok=True)
     copier = _Copier(output)
     for case in inputs.cases:
@@ -135,18 +136,10 @@ def build_report(
                 copier.copy(source, target)
     for source, target, _ in inputs.raw_files:
         copier.copy(source, target)
-    plot_boxes(
-        {model.configuration: inputs.frame},
-        output / BOXPLOT_FILE,
-        title=f"{model.dataset} {model.configuration} {model.fold}: per muscle (left) and mean over muscles "
-        "per leg (right)",
-    )
-    plot_training_curve(
-        inputs.progress,
-        output / TRAINING_CURVE_FILE,
-        title=f"{model.dataset} {model.configuration} {model.fold}",
-    )
-    title = title or f"thighseg report: {model.dataset} {model.configuration} {model.fold}"
+    title_of_boxes = f"{name}: per muscle (left) and mean over muscles per leg (right)"
+    plot_boxes({model.configuration: inputs.frame}, output / BOXPLOT_FILE, title=title_of_boxes)
+    plot_training_curve(inputs.progress, output / TRAINING_CURVE_FILE, title=name)
+    title = title or f"thighseg report: {name}"
     page = compose(inputs, output, title, note or DEMO_NOTE)
     if followup is not None:
         page += _take_in_followup(Path(followup), copier)

@@ -11,13 +11,13 @@ import math
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABELS, MUSCLE_LABELS
 from thigh_evaluation.markdown_table import table
+from thigh_evaluation.statistics import describe
 
 logger = logging.getLogger(__name__)
 
@@ -101,17 +101,12 @@ def planned_folds(configuration: Path) -> int | None:
     return max(counts) if counts else None
 
 
-def _mean(values: list[float]) -> float:
-    present = [v for v in values if not math.isnan(v)]
-    return float(np.mean(present)) if present else math.nan
-
-
 def cv_table(folds: dict[int, LegDice]) -> pd.DataFrame:
     """One row per fold and the pooled row ``all`` (columns ``fold, legs, <muscles>, mean``)."""
 
     def row(fold: str, legs: LegDice) -> dict[str, object]:
-        per_class = {muscle: _mean([leg[muscle] for leg in legs.values()]) for muscle in MUSCLES}
-        return {"fold": fold, "legs": len(legs), **per_class, "mean": _mean(list(per_class.values()))}
+        per_class = {muscle: describe(leg[muscle] for leg in legs.values())["mean"] for muscle in MUSCLES}
+        return {"fold": fold, "legs": len(legs), **per_class, "mean": describe(per_class.values())["mean"]}
 
     pooled = {f"{fold}/{name}": leg for fold, legs in folds.items() for name, leg in legs.items()}
     rows = [*(row(str(fold), legs) for fold, legs in sorted(folds.items())), row(POOLED, pooled)]

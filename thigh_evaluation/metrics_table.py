@@ -193,14 +193,14 @@ def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
     }
 
 
-def _to_json(value: Any) -> Any:
-    """Plain JSON: NaN as null, floats rounded to six decimals."""
+def json_ready(value: Any, decimals: int | None = 6) -> Any:
+    """Plain JSON: NaN as null, floats rounded to ``decimals`` (None: not rounded)."""
     if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
+        return {key: json_ready(item, decimals) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_to_json(item) for item in value]
+        return [json_ready(item, decimals) for item in value]
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
+        return None if math.isnan(value) else value if decimals is None else round(value, decimals)
     return value
 
 
@@ -227,6 +227,6 @@ def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
 
 def write_summaries(summary: dict[str, Any], output: Path) -> None:
     """Write ``summary.json`` (NaN as null) and :func:`summary_table` as ``summary.csv`` (four decimals)."""
-    write_json_atomic(_to_json(summary), output / SUMMARY_JSON)
+    write_json_atomic(json_ready(summary), output / SUMMARY_JSON)
     with atomic_path(output / SUMMARY_CSV) as temporary:
         summary_table(summary).to_csv(temporary, index=False, na_rep="", float_format="%.4f")

@@ -215,8 +215,12 @@ def test_report(tmp_path, capsys):
 def test_experiment_results_and_steps(tmp_path):
     from evaluation_comparison.conftest import fake_frames, write_evaluation
 
-    from thigh_evaluation.experiment.run import configuration_means, write_results
-    from thigh_evaluation.experiment.steps import ExperimentOptions, experiment_steps
+    from thigh_evaluation.experiment.run import (
+        ExperimentOptions,
+        configuration_means,
+        experiment_steps,
+        write_results,
+    )
 
     output = tmp_path / "experiment"
     (output / "comparison").mkdir(parents=True)

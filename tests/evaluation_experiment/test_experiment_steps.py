@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thigh_evaluation.experiment.run import configuration_means
-from thigh_evaluation.experiment.steps import (
+from thigh_evaluation.experiment.run import (
     ExperimentOptions,
     Step,
     StepFailedError,
+    configuration_means,
     experiment_steps,
     run_step,
 )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from thigh_evaluation.report.build import render_html
-from thigh_evaluation.report.contents import bullets, code, escape, image, link, table, targets
+from thigh_evaluation.report.page import bullets, code, escape, image, link, render_html, table, targets
 
 PAGE = "\n\n".join([
     f"# {escape('Cohort <1> | test')}",

@@ -11,8 +11,8 @@ import pytest
 
 from thigh_evaluation.comparison.tables import observation_frame, summary_table
 from thigh_evaluation.metrics_table import read_metrics_csv
-from thigh_evaluation.report.contents import case_statistics
 from thigh_evaluation.report.inputs import read_missing_predictions
+from thigh_evaluation.report.page import case_statistics
 
 
 @pytest.fixture

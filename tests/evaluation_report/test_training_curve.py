@@ -9,7 +9,8 @@ import pytest
 from evaluation_report.fake_inputs import progress_frame
 from matplotlib import image
 
-from thigh_evaluation.report.training import network_summary, plot_training_curve, read_progress
+from thigh_evaluation.report.build import plot_training_curve
+from thigh_evaluation.report.inputs import network_summary, read_progress
 
 
 def _write(tmp_path, frames: dict[str, pd.DataFrame]) -> dict:
@@ -81,8 +82,8 @@ def test_a_header_only_progress_file(tmp_path):
 
 
 def test_the_summary_names_the_epochs_in_the_order_of_the_networks():
-    from thigh_evaluation.report.contents import epochs_text
-    from thigh_evaluation.report.training import NetworkSummary
+    from thigh_evaluation.report.inputs import NetworkSummary
+    from thigh_evaluation.report.page import epochs_text
 
     def network(name, epochs):
         return NetworkSummary(name, epochs, 0.5, 0.5, 0.8, 1, 1.0)

@@ -5,6 +5,7 @@ See "Outputs" in ``documentation/thigh_compare.md``. Drawn on matplotlib's Agg c
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from thigh_evaluation.statistics import describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +66,7 @@ def plot_boxes(
     structures = compared_structures(observations)
     classes = [structure for structure in structures if structure[0] == "class"]
     overall = [structure for structure in structures if structure[0] == "all"]
-    colours = {
-        name: PALETTE[index % len(PALETTE)] for index, name in enumerate(frames)
-    }  # repeats after seven
+    colours = dict(zip(frames, itertools.cycle(PALETTE), strict=False))  # repeats after seven
 
     table_height = 0.22 * (len(frames) + 1)
     row_height = 3.2 + table_height + 0.5
@@ -93,9 +93,14 @@ def plot_boxes(
                 f"paired t-test against {tests['reference'].iloc[0]}: * p < 0.05, ** p < 0.01"
             )
     figure.suptitle(title, x=0.09, ha="left", fontsize=11)
+    return save_figure(figure, path, dpi=110)
+
+
+def save_figure(figure: Figure, path: Path, dpi: int) -> Path:
+    """Write ``figure`` as a PNG to ``path`` atomically; return the path."""
     path = Path(path)
     with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=110)
+        figure.savefig(temporary, format="png", dpi=dpi)
     logger.info("wrote %s", path)
     return path
 

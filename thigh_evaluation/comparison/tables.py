@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 class MetricSpec:
     """How a column of ``metrics.csv`` is shown (title, unit, decimals) and which way is better."""
 
-    column: str
     title: str
     unit: str
     higher_is_better: bool
@@ -43,9 +42,9 @@ class MetricSpec:
 
 
 METRICS: dict[str, MetricSpec] = {
-    "dice": MetricSpec("dice", "DSC", "", higher_is_better=True, decimals=3),
-    "asd_mm": MetricSpec("asd_mm", "ASD", "mm", higher_is_better=False, decimals=2),
-    "hd95_mm": MetricSpec("hd95_mm", "HD95", "mm", higher_is_better=False, decimals=2),
+    "dice": MetricSpec("DSC", "", higher_is_better=True, decimals=3),
+    "asd_mm": MetricSpec("ASD", "mm", higher_is_better=False, decimals=2),
+    "hd95_mm": MetricSpec("HD95", "mm", higher_is_better=False, decimals=2),
 }
 DEFAULT_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 ALL_CLASSES = "all_classes"
@@ -215,15 +214,6 @@ def ttest_table(
                     *paired_values(observations[reference], frame, (kind, structure), metric)
                 )
                 better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                rows.append(
-                    {
-                        "metric": metric,
-                        "structure": structure,
-                        "kind": kind,
-                        "reference": reference,
-                        "other": other,
-                    }
-                    | {"n": test.n, "mean_difference": test.mean_difference, "t": test.t, "p": test.p}
-                    | {"mark": test.mark, "better": better, "note": test.note}
-                )
+                keys = {"metric": metric, "structure": structure, "kind": kind, "reference": reference}
+                rows.append(keys | {"other": other, **asdict(test), "mark": test.mark, "better": better})
     return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))

@@ -15,7 +15,7 @@ from thigh_common.cli import (
     parse_arguments,
     run_command,
 )
-from thigh_evaluation.experiment.steps import CONFIGURATIONS
+from thigh_evaluation.experiment import CONFIGURATIONS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from thigh_common.errors import InvalidInputError
         from thigh_common.paths import resolve_raw_dataset
-        from thigh_evaluation.experiment.run import run_experiment
-        from thigh_evaluation.experiment.steps import ExperimentOptions
+        from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
 
         if arguments.minutes <= 0:
             raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from thigh_common.imports import lazy_exports
 
-_EXPORTS: dict[str, str] = {"build_report": "build", "DEMO_NOTE": "contents"}
+_EXPORTS: dict[str, str] = {"build_report": "build", "DEMO_NOTE": "page"}
 
 __all__ = sorted(_EXPORTS)
 

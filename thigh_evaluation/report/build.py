@@ -7,35 +7,34 @@ the output of ``thigh_followup``: its page, table and figures go to ``followup/`
 
 from __future__ import annotations
 
-import html
+import itertools
 import logging
-import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import markdown
 import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
-from thigh_common.errors import InvalidInputError
-from thigh_evaluation.metrics_table import read_metrics_csv
-from thigh_evaluation.report.contents import (
+from thigh_evaluation.comparison.figure import PALETTE, plot_boxes, save_figure
+from thigh_evaluation.report.inputs import NETWORKS, read_inputs
+from thigh_evaluation.report.page import (
     BOXPLOT_FILE,
     DEMO_NOTE,
     TRAINING_CURVE_FILE,
-    CaseEntry,
-    ReportContent,
     compose,
+    render_html,
     targets,
 )
-from thigh_evaluation.report.inputs import ReportInputs, find_inputs, read_missing_predictions
-from thigh_evaluation.report.training import describe_model, network_summary, read_progress, read_validation
 from thigh_inference.followup.figure import FIGURE_SUFFIX, flagged
 from thigh_inference.followup.run import COHORT_TABLE, PAGE
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 logger = logging.getLogger(__name__)
 
-REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 INDEX_HTML = "index.html"
 INDEX_MD = "index.md"
 FOLLOWUP = "followup"
@@ -47,21 +46,8 @@ MANAGED_FILES: dict[str, tuple[str, ...]] = {  # per subfolder, what a report wr
     "labels": ("labels.ctbl", "labels_itksnap.txt"),
     FOLLOWUP: (INDEX_MD, INDEX_HTML, COHORT_TABLE, f"*{FIGURE_SUFFIX}"),
 }
-STYLE = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
-       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
-h1 { border-bottom: 2px solid #4C72B0; padding-bottom: 0.2em; }
-h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.15em; margin-top: 1.8em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
-th { background: #f0f3f8; }
-td[style] { font-variant-numeric: tabular-nums; }
-tr:nth-child(even) td { background: #fafafa; }
-img { max-width: 100%; height: auto; border: 1px solid #eee; }
-code { background: #f4f4f4; padding: 0 0.25em; border-radius: 3px; }
-blockquote { border-left: 5px solid #C44E52; background: #fdf2f2; padding: 0.6em 1em; margin: 1em 0; }
-blockquote p { margin: 0; }
-""".strip()
+NETWORK_COLOURS: dict[str, str] = dict(zip(NETWORKS, PALETTE[: len(NETWORKS)], strict=True))
+OTHER_COLOURS: tuple[str, ...] = (*PALETTE[len(NETWORKS) :], "#937860")  # in turn, for other networks
 
 
 class _Copier:
@@ -71,12 +57,11 @@ class _Copier:
         self.output = output
         self.written: set[Path] = set()
 
-    def copy(self, source: Path, target: str) -> str:
-        """Copy ``source`` to ``output/target``; returns ``target``."""
+    def copy(self, source: Path, target: str) -> None:
+        """Copy ``source`` to ``output/target``."""
         with atomic_path(self.output / target) as temporary:
             shutil.copyfile(source, temporary)
         self.written.add(self.output / target)
-        return target
 
     def write(self, text: str, target: str) -> None:
         """Write ``text`` to ``output/target``."""
@@ -91,50 +76,6 @@ class _Copier:
                     if path.is_file() and path not in self.written:
                         logger.info("removing %s of an earlier report", path)
                         path.unlink()
-
-
-def _relative(path: Path, start: Path) -> str:
-    """``path`` relative to ``start`` with ``/`` separators (absolute if there is no relative path)."""
-    try:
-        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
-    except ValueError:  # another drive (Windows)
-        return path.resolve().as_posix()
-
-
-def _check_output(output: Path, inputs: ReportInputs) -> None:
-    if output.exists() and not output.is_dir():
-        raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
-    for what, folder in zip(("predictions", "evaluation", "model fold"), inputs.sources(), strict=True):
-        if output.resolve() == folder.resolve():
-            raise InvalidInputError(
-                f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
-                "so that the report does not mix with its inputs"
-            )
-
-
-def _check_followup(source: Path) -> None:
-    if not source.is_dir():
-        raise InvalidInputError(
-            f"--followup {source}: no such folder; give the output folder of thigh_followup"
-        )
-    for name in (PAGE, COHORT_TABLE):
-        if not (source / name).is_file():
-            raise InvalidInputError(
-                f"--followup {source}: no {name}; give the output folder of thigh_followup (-o)"
-            )
-
-
-def render_html(page: str, title: str) -> str:
-    """``index.md`` as one self-contained HTML page (Python-Markdown with tables; inline style, no scripts)."""
-    converter = markdown.Markdown(extensions=["tables"], output_format="html")
-    converter.ESCAPED_CHARS.append("<")  # compose() escapes "<" in text, so that it is never read as a tag
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
-        f"{converter.convert(page)}\n</body>\n</html>\n"
-    )
 
 
 def _take_in_followup(source: Path, copier: _Copier) -> str:
@@ -173,7 +114,7 @@ def build_report(
         model_fold: Fold folder of ``thigh_train`` (``RESULTS/DATASET/CONFIG/fold_N``).
         output: Report folder (created; an earlier report there is replaced).
         title: Page title; by default ``thighseg report: DATASET CONFIG fold_N``.
-        note: The highlighted note on the model's use; by default :data:`~.contents.DEMO_NOTE`.
+        note: The highlighted note on the model's use; by default :data:`~.page.DEMO_NOTE`.
         followup: Output folder of ``thigh_followup``, shown as the page ``followup/index.html``.
 
     Raises:
@@ -181,67 +122,25 @@ def build_report(
             (a label map, ``metrics.csv``, a network's ``progress.csv``, ``followup.csv``), or ``output``
             is an input folder.
     """
-    from thigh_evaluation.comparison.figure import plot_boxes
-    from thigh_evaluation.comparison.tables import observation_frame, summary_table
-    from thigh_evaluation.report.training import plot_training_curve
-
-    inputs = find_inputs(Path(predictions), Path(evaluation), Path(model_fold))
     output = Path(output)
-    _check_output(output, inputs)
-    if followup is not None:
-        _check_followup(Path(followup))
-    frame = read_metrics_csv(inputs.metrics_csv, REPORTED_METRICS)
-    if not (frame["kind"] == "class").any():
-        raise InvalidInputError(
-            f"{inputs.metrics_csv} has no row of kind 'class' (one per case, leg and muscle): run thigh_evaluate again"
-        )
-    legs = frame[["case", "leg"]].drop_duplicates()
-    logger.info(
-        "%s: %d case(s), %d leg(s), %d row(s)",
-        inputs.metrics_csv,
-        legs["case"].nunique(),
-        len(legs),
-        len(frame),
+    inputs = read_inputs(
+        predictions, evaluation, model_fold, output, None if followup is None else Path(followup)
     )
-    progress = read_progress(inputs.progress)
-    model = describe_model(inputs.model_fold, inputs.progress)
-
+    model = inputs.model
+    name = f"{model.dataset} {model.configuration} {model.fold}"
     output.mkdir(parents=True, exist_ok=True)
     copier = _Copier(output)
-    cases = tuple(
-        CaseEntry(
-            case.case,
-            copier.copy(case.overlay, f"overlays/{case.overlay.name}") if case.overlay else None,
-            copier.copy(case.table, f"tables/{case.table.name}") if case.table else None,
-            _relative(case.label_map, output),
-        )
-        for case in inputs.cases
-    )
-    content = ReportContent(
-        title=title or f"thighseg report: {model.dataset} {model.configuration} {model.fold}",
-        note=note or DEMO_NOTE,
-        model=model,
-        cases=cases,
-        statistics=summary_table(
-            {model.configuration: observation_frame(frame, REPORTED_METRICS)}, REPORTED_METRICS
-        ),
-        frame=frame,
-        networks=tuple(network_summary(network, rows) for network, rows in progress.items()),
-        validation=read_validation(inputs.validation_summary),
-        raw_files=tuple((copier.copy(source, target), text) for source, target, text in inputs.raw_files),
-        missing_predictions=read_missing_predictions(inputs.summary_json),
-        sources=tuple(_relative(folder, output) for folder in inputs.sources()),
-    )
-    plot_boxes(
-        {model.configuration: frame},
-        output / BOXPLOT_FILE,
-        title=f"{model.dataset} {model.configuration} {model.fold}: per muscle (left) and mean over muscles "
-        "per leg (right)",
-    )
-    plot_training_curve(
-        progress, output / TRAINING_CURVE_FILE, title=f"{model.dataset} {model.configuration} {model.fold}"
-    )
-    page = compose(content)
+    for case in inputs.cases:
+        for source, target in ((case.overlay, case.overlay_target), (case.table, case.table_target)):
+            if source is not None and target is not None:
+                copier.copy(source, target)
+    for source, target, _ in inputs.raw_files:
+        copier.copy(source, target)
+    title_of_boxes = f"{name}: per muscle (left) and mean over muscles per leg (right)"
+    plot_boxes({model.configuration: inputs.frame}, output / BOXPLOT_FILE, title=title_of_boxes)
+    plot_training_curve(inputs.progress, output / TRAINING_CURVE_FILE, title=name)
+    title = title or f"thighseg report: {name}"
+    page = compose(inputs, output, title, note or DEMO_NOTE)
     if followup is not None:
         page += _take_in_followup(Path(followup), copier)
     copier.remove_leftovers()
@@ -250,6 +149,71 @@ def build_report(
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")
     write_text_atomic(page, output / INDEX_MD)
     index = output / INDEX_HTML
-    write_text_atomic(render_html(page, content.title), index)
+    write_text_atomic(render_html(page, title), index)
     logger.info("wrote the report %s (and %s)", index, INDEX_MD)
     return index
+
+
+def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title: str | None = None) -> Path:
+    """Draw the losses (top) and validation mean Dice (bottom) per epoch of each network and save a PNG.
+
+    The training loss is a solid line, the validation loss a dashed one; every epoch has a marker.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(8.0, 6.4))
+    FigureCanvasAgg(figure)
+    loss_axes, dice_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    others = itertools.cycle(OTHER_COLOURS)
+    colours = {name: NETWORK_COLOURS.get(name) or next(others) for name in progress}
+    drawn = {"train": False, "val": False, "dice": False}
+    for network, frame in progress.items():
+        colour = colours[network]
+        for column, axes, style, key in (
+            ("train_loss", loss_axes, "-", "train"),
+            ("val_loss", loss_axes, "--", "val"),
+            ("mean_dice", dice_axes, "-", "dice"),
+        ):
+            values = frame[["epoch", column]].dropna()
+            if values.empty:
+                continue
+            axes.plot(
+                values["epoch"],
+                values[column],
+                style,
+                color=colour,
+                marker="o",
+                markersize=3.5,
+                linewidth=1.4,
+            )
+            drawn[key] = True
+    _decorate(loss_axes, "loss", drawn["train"] or drawn["val"], "no loss recorded")
+    _decorate(dice_axes, "validation mean Dice", drawn["dice"], "no validation Dice recorded")
+    dice_axes.set_xlabel("epoch")
+    dice_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if drawn["dice"]:
+        bottom, top = dice_axes.get_ylim()
+        dice_axes.set_ylim(max(bottom, -0.02), min(max(top, 0.1), 1.02))
+    handles = [
+        Line2D([], [], color=colour, marker="o", markersize=3.5, label=name)
+        for name, colour in colours.items()
+    ]
+    handles += [
+        Line2D([], [], color="0.3", linestyle="-", label="training loss"),
+        Line2D([], [], color="0.3", linestyle="--", label="validation loss"),
+    ]
+    loss_axes.legend(handles=handles, fontsize=8, loc="upper right", ncol=2, frameon=False)
+    figure.suptitle(title or "Training curve", x=0.08, ha="left", fontsize=11)
+    figure.tight_layout()
+    return save_figure(figure, path, dpi=100)
+
+
+def _decorate(axes: Axes, label: str, drawn: bool, empty_text: str) -> None:
+    """Axis label and grid; a centred message when nothing was drawn."""
+    axes.set_ylabel(label)
+    axes.grid(True, color="0.9")
+    if not drawn:
+        axes.text(0.5, 0.5, empty_text, ha="center", va="center", color="0.4", transform=axes.transAxes)

@@ -1,4 +1,4 @@
-"""Find and check what a report is made of: predictions, evaluation and the trained fold.
+"""Find, check and read what a report is made of: predictions, evaluation and the trained fold.
 
 See "Inputs" in ``documentation/thigh_report.md``.
 """
@@ -7,22 +7,30 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from thigh_common.errors import InvalidInputError
-from thigh_evaluation.metrics_table import METRICS_FILE, SUMMARY_CSV, SUMMARY_JSON
+from thigh_evaluation.metrics_table import METRICS_FILE, SUMMARY_CSV, SUMMARY_JSON, read_metrics_csv
+from thigh_inference.followup.run import COHORT_TABLE, PAGE
 from thigh_inference.label_export import ITKSNAP_TABLE_NAME, SLICER_TABLE_NAME
 from thigh_inference.muscle_table import SUMMARY_FILE as PREDICTION_SUMMARY
 from thigh_inference.muscle_table import TABLE_SUFFIX
 
 logger = logging.getLogger(__name__)
 
+REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 LABEL_MAP_SUFFIX = ".nii.gz"
 OVERLAY_SUFFIX = "_overlay.png"
 COLOUR_TABLES: dict[str, str] = {SLICER_TABLE_NAME: "3D Slicer", ITKSNAP_TABLE_NAME: "ITK-SNAP"}
 NETWORKS: tuple[str, ...] = ("axial", "coronal", "sagittal", "volume")  # a fold's network folders, in order
 PROGRESS_FILE = "progress.csv"
+PROGRESS_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "mean_dice", "seconds")
 TRAINING_JSON = "training.json"
 VALIDATION_FOLDER = "validation"
 RawFile = tuple[Path, str, str]  # a file the report copies: source, target in the report, what it holds
@@ -37,28 +45,64 @@ class PredictedCase:
     table: Path | None
     overlay: Path | None
 
+    @property
+    def overlay_target(self) -> str | None:
+        """The overlay's copy in the report folder, ``overlays/NAME`` (None without an overlay)."""
+        return None if self.overlay is None else f"overlays/{self.overlay.name}"
+
+    @property
+    def table_target(self) -> str | None:
+        """The muscle table's copy in the report folder, ``tables/NAME`` (None without a table)."""
+        return None if self.table is None else f"tables/{self.table.name}"
+
+
+@dataclass(frozen=True)
+class NetworkSummary:
+    """A network's training (``progress.csv``): last losses, best validation Dice; NaN where none."""
+
+    network: str
+    epochs: int
+    train_loss: float
+    val_loss: float
+    best_dice: float
+    best_epoch: int | None
+    minutes: float
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """Which model a fold folder holds (from ``training.json``, else from the folder names)."""
+
+    dataset: str
+    configuration: str
+    fold: str
+
+
+@dataclass(frozen=True)
+class FoldValidation:
+    """The fold's validation by ``thigh_train`` (``validation/summary.json``)."""
+
+    legs: int | None
+    mean_dice: float
+
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Every input file of a report, found and checked (None: an optional file that is absent).
+    """Everything a report shows, found, checked and read.
 
-    ``cases`` are sorted by id; ``progress`` is by network, in :data:`NETWORKS` order, then others;
-    ``raw_files`` are the tables the report copies, in the order it lists them.
+    ``folders`` are the predictions, evaluation and model fold; ``cases`` are sorted by id; ``frame`` is
+    the evaluation's ``metrics.csv``; ``progress`` each network's ``progress.csv`` (:data:`NETWORKS`
+    first); ``raw_files`` are the tables the report copies, in the order it lists them.
     """
 
-    predictions: Path
-    evaluation: Path
-    model_fold: Path
+    folders: tuple[Path, Path, Path]
     cases: tuple[PredictedCase, ...]
-    metrics_csv: Path
-    summary_json: Path | None
-    progress: dict[str, Path]
-    validation_summary: Path | None
+    frame: pd.DataFrame
+    progress: dict[str, pd.DataFrame]
+    model: ModelDescription
+    validation: FoldValidation | None
+    missing_predictions: tuple[str, ...]
     raw_files: tuple[RawFile, ...]
-
-    def sources(self) -> tuple[Path, Path, Path]:
-        """The predictions, evaluation and model fold folders."""
-        return self.predictions, self.evaluation, self.model_fold
 
 
 def _file_or_none(path: Path) -> Path | None:
@@ -122,14 +166,41 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
     )
 
 
-def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> ReportInputs:
-    """Find and check a report's inputs: the output folders of ``thigh_predict``, ``thigh_evaluate``, a fold.
+def _check_output(output: Path, folders: tuple[Path, Path, Path]) -> None:
+    if output.exists() and not output.is_dir():
+        raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
+    for what, folder in zip(("predictions", "evaluation", "model fold"), folders, strict=True):
+        if output.resolve() == folder.resolve():
+            raise InvalidInputError(
+                f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
+                "so that the report does not mix with its inputs"
+            )
+
+
+def _check_followup(source: Path) -> None:
+    """Check that ``source`` is an output folder of ``thigh_followup`` (its page and table)."""
+    if not source.is_dir():
+        raise InvalidInputError(
+            f"--followup {source}: no such folder; give the output folder of thigh_followup"
+        )
+    for name in (PAGE, COHORT_TABLE):
+        if not (source / name).is_file():
+            raise InvalidInputError(
+                f"--followup {source}: no {name}; give the output folder of thigh_followup (-o)"
+            )
+
+
+def read_inputs(
+    predictions: Path, evaluation: Path, model_fold: Path, output: Path, followup: Path | None = None
+) -> ReportInputs:
+    """Find, check and read a report's inputs; check that ``output`` is none of them and ``followup``.
 
     Raises:
-        InvalidInputError: If a folder is missing, the predictions hold no label map, the
-            evaluation no ``metrics.csv``, or the fold no network's ``progress.csv``.
+        InvalidInputError: If a folder is missing, the predictions hold no label map, the evaluation no
+            usable ``metrics.csv``, the fold no readable network ``progress.csv``, or ``output`` is an input.
     """
-    predictions, evaluation, model_fold = Path(predictions), Path(evaluation), Path(model_fold)
+    folders = (Path(predictions), Path(evaluation), Path(model_fold))
+    predictions, evaluation, model_fold = folders
     for folder, what, expected in (
         (predictions, "predictions folder", "the output folder of thigh_predict (CASE.nii.gz, ...)"),
         (evaluation, "evaluation folder", "the output folder of thigh_evaluate (metrics.csv, ...)"),
@@ -184,10 +255,125 @@ def find_inputs(predictions: Path, evaluation: Path, model_fold: Path) -> Report
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
         *(len(cases), predictions, evaluation, ", ".join(progress), model_fold),
     )
+    _check_output(output, folders)
+    if followup is not None:
+        _check_followup(followup)
+    frame = read_metrics_csv(metrics_csv, REPORTED_METRICS)
+    if not (frame["kind"] == "class").any():
+        raise InvalidInputError(
+            f"{metrics_csv} has no row of kind 'class' (one per case, leg and muscle): run thigh_evaluate again"
+        )
+    legs = frame[["case", "leg"]].drop_duplicates()
+    logger.info(
+        "%s: %d case(s), %d leg(s), %d row(s)", metrics_csv, legs["case"].nunique(), len(legs), len(frame)
+    )
     return ReportInputs(
-        *(predictions, evaluation, model_fold, cases, metrics_csv, summary_json, progress),
-        _file_or_none(validation / SUMMARY_JSON),
+        folders,
+        cases,
+        frame,
+        read_progress(progress),
+        describe_model(model_fold, progress),
+        read_validation(_file_or_none(validation / SUMMARY_JSON)),
+        read_missing_predictions(summary_json),
         tuple(raw for raw in raw_files if raw[0].is_file()),
+    )
+
+
+def read_progress(paths: Mapping[str, Path]) -> dict[str, pd.DataFrame]:
+    """Each network's ``progress.csv`` with the columns of :data:`PROGRESS_COLUMNS` as floats.
+
+    A missing column becomes NaN (``epoch`` the row number); a file with a header only gives no rows.
+
+    Raises:
+        InvalidInputError: If a file cannot be read as a CSV table.
+    """
+    progress = {}
+    for network, path in paths.items():
+        try:
+            frame = pd.read_csv(path)
+        except pd.errors.EmptyDataError:
+            frame = pd.DataFrame(columns=list(PROGRESS_COLUMNS))
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            reason = str(error).strip().splitlines()[0]
+            raise InvalidInputError(
+                f"{path} cannot be read as a CSV table ({reason}): expected thigh_train's progress.csv"
+            ) from None
+        for column in PROGRESS_COLUMNS:
+            if column not in frame.columns:
+                frame[column] = range(1, len(frame) + 1) if column == "epoch" else math.nan
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        if frame.empty:
+            logger.warning("%s: no epoch recorded yet", path)
+        progress[network] = frame
+    return progress
+
+
+def _last(values: pd.Series) -> float:
+    defined = values.dropna()
+    return float(defined.iloc[-1]) if len(defined) else math.nan
+
+
+def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
+    """Epochs, last losses, best validation Dice and time of one network's progress table."""
+    dice = frame["mean_dice"].dropna()
+    best = dice.idxmax() if len(dice) else None
+    seconds = frame["seconds"].dropna()
+    best_epoch = (
+        None if best is None or math.isnan(frame.loc[best, "epoch"]) else int(frame.loc[best, "epoch"])
+    )
+    return NetworkSummary(
+        network,
+        len(frame),
+        _last(frame["train_loss"]),
+        _last(frame["val_loss"]),
+        float(dice.max()) if len(dice) else math.nan,
+        best_epoch,
+        float(seconds.sum()) / 60 if len(seconds) else math.nan,
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        logger.warning("%s cannot be read (%s); left out of the report", path, error)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescription:
+    """Dataset, configuration, fold: the first network's ``training.json`` options, else the folder names."""
+    resolved = model_fold.resolve()
+    fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
+    for network in networks:
+        path = model_fold / network / TRAINING_JSON
+        data = _read_json(path) if path.is_file() else None
+        options = data.get("options") if data else None
+        if isinstance(options, dict):
+            fold = str(options.get("fold", ""))
+            if fold in ("", "None"):
+                fold = fallback.fold
+            elif not fold.startswith("fold_"):
+                fold = f"fold_{fold}"
+            dataset = str(options.get("dataset") or fallback.dataset)
+            return ModelDescription(
+                dataset, str(options.get("configuration") or fallback.configuration), fold
+            )
+    return fallback
+
+
+def read_validation(path: Path | None) -> FoldValidation | None:
+    """``num_legs`` and ``mean_dice`` of ``validation/summary.json``; None if absent or without them."""
+    data = _read_json(path) if path else None
+    if data is None:
+        return None
+    mean_dice = data.get("mean_dice")
+    if isinstance(mean_dice, bool) or not isinstance(mean_dice, int | float):
+        logger.warning("%s has no number under 'mean_dice'; the fold's validation is left out", path)
+        return None
+    legs = data.get("num_legs")
+    return FoldValidation(
+        legs if isinstance(legs, int) and not isinstance(legs, bool) else None, float(mean_dice)
     )
 
 

@@ -1,23 +1,26 @@
-"""Compose the report as Markdown (``index.md``), the one source that ``index.html`` is rendered from.
+"""The report page: composed as Markdown (``index.md``), the one source ``index.html`` is rendered from.
 
 Links point into the report folder (relative, ``/``-separated, percent-encoded); paths outside it
-are shown as code.
+are shown as code. ``index.html`` is rendered by Python-Markdown, with an inline style and no scripts.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, unquote
 
+import markdown
 import pandas as pd
 
 from thigh_common.labels import LABEL_BY_NAME
-from thigh_evaluation.comparison.tables import METRICS, display_name
+from thigh_evaluation.comparison.tables import METRICS, display_name, observation_frame, summary_table
 from thigh_evaluation.markdown_table import table
-from thigh_evaluation.report.training import FoldValidation, ModelDescription, NetworkSummary
+from thigh_evaluation.report.inputs import REPORTED_METRICS, NetworkSummary, ReportInputs, network_summary
 from thigh_evaluation.statistics import per_leg_means
 
 DEMO_NOTE = (
@@ -27,41 +30,22 @@ DEMO_NOTE = (
 BOXPLOT_FILE = "boxplot.png"
 TRAINING_CURVE_FILE = "training_curve.png"
 MISSING = "–"
-
-
-@dataclass(frozen=True)
-class CaseEntry:
-    """A predicted case: its overlay and muscle table (copied; or None), its label map (not copied).
-
-    Paths are relative to the report folder.
-    """
-
-    case: str
-    overlay: str | None
-    table: str | None
-    label_map: str
-
-
-@dataclass(frozen=True)
-class ReportContent:
-    """Everything the report shows.
-
-    ``cases`` are sorted by id; ``statistics`` is ``thigh_compare``'s ``summary_table`` of the evaluation
-    (Dice and ASD); ``frame`` its ``metrics.csv``; ``raw_files`` the copied tables (target, what it holds);
-    ``sources`` are the predictions, evaluation and model fold folders relative to the report.
-    """
-
-    title: str
-    note: str
-    model: ModelDescription
-    cases: tuple[CaseEntry, ...]
-    statistics: pd.DataFrame
-    frame: pd.DataFrame
-    networks: tuple[NetworkSummary, ...]
-    validation: FoldValidation | None
-    raw_files: tuple[tuple[str, str], ...]
-    missing_predictions: tuple[str, ...]
-    sources: tuple[str, str, str]
+Statistics = dict[tuple[str, str, str], dict[str, float]]  # summary_table's rows by kind, structure, metric
+STYLE = """
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 1100px;
+       margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #4C72B0; padding-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.15em; margin-top: 1.8em; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+th { background: #f0f3f8; }
+td[style] { font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafafa; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+code { background: #f4f4f4; padding: 0 0.25em; border-radius: 3px; }
+blockquote { border-left: 5px solid #C44E52; background: #fdf2f2; padding: 0.6em 1em; margin: 1em 0; }
+blockquote p { margin: 0; }
+""".strip()
 
 
 _ESCAPED = str.maketrans({character: "\\" + character for character in "\\`*[]|<"})
@@ -121,42 +105,33 @@ def epochs_text(networks: Sequence[NetworkSummary]) -> str:
     return str(epochs[0]) if len(set(epochs)) == 1 else "/".join(map(str, epochs))
 
 
-def _summary(content: ReportContent) -> str:
-    dice, asd = (_statistics(content)[("all", "all_classes", metric)] for metric in ("dice", "asd_mm"))
-    evaluated = list(case_statistics(content.frame)["case"])
-    legs = len(content.frame.loc[content.frame["kind"] == "class", ["case", "leg"]].drop_duplicates())
-    networks = [network.network for network in content.networks]
-    minutes = sum(network.minutes for network in content.networks if not math.isnan(network.minutes))
-    model = content.model
+def _summary(inputs: ReportInputs, statistics: Statistics, networks: Sequence[NetworkSummary]) -> str:
+    dice, asd = (statistics[("all", "all_classes", metric)] for metric in REPORTED_METRICS)
+    evaluated = list(case_statistics(inputs.frame)["case"])
+    legs = len(inputs.frame.loc[inputs.frame["kind"] == "class", ["case", "leg"]].drop_duplicates())
+    minutes = sum(network.minutes for network in networks if not math.isnan(network.minutes))
+    model = inputs.model
     text = (
         f"{len(evaluated)} case(s) ({legs} legs) were segmented by the {model.configuration} model "
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
         f"the ten muscles of each leg, the mean Dice is {_mean_sd(dice, 'dice')} and the mean "
         f"average symmetric surface distance (ASD) is {_mean_sd(asd, 'asd_mm')} mm (mean ± SD over "
-        f"legs). The network(s) {_names(networks)} trained for {epochs_text(content.networks)} epoch(s), "
+        f"legs). The network(s) {_names(list(inputs.progress))} trained for {epochs_text(networks)} epoch(s), "
         f"{minutes:.1f} minutes in all."
     )
-    predicted = [case.case for case in content.cases]
+    predicted = [case.case for case in inputs.cases]
     not_evaluated = [case for case in predicted if case not in evaluated]
     not_predicted = [case for case in evaluated if case not in predicted]
     if not_evaluated:
         text += f" Predicted but not evaluated: {_names(not_evaluated)}."
     if not_predicted:
         text += f" Evaluated but not in the predictions folder: {_names(not_predicted)}."
-    if content.missing_predictions:
-        text += f" Reference cases without a prediction: {_names(content.missing_predictions)}."
+    if inputs.missing_predictions:
+        text += f" Reference cases without a prediction: {_names(inputs.missing_predictions)}."
     return escape(text)
 
 
-def _statistics(content: ReportContent) -> dict[tuple[str, str, str], dict[str, float]]:
-    """The statistics (``mean``, ``sd``, ``median``, ``n``, ...) by kind, structure and metric."""
-    return {
-        (row["kind"], row["structure"], row["metric"]): row for row in content.statistics.to_dict("records")
-    }
-
-
-def _structure_table(content: ReportContent) -> str:
-    statistics = _statistics(content)
+def _structure_table(statistics: Statistics) -> str:
     rows = []
     for kind, structure in dict.fromkeys(key[:2] for key in statistics):
         dice, asd = statistics[(kind, structure, "dice")], statistics[(kind, structure, "asd_mm")]
@@ -204,14 +179,14 @@ def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     return cases.reset_index()
 
 
-def _case_table(content: ReportContent) -> str:
-    entries = {case.case: case for case in content.cases}
+def _case_table(inputs: ReportInputs) -> str:
+    entries = {case.case: case for case in inputs.cases}
     rows = []
-    has_status = "status" in content.frame.columns
-    for record in case_statistics(content.frame).itertuples(index=False):
+    has_status = "status" in inputs.frame.columns
+    for record in case_statistics(inputs.frame).itertuples(index=False):
         entry = entries.get(str(record.case))
-        muscles = link("muscles", entry.table) if entry and entry.table else MISSING
-        overlay = link("overlay", entry.overlay) if entry and entry.overlay else MISSING
+        muscles = link("muscles", entry.table_target) if entry and entry.table_target else MISSING
+        overlay = link("overlay", entry.overlay_target) if entry and entry.overlay_target else MISSING
         cells = [
             escape(str(record.case)),
             str(record.legs),
@@ -229,9 +204,9 @@ def _case_table(content: ReportContent) -> str:
     return table((*header, "muscle table", "overlay"), rows, (*numeric, False, False))
 
 
-def _training(content: ReportContent) -> list[str]:
+def _training(inputs: ReportInputs, networks: Sequence[NetworkSummary]) -> list[str]:
     rows = []
-    for network in content.networks:
+    for network in networks:
         best = f"{_number(network.best_dice, 'dice')} (epoch {network.best_epoch})"
         cells = (str(network.epochs), _fixed(network.train_loss, 4), _fixed(network.val_loss, 4))
         best = MISSING if network.best_epoch is None else best
@@ -249,12 +224,12 @@ def _training(content: ReportContent) -> list[str]:
         table(header, rows, (False, True, True, True, True, True)),
         image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
     ]
-    if content.validation is not None:
-        legs = "" if content.validation.legs is None else f" ({content.validation.legs} legs)"
+    if inputs.validation is not None:
+        legs = "" if inputs.validation.legs is None else f" ({inputs.validation.legs} legs)"
         blocks.append(
             escape(
-                f"Validation of {content.model.fold} after training{legs}, the networks combined and "
-                f"postprocessed: mean Dice {_number(content.validation.mean_dice, 'dice')}."
+                f"Validation of {inputs.model.fold} after training{legs}, the networks combined and "
+                f"postprocessed: mean Dice {_number(inputs.validation.mean_dice, 'dice')}."
             )
         )
     else:
@@ -262,48 +237,75 @@ def _training(content: ReportContent) -> list[str]:
     return blocks
 
 
-def _cases(content: ReportContent) -> list[str]:
+def _cases(inputs: ReportInputs, output: Path) -> list[str]:
     blocks = ["## Cases"]
-    for case in content.cases:
+    for case in inputs.cases:
         blocks.append(f"### {escape(case.case)}")
-        overlay = case.overlay and image(case.overlay, f"overlay of the predicted labels on {case.case}")
+        overlay = case.overlay_target and image(
+            case.overlay_target, f"overlay of the predicted labels on {case.case}"
+        )
         blocks.append(overlay or "No overlay was found for this case.")
-        table_link = case.table and link(case.table.rsplit("/", 1)[-1], case.table)
+        table_link = case.table and link(case.table.name, case.table_target)
         muscles = f"muscle table: {table_link}" if table_link else "no muscle table"
-        blocks.append(bullets([muscles, "label map (not copied): " + code(case.label_map)]))
+        blocks.append(bullets([muscles, "label map (not copied): " + code(relative(case.label_map, output))]))
     return blocks
 
 
-def _files(content: ReportContent) -> list[str]:
-    predictions, evaluation, model = content.sources
+def _files(inputs: ReportInputs, output: Path) -> list[str]:
+    predictions, evaluation, model = (relative(folder, output) for folder in inputs.folders)
     return [
         "## Files",
-        bullets([link(target, target) + escape(f": {text}") for target, text in content.raw_files]),
+        bullets([link(target, target) + escape(f": {text}") for _, target, text in inputs.raw_files]),
         "The label maps are not copied; their paths relative to this folder:",
-        bullets([code(case.label_map) for case in content.cases]),
+        bullets([code(relative(case.label_map, output)) for case in inputs.cases]),
         f"Made by thigh_report from the predictions {code(predictions)}, the evaluation {code(evaluation)} "
         f"and the model {code(model)}.",
     ]
 
 
-def compose(content: ReportContent) -> str:
-    """The report as Markdown: the title, then its sections in order, separated by blank lines."""
+def compose(inputs: ReportInputs, output: Path, title: str, note: str) -> str:
+    """The report in ``output`` as Markdown: the title, then its sections in order, separated by blank lines."""
+    observations = observation_frame(inputs.frame, REPORTED_METRICS)
+    rows = summary_table({inputs.model.configuration: observations}, REPORTED_METRICS).to_dict("records")
+    statistics = {(row["kind"], row["structure"], row["metric"]): row for row in rows}
+    networks = [network_summary(network, frame) for network, frame in inputs.progress.items()]
     blocks = [
-        f"# {escape(content.title)}",
-        f"> **{escape(content.note)}**",
-        _summary(content),
+        f"# {escape(title)}",
+        f"> **{escape(note)}**",
+        _summary(inputs, statistics, networks),
         "## Dice and ASD per muscle",
         "Over the legs where a metric is defined: a muscle absent from both label maps is left out; one "
         "missing from either counts with a Dice of 0 and has no ASD. Groups are scored on the union of "
         "their muscles. The last row averages the ten muscles of each leg first.",
-        _structure_table(content),
+        _structure_table(statistics),
         "## Per case",
         "Means over the legs of each case of the per-leg mean over the ten muscles.",
-        _case_table(content),
+        _case_table(inputs),
         "## Box plot",
         image(BOXPLOT_FILE, "Dice (top) and ASD (bottom) per muscle and over all muscles"),
-        *_training(content),
-        *_cases(content),
-        *_files(content),
+        *_training(inputs, networks),
+        *_cases(inputs, output),
+        *_files(inputs, output),
     ]
     return "\n\n".join(blocks) + "\n"
+
+
+def relative(path: Path, start: Path) -> str:
+    """``path`` relative to ``start`` with ``/`` separators (absolute if there is no relative path)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.resolve().as_posix()
+
+
+def render_html(page: str, title: str) -> str:
+    """``index.md`` as one self-contained HTML page (Python-Markdown with tables; inline style, no scripts)."""
+    converter = markdown.Markdown(extensions=["tables"], output_format="html")
+    converter.ESCAPED_CHARS.append("<")  # escape() escapes "<" in text, so that it is never read as a tag
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n"
+        f"{converter.convert(page)}\n</body>\n</html>\n"
+    )

@@ -150,3 +150,25 @@ def test_postprocess_leg_clears_air_before_the_largest_component_step(two_blobs)
     assert np.count_nonzero(cleaned) == 8  # the smaller blob, in tissue, is the muscle now
     assert not cleaned[air].any()
     np.testing.assert_array_equal(postprocess_leg(two_blobs.copy(), None), keep_largest_component(two_blobs))
+
+
+def test_a_predicted_scan_has_no_label_in_air():
+    """The air step on the scan's grid: mapping back interpolates labels onto air voxels next to muscle."""
+    import SimpleITK as sitk
+    import torch
+    from support.prediction_models import tiny_model_results
+    from support.training_datasets import DATASET, tiny_preprocessed_root
+
+    from thigh_inference.scan_prediction import predict_scan
+    from thigh_inference.settings import PredictionSettings
+    from thigh_inference.trained_model import load_model
+    from thigh_planner.normalisation.intensity import AIR_THRESHOLD_HU
+
+    model = load_model(tiny_model_results() / DATASET / "2d5", None, torch.device("cpu"))
+    scan = sorted((tiny_preprocessed_root().parent / "raw" / DATASET / "imagesTr").glob("*.nii.gz"))[0]
+    image = sitk.ReadImage(str(scan))
+    air = sitk.GetArrayViewFromImage(image) < AIR_THRESHOLD_HU
+    raw = predict_scan(image, model, "case", PredictionSettings(postprocess=False)).labels
+    assert np.count_nonzero(raw[air]) > 0  # the tiny model labels air, so the check below can fail
+    labels = predict_scan(image, model, "case", PredictionSettings()).labels
+    assert np.count_nonzero(labels) > 0 and np.count_nonzero(labels[air]) == 0

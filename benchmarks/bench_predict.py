@@ -100,14 +100,8 @@ def main() -> None:
                    "--results", str(root / "results"), "-d", "Bench", "--backend", arguments.backend,
                    "--overwrite", "--precision", arguments.precision] + INT8_FLAGS[arguments.int8]  # fmt: skip
         environment = dict(os.environ, THIGH_CACHE=str(root / "cache"))
-        precision = (
-            "".join(f", {flag}" for flag in INT8_FLAGS[arguments.int8])
-            + {
-                "bf16": ", bf16",
-                "fp32": ", float32",
-                "auto": "",
-            }[arguments.precision]
-        )
+        precision = "".join(f", {flag}" for flag in INT8_FLAGS[arguments.int8])
+        precision += {"bf16": ", bf16", "fp32": ", float32", "auto": ""}[arguments.precision]
         print(f"thigh_predict, one {arguments.size} scan, {arguments.folds} fold(s) of 2d5 ({arguments.preset} "
               f"preset), backend {arguments.backend}{precision}:")  # fmt: skip
         for run_name in ("first run", "second run"):

@@ -98,11 +98,11 @@ def winner_takes_all(summed: np.ndarray) -> np.ndarray:
 
 
 def class_argmax(values: np.ndarray) -> np.ndarray:
-    """uint8 argmax over the first axis (the classes), lowest class on ties: ``np.argmax(values, 0)``.
+    """uint8 argmax over the first axis (the classes), lowest class on ties, as ``np.argmax(values, 0)``.
 
-    A running maximum over the classes, with preallocated buffers: about 2x faster than
-    ``np.argmax`` along the first axis of a ``(C, z, y, x)`` volume, which reduces across
-    strided memory (0.07 s against 0.12 s for 11 classes of 180 x 128 x 128).
+    A running maximum over the classes with preallocated buffers: 0.07 s against 0.12 s for
+    ``np.argmax`` on 11 classes of 180 x 128 x 128, and the voting step of one clinical scan
+    0.5-0.8 s instead of 2.6-2.9 s. Unlike ``np.argmax`` it never picks a NaN (probabilities have none).
     """
     best = values[0].copy()
     index = np.zeros(best.shape, np.uint8)

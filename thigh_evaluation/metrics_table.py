@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ LEG_SPLIT_RULE = (
 
 def metrics_frame(results: Iterable[CaseResult]) -> pd.DataFrame:
     """The rows of every case, columns :data:`METRICS_COLUMNS`, ``label`` as nullable integers."""
-    rows = [score.row() for result in results for score in result.scores]
+    rows = [asdict(score) for result in results for score in result.scores]
     frame = pd.DataFrame(rows, columns=list(METRICS_COLUMNS))
     return frame.astype({"label": "Int64", **dict.fromkeys(METRIC_COLUMNS, float)})
 

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -103,9 +104,9 @@ def test_a_flipped_direction_matrix_gives_the_same_legs(tmp_path, scene_result):
     assert (stored[:, :, :20] > 0).sum() == 128 and (stored[:, :, :20] == 6).sum() == 64  # the left leg's
     assert flipped.legs.legs == ("right", "left")
     for original, mirrored in zip(scene_result.scores, flipped.scores, strict=True):
-        assert original.row().keys() == mirrored.row().keys()
-        for key, value in original.row().items():
-            other = mirrored.row()[key]
+        assert asdict(original).keys() == asdict(mirrored).keys()
+        for key, value in asdict(original).items():
+            other = asdict(mirrored)[key]
             assert (
                 isinstance(value, float) and math.isnan(value) and math.isnan(other)
             ) or other == pytest.approx(value), key

@@ -40,7 +40,7 @@ def test_without_a_status_column_the_case_table_has_no_column_of_missed_muscles(
         ('{"num_legs": 4, "mean_dice": "high"}', NO_VALIDATION, "has no number under 'mean_dice'"),
         ('{"num_legs": 4}', NO_VALIDATION, "has no number under 'mean_dice'"),
         ("{not json", NO_VALIDATION, "cannot be read"),
-        ("[0.61]", NO_VALIDATION, None),
+        ("[0.61]", NO_VALIDATION, "cannot be read (not a JSON object); left out of the report"),
     ],
 )
 def test_the_folds_validation_summary(make_inputs, tmp_path, caplog, content, line, warning):

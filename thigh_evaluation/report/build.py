@@ -119,9 +119,8 @@ def build_report(
             is an input folder.
     """
     output = Path(output)
-    inputs = read_inputs(
-        predictions, evaluation, model_fold, output, None if followup is None else Path(followup)
-    )
+    followup = None if followup is None else Path(followup)
+    inputs = read_inputs(predictions, evaluation, model_fold, output, followup)
     model = inputs.model
     name = f"{model.dataset} {model.configuration} {model.fold}"
     output.mkdir(parents=True, exist_ok=True)
@@ -138,7 +137,7 @@ def build_report(
     title = title or f"thighseg report: {name}"
     page = compose(inputs, output, title, note or DEMO_NOTE)
     if followup is not None:
-        page += _take_in_followup(Path(followup), copier)
+        page += _take_in_followup(followup, copier)
     copier.remove_leftovers()
     missing = [target for target in targets(page) if not (output / target).is_file()]
     if missing:  # a bug, not a user error

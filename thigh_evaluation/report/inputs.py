@@ -331,9 +331,8 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
             elif not fold.startswith("fold_"):
                 fold = f"fold_{fold}"
             dataset = str(options.get("dataset") or fallback.dataset)
-            return ModelDescription(
-                dataset, str(options.get("configuration") or fallback.configuration), fold
-            )
+            configuration = str(options.get("configuration") or fallback.configuration)
+            return ModelDescription(dataset, configuration, fold)
     return fallback
 
 

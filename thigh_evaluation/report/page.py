@@ -69,7 +69,7 @@ def code(text: str) -> str:
 
 def image(target: str, alt: str) -> str:
     """A picture inside the report folder."""
-    return f"![{escape(alt)}]({quote(target, safe='/')})"
+    return "!" + link(alt, target)
 
 
 def bullets(items: list[str]) -> str:
@@ -95,10 +95,6 @@ def _mean_sd(statistics: dict[str, float], metric: str) -> str:
     return mean if MISSING in (mean, sd) else f"{mean} ± {sd}"
 
 
-def _names(names: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(names) if names else "none"
-
-
 def epochs_text(networks: Sequence[NetworkSummary]) -> str:
     """The networks' epochs in the order they are named: ``4`` when equal, else ``3/2/1``."""
     epochs = [network.epochs for network in networks]
@@ -116,18 +112,18 @@ def _summary(inputs: ReportInputs, statistics: Statistics, networks: Sequence[Ne
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
         f"the ten muscles of each leg, the mean Dice is {_mean_sd(dice, 'dice')} and the mean "
         f"average symmetric surface distance (ASD) is {_mean_sd(asd, 'asd_mm')} mm (mean ± SD over "
-        f"legs). The network(s) {_names(list(inputs.progress))} trained for {epochs_text(networks)} epoch(s), "
+        f"legs). The network(s) {', '.join(inputs.progress)} trained for {epochs_text(networks)} epoch(s), "
         f"{minutes:.1f} minutes in all."
     )
     predicted = [case.case for case in inputs.cases]
     not_evaluated = [case for case in predicted if case not in evaluated]
     not_predicted = [case for case in evaluated if case not in predicted]
     if not_evaluated:
-        text += f" Predicted but not evaluated: {_names(not_evaluated)}."
+        text += f" Predicted but not evaluated: {', '.join(not_evaluated)}."
     if not_predicted:
-        text += f" Evaluated but not in the predictions folder: {_names(not_predicted)}."
+        text += f" Evaluated but not in the predictions folder: {', '.join(not_predicted)}."
     if inputs.missing_predictions:
-        text += f" Reference cases without a prediction: {_names(inputs.missing_predictions)}."
+        text += f" Reference cases without a prediction: {', '.join(inputs.missing_predictions)}."
     return escape(text)
 
 
@@ -164,10 +160,7 @@ def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     cases["missing_in_prediction"] = 0
     if "status" in frame.columns:
         missed = frame["status"].eq("missing_in_prediction") | frame["dice"].eq(0.0)
-        missing = frame[(frame["kind"] == "class") & missed]
-        cases["missing_in_prediction"] = (
-            missing.groupby("case").size().reindex(cases.index, fill_value=0).astype(int)
-        )
+        cases["missing_in_prediction"] = (missed & (frame["kind"] == "class")).groupby(frame["case"]).sum()
     return cases.reset_index()
 
 

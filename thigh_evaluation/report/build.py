@@ -12,7 +12,6 @@ import logging
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,9 +28,6 @@ from thigh_evaluation.report.page import (
 )
 from thigh_inference.followup.figure import FIGURE_SUFFIX, flagged
 from thigh_inference.followup.run import COHORT_TABLE, PAGE
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
 
 logger = logging.getLogger(__name__)
 
@@ -123,9 +119,8 @@ def build_report(
             is an input folder.
     """
     output = Path(output)
-    inputs = read_inputs(
-        predictions, evaluation, model_fold, output, None if followup is None else Path(followup)
-    )
+    followup = None if followup is None else Path(followup)
+    inputs = read_inputs(predictions, evaluation, model_fold, output, followup)
     model = inputs.model
     name = f"{model.dataset} {model.configuration} {model.fold}"
     output.mkdir(parents=True, exist_ok=True)
@@ -142,7 +137,7 @@ def build_report(
     title = title or f"thighseg report: {name}"
     page = compose(inputs, output, title, note or DEMO_NOTE)
     if followup is not None:
-        page += _take_in_followup(Path(followup), copier)
+        page += _take_in_followup(followup, copier)
     copier.remove_leftovers()
     missing = [target for target in targets(page) if not (output / target).is_file()]
     if missing:  # a bug, not a user error
@@ -169,38 +164,31 @@ def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title:
     loss_axes, dice_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     others = itertools.cycle(OTHER_COLOURS)
     colours = {name: NETWORK_COLOURS.get(name) or next(others) for name in progress}
-    drawn = {"train": False, "val": False, "dice": False}
+    curves = (("train_loss", loss_axes, "-"), ("val_loss", loss_axes, "--"), ("mean_dice", dice_axes, "-"))
+    marker = {"marker": "o", "markersize": 3.5}  # on every epoch, and beside each network in the legend
+    drawn = set()  # the axes with a line
     for network, frame in progress.items():
-        colour = colours[network]
-        for column, axes, style, key in (
-            ("train_loss", loss_axes, "-", "train"),
-            ("val_loss", loss_axes, "--", "val"),
-            ("mean_dice", dice_axes, "-", "dice"),
-        ):
+        for column, axes, style in curves:
             values = frame[["epoch", column]].dropna()
-            if values.empty:
-                continue
-            axes.plot(
-                values["epoch"],
-                values[column],
-                style,
-                color=colour,
-                marker="o",
-                markersize=3.5,
-                linewidth=1.4,
-            )
-            drawn[key] = True
-    _decorate(loss_axes, "loss", drawn["train"] or drawn["val"], "no loss recorded")
-    _decorate(dice_axes, "validation mean Dice", drawn["dice"], "no validation Dice recorded")
+            if not values.empty:
+                axes.plot(
+                    values["epoch"], values[column], style, color=colours[network], linewidth=1.4, **marker
+                )
+                drawn.add(axes)
+    for axes, label, nothing in (
+        (loss_axes, "loss", "no loss recorded"),
+        (dice_axes, "validation mean Dice", "no validation Dice recorded"),
+    ):
+        axes.set_ylabel(label)
+        axes.grid(True, color="0.9")
+        if axes not in drawn:
+            axes.text(0.5, 0.5, nothing, ha="center", va="center", color="0.4", transform=axes.transAxes)
     dice_axes.set_xlabel("epoch")
     dice_axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if drawn["dice"]:
+    if dice_axes in drawn:
         bottom, top = dice_axes.get_ylim()
         dice_axes.set_ylim(max(bottom, -0.02), min(max(top, 0.1), 1.02))
-    handles = [
-        Line2D([], [], color=colour, marker="o", markersize=3.5, label=name)
-        for name, colour in colours.items()
-    ]
+    handles = [Line2D([], [], color=colour, label=name, **marker) for name, colour in colours.items()]
     handles += [
         Line2D([], [], color="0.3", linestyle="-", label="training loss"),
         Line2D([], [], color="0.3", linestyle="--", label="validation loss"),
@@ -209,11 +197,3 @@ def plot_training_curve(progress: Mapping[str, pd.DataFrame], path: Path, title:
     figure.suptitle(title or "Training curve", x=0.08, ha="left", fontsize=11)
     figure.tight_layout()
     return save_figure(figure, path, dpi=100)
-
-
-def _decorate(axes: Axes, label: str, drawn: bool, empty_text: str) -> None:
-    """Axis label and grid; a centred message when nothing was drawn."""
-    axes.set_ylabel(label)
-    axes.grid(True, color="0.9")
-    if not drawn:
-        axes.text(0.5, 0.5, empty_text, ha="center", va="center", color="0.4", transform=axes.transAxes)

@@ -21,14 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
         "overlay and muscle table, and copies of the raw tables.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    for flag, metavar, text in (
-        ("--predictions", "PRED_DIR", "output folder of thigh_predict (CASE.nii.gz, ...)"),
-        ("--evaluation", "EVAL_DIR", "output folder of thigh_evaluate (metrics.csv, ...)"),
-        ("--model", "FOLD_DIR", "fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"),
+    for flags, metavar, text in (
+        (["--predictions"], "PRED_DIR", "output folder of thigh_predict (CASE.nii.gz, ...)"),
+        (["--evaluation"], "EVAL_DIR", "output folder of thigh_evaluate (metrics.csv, ...)"),
+        (["--model"], "FOLD_DIR", "fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"),
+        (["-o", "--output"], "REPORT_DIR", "report folder to write (an earlier report there is replaced)"),
     ):
-        parser.add_argument(flag, required=True, metavar=metavar, help=text)
-    output = "report folder to write (an earlier report there is replaced)"
-    parser.add_argument("-o", "--output", required=True, metavar="REPORT_DIR", help=output)
+        parser.add_argument(*flags, required=True, type=Path, metavar=metavar, help=text)
     title = "page title (default: thighseg report: DATASET CONFIG fold_N)"
     parser.add_argument("--title", metavar="TEXT", help=title)
     note = "the highlighted note on the model's use (default: the demonstration's not-for-clinical-use note)"
@@ -48,10 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> int:
         from thigh_evaluation.report.build import build_report
 
-        folders = (Path(arguments.predictions), Path(arguments.evaluation), Path(arguments.model))
         index = build_report(
-            *folders,
-            Path(arguments.output),
+            arguments.predictions,
+            arguments.evaluation,
+            arguments.model,
+            arguments.output,
             title=arguments.title,
             note=arguments.note,
             followup=Path(arguments.followup) if arguments.followup else None,

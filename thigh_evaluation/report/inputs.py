@@ -27,12 +27,16 @@ logger = logging.getLogger(__name__)
 REPORTED_METRICS: tuple[str, ...] = ("dice", "asd_mm")
 LABEL_MAP_SUFFIX = ".nii.gz"
 OVERLAY_SUFFIX = "_overlay.png"
-COLOUR_TABLES: dict[str, str] = {SLICER_TABLE_NAME: "3D Slicer", ITKSNAP_TABLE_NAME: "ITK-SNAP"}
 NETWORKS: tuple[str, ...] = ("axial", "coronal", "sagittal", "volume")  # a fold's network folders, in order
 PROGRESS_FILE = "progress.csv"
 PROGRESS_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "mean_dice", "seconds")
 TRAINING_JSON = "training.json"
 VALIDATION_FOLDER = "validation"
+FOLDERS: tuple[tuple[str, str], ...] = (  # the input folders: their name in messages, what is expected
+    ("predictions", "the output folder of thigh_predict (CASE.nii.gz, ...)"),
+    ("evaluation", "the output folder of thigh_evaluate (metrics.csv, ...)"),
+    ("model fold", "a fold folder of thigh_train (RESULTS/DATASET/2d5/fold_0)"),
+)
 RawFile = tuple[Path, str, str]  # a file the report copies: source, target in the report, what it holds
 
 
@@ -79,20 +83,13 @@ class ModelDescription:
 
 
 @dataclass(frozen=True)
-class FoldValidation:
-    """The fold's validation by ``thigh_train`` (``validation/summary.json``)."""
-
-    legs: int | None
-    mean_dice: float
-
-
-@dataclass(frozen=True)
 class ReportInputs:
     """Everything a report shows, found, checked and read.
 
     ``folders`` are the predictions, evaluation and model fold; ``cases`` are sorted by id; ``frame`` is
     the evaluation's ``metrics.csv``; ``progress`` each network's ``progress.csv`` (:data:`NETWORKS`
-    first); ``raw_files`` are the tables the report copies, in the order it lists them.
+    first); ``validation`` the fold's validation (legs or None, mean Dice), None without one;
+    ``raw_files`` are the tables the report copies, in the order it lists them.
     """
 
     folders: tuple[Path, Path, Path]
@@ -100,7 +97,7 @@ class ReportInputs:
     frame: pd.DataFrame
     progress: dict[str, pd.DataFrame]
     model: ModelDescription
-    validation: FoldValidation | None
+    validation: tuple[int | None, float] | None
     missing_predictions: tuple[str, ...]
     raw_files: tuple[RawFile, ...]
 
@@ -128,17 +125,14 @@ def find_cases(predictions: Path) -> tuple[PredictedCase, ...]:
     cases = []
     for label_map in label_maps:
         case = label_map.name[: -len(LABEL_MAP_SUFFIX)]
-        table = _file_or_none(predictions / f"{case}{TABLE_SUFFIX}")
-        overlay = _file_or_none(predictions / f"{case}{OVERLAY_SUFFIX}")
-        if overlay is None:
+        table, overlay = (predictions / f"{case}{suffix}" for suffix in (TABLE_SUFFIX, OVERLAY_SUFFIX))
+        if not overlay.is_file():
+            logger.warning("%s: no overlay %s in %s; the report shows none", case, overlay.name, predictions)
+        if not table.is_file():
             logger.warning(
-                "%s: no overlay %s%s in %s; the report shows none", case, case, OVERLAY_SUFFIX, predictions
+                "%s: no muscle table %s in %s; the report links none", case, table.name, predictions
             )
-        if table is None:
-            logger.warning(
-                "%s: no muscle table %s%s in %s; the report links none", case, case, TABLE_SUFFIX, predictions
-            )
-        cases.append(PredictedCase(case, label_map, table, overlay))
+        cases.append(PredictedCase(case, label_map, _file_or_none(table), _file_or_none(overlay)))
     return tuple(cases)
 
 
@@ -169,7 +163,7 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
 def _check_output(output: Path, folders: tuple[Path, Path, Path]) -> None:
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"the report folder {output} exists and is not a folder: choose another -o")
-    for what, folder in zip(("predictions", "evaluation", "model fold"), folders, strict=True):
+    for folder, (what, _) in zip(folders, FOLDERS, strict=True):
         if output.resolve() == folder.resolve():
             raise InvalidInputError(
                 f"the report folder {output} is the {what} folder; choose another -o (e.g. {output / 'report'}) "
@@ -201,14 +195,10 @@ def read_inputs(
     """
     folders = (Path(predictions), Path(evaluation), Path(model_fold))
     predictions, evaluation, model_fold = folders
-    for folder, what, expected in (
-        (predictions, "predictions folder", "the output folder of thigh_predict (CASE.nii.gz, ...)"),
-        (evaluation, "evaluation folder", "the output folder of thigh_evaluate (metrics.csv, ...)"),
-        (model_fold, "model fold folder", "a fold folder of thigh_train (RESULTS/DATASET/2d5/fold_0)"),
-    ):
+    for folder, (what, expected) in zip(folders, FOLDERS, strict=True):
         if not folder.is_dir():
             state = "is not a folder" if folder.exists() else "not found"
-            raise InvalidInputError(f"{what} {folder} {state}: expected {expected}")
+            raise InvalidInputError(f"{what} folder {folder} {state}: expected {expected}")
     cases = find_cases(predictions)
     metrics_csv = evaluation / METRICS_FILE
     if not metrics_csv.is_file():
@@ -223,33 +213,19 @@ def read_inputs(
             "%s has no %s; the reference cases without a prediction are not listed", evaluation, SUMMARY_JSON
         )
     validation = model_fold / VALIDATION_FOLDER
-    raw_files = [
-        (metrics_csv, "evaluation/metrics.csv", "Dice, ASD, HD95 and volumes per case, leg and structure"),
-        (
-            evaluation / SUMMARY_JSON,
-            "evaluation/summary.json",
-            "the evaluation's statistics per class and group",
-        ),
-        (evaluation / SUMMARY_CSV, "evaluation/summary.csv", "the same statistics as a table"),
-        (
-            predictions / PREDICTION_SUMMARY,
-            "tables/summary.csv",
-            "muscle volumes, HU and fat fraction of every case",
-        ),
+    copies = [  # source, the start of its copy's path in the report (the name follows), what it holds
+        (metrics_csv, "evaluation/", "Dice, ASD, HD95 and volumes per case, leg and structure"),
+        (evaluation / SUMMARY_JSON, "evaluation/", "the evaluation's statistics per class and group"),
+        (evaluation / SUMMARY_CSV, "evaluation/", "the same statistics as a table"),
+        (predictions / PREDICTION_SUMMARY, "tables/", "muscle volumes, HU and fat fraction of every case"),
+        (predictions / SLICER_TABLE_NAME, "labels/", "colour table of the label maps for 3D Slicer"),
+        (predictions / ITKSNAP_TABLE_NAME, "labels/", "colour table of the label maps for ITK-SNAP"),
         *(
-            (predictions / name, f"labels/{name}", f"colour table of the label maps for {program}")
-            for name, program in COLOUR_TABLES.items()
+            (path, f"training/{name}_", f"loss and Dice per epoch, {name} network")
+            for name, path in progress.items()
         ),
-        *(
-            (path, f"training/{network}_progress.csv", f"loss and Dice per epoch, {network} network")
-            for network, path in progress.items()
-        ),
-        (
-            validation / SUMMARY_JSON,
-            "training/validation_summary.json",
-            "the fold's validation after training",
-        ),
-        (validation / "dice.csv", "training/validation_dice.csv", "validation Dice per leg and muscle"),
+        (validation / SUMMARY_JSON, "training/validation_", "the fold's validation after training"),
+        (validation / "dice.csv", "training/validation_", "validation Dice per leg and muscle"),
     ]
     logger.info(
         "report inputs: %d predicted case(s) in %s, evaluation %s, network(s) %s of %s",
@@ -275,7 +251,7 @@ def read_inputs(
         describe_model(model_fold, progress),
         read_validation(_file_or_none(validation / SUMMARY_JSON)),
         read_missing_predictions(summary_json),
-        tuple(raw for raw in raw_files if raw[0].is_file()),
+        tuple((path, prefix + path.name, text) for path, prefix, text in copies if path.is_file()),
     )
 
 
@@ -315,30 +291,29 @@ def _last(values: pd.Series) -> float:
 
 def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
     """Epochs, last losses, best validation Dice and time of one network's progress table."""
-    dice = frame["mean_dice"].dropna()
-    best = dice.idxmax() if len(dice) else None
-    seconds = frame["seconds"].dropna()
-    best_epoch = (
-        None if best is None or math.isnan(frame.loc[best, "epoch"]) else int(frame.loc[best, "epoch"])
-    )
+    dice, seconds = frame["mean_dice"].dropna(), frame["seconds"].dropna()
+    best_epoch = frame.loc[dice.idxmax(), "epoch"] if len(dice) else math.nan
     return NetworkSummary(
         network,
         len(frame),
         _last(frame["train_loss"]),
         _last(frame["val_loss"]),
         float(dice.max()) if len(dice) else math.nan,
-        best_epoch,
+        None if math.isnan(best_epoch) else int(best_epoch),
         float(seconds.sum()) / 60 if len(seconds) else math.nan,
     )
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path, consequence: str) -> dict[str, Any] | None:
+    """The JSON object in ``path``; None, with a warning that ends in ``consequence``, if it cannot be read."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
     except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        logger.warning("%s cannot be read (%s); left out of the report", path, error)
+        logger.warning("%s cannot be read (%s); %s", path, error, consequence)
         return None
-    return data if isinstance(data, dict) else None
+    return data
 
 
 def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescription:
@@ -347,7 +322,7 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
     fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
     for network in networks:
         path = model_fold / network / TRAINING_JSON
-        data = _read_json(path) if path.is_file() else None
+        data = _read_json(path, "left out of the report") if path.is_file() else None
         options = data.get("options") if data else None
         if isinstance(options, dict):
             fold = str(options.get("fold", ""))
@@ -356,39 +331,28 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
             elif not fold.startswith("fold_"):
                 fold = f"fold_{fold}"
             dataset = str(options.get("dataset") or fallback.dataset)
-            return ModelDescription(
-                dataset, str(options.get("configuration") or fallback.configuration), fold
-            )
+            configuration = str(options.get("configuration") or fallback.configuration)
+            return ModelDescription(dataset, configuration, fold)
     return fallback
 
 
-def read_validation(path: Path | None) -> FoldValidation | None:
-    """``num_legs`` and ``mean_dice`` of ``validation/summary.json``; None if absent or without them."""
-    data = _read_json(path) if path else None
+def read_validation(path: Path | None) -> tuple[int | None, float] | None:
+    """``num_legs`` (None if not a whole number) and ``mean_dice`` of ``validation/summary.json``.
+
+    None if the file is absent, cannot be read or has no number under ``mean_dice``.
+    """
+    data = _read_json(path, "left out of the report") if path else None
     if data is None:
         return None
-    mean_dice = data.get("mean_dice")
+    mean_dice, legs = data.get("mean_dice"), data.get("num_legs")
     if isinstance(mean_dice, bool) or not isinstance(mean_dice, int | float):
         logger.warning("%s has no number under 'mean_dice'; the fold's validation is left out", path)
         return None
-    legs = data.get("num_legs")
-    return FoldValidation(
-        legs if isinstance(legs, int) and not isinstance(legs, bool) else None, float(mean_dice)
-    )
+    return (legs if isinstance(legs, int) and not isinstance(legs, bool) else None), float(mean_dice)
 
 
 def read_missing_predictions(path: Path | None) -> tuple[str, ...]:
     """``cases_missing_prediction`` of ``summary.json``; none (with a warning) if it cannot be read."""
-    if path is None:
-        return ()
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(summary, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        logger.warning(
-            "%s cannot be read (%s); the reference cases without a prediction are not listed", path, error
-        )
-        return ()
-    missing = summary.get("cases_missing_prediction")
+    summary = _read_json(path, "the reference cases without a prediction are not listed") if path else None
+    missing = (summary or {}).get("cases_missing_prediction")
     return tuple(str(case) for case in missing) if isinstance(missing, list) else ()

@@ -69,7 +69,7 @@ def code(text: str) -> str:
 
 def image(target: str, alt: str) -> str:
     """A picture inside the report folder."""
-    return f"![{escape(alt)}]({quote(target, safe='/')})"
+    return "!" + link(alt, target)
 
 
 def bullets(items: list[str]) -> str:
@@ -95,10 +95,6 @@ def _mean_sd(statistics: dict[str, float], metric: str) -> str:
     return mean if MISSING in (mean, sd) else f"{mean} ± {sd}"
 
 
-def _names(names: list[str] | tuple[str, ...]) -> str:
-    return ", ".join(names) if names else "none"
-
-
 def epochs_text(networks: Sequence[NetworkSummary]) -> str:
     """The networks' epochs in the order they are named: ``4`` when equal, else ``3/2/1``."""
     epochs = [network.epochs for network in networks]
@@ -116,25 +112,25 @@ def _summary(inputs: ReportInputs, statistics: Statistics, networks: Sequence[Ne
         f"of dataset {model.dataset} ({model.fold}) and evaluated against their reference labels. Averaged over "
         f"the ten muscles of each leg, the mean Dice is {_mean_sd(dice, 'dice')} and the mean "
         f"average symmetric surface distance (ASD) is {_mean_sd(asd, 'asd_mm')} mm (mean ± SD over "
-        f"legs). The network(s) {_names(list(inputs.progress))} trained for {epochs_text(networks)} epoch(s), "
+        f"legs). The network(s) {', '.join(inputs.progress)} trained for {epochs_text(networks)} epoch(s), "
         f"{minutes:.1f} minutes in all."
     )
     predicted = [case.case for case in inputs.cases]
     not_evaluated = [case for case in predicted if case not in evaluated]
     not_predicted = [case for case in evaluated if case not in predicted]
     if not_evaluated:
-        text += f" Predicted but not evaluated: {_names(not_evaluated)}."
+        text += f" Predicted but not evaluated: {', '.join(not_evaluated)}."
     if not_predicted:
-        text += f" Evaluated but not in the predictions folder: {_names(not_predicted)}."
+        text += f" Evaluated but not in the predictions folder: {', '.join(not_predicted)}."
     if inputs.missing_predictions:
-        text += f" Reference cases without a prediction: {_names(inputs.missing_predictions)}."
+        text += f" Reference cases without a prediction: {', '.join(inputs.missing_predictions)}."
     return escape(text)
 
 
 def _structure_table(statistics: Statistics) -> str:
     rows = []
     for kind, structure in dict.fromkeys(key[:2] for key in statistics):
-        dice, asd = statistics[(kind, structure, "dice")], statistics[(kind, structure, "asd_mm")]
+        dice, asd = (statistics[(kind, structure, metric)] for metric in REPORTED_METRICS)
         name = "all classes (mean per leg)" if kind == "all" else display_name(kind, structure)
         label = LABEL_BY_NAME.get(structure) if kind == "class" else None
         asd_cell = _mean_sd(asd, "asd_mm")
@@ -147,16 +143,8 @@ def _structure_table(statistics: Statistics) -> str:
             _number(asd["median"], "asd_mm"),
         )
         rows.append((escape(name), MISSING if label is None else str(label), str(int(dice["n"])), *cells))
-    header = (
-        "structure",
-        "label",
-        "legs",
-        "Dice mean ± SD",
-        "Dice median",
-        "ASD (mm) mean ± SD",
-        "ASD median (mm)",
-    )
-    return table(header, rows, (False, True, True, True, True, True, True))
+    statistics_header = ("Dice mean ± SD", "Dice median", "ASD (mm) mean ± SD", "ASD median (mm)")
+    return table(("structure", "label", "legs", *statistics_header), rows, [False] + [True] * 6)
 
 
 def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
@@ -172,69 +160,49 @@ def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     cases["missing_in_prediction"] = 0
     if "status" in frame.columns:
         missed = frame["status"].eq("missing_in_prediction") | frame["dice"].eq(0.0)
-        missing = frame[(frame["kind"] == "class") & missed]
-        cases["missing_in_prediction"] = (
-            missing.groupby("case").size().reindex(cases.index, fill_value=0).astype(int)
-        )
+        cases["missing_in_prediction"] = (missed & (frame["kind"] == "class")).groupby(frame["case"]).sum()
     return cases.reset_index()
 
 
 def _case_table(inputs: ReportInputs) -> str:
     entries = {case.case: case for case in inputs.cases}
+    missed = ["muscles missed (leg × muscle)"] if "status" in inputs.frame.columns else []  # a column or none
     rows = []
-    has_status = "status" in inputs.frame.columns
     for record in case_statistics(inputs.frame).itertuples(index=False):
         entry = entries.get(str(record.case))
         muscles = link("muscles", entry.table_target) if entry and entry.table_target else MISSING
         overlay = link("overlay", entry.overlay_target) if entry and entry.overlay_target else MISSING
-        cells = [
-            escape(str(record.case)),
-            str(record.legs),
-            _number(record.dice, "dice"),
-            _number(record.asd_mm, "asd_mm"),
-        ]
-        if has_status:
-            cells.append(str(record.missing_in_prediction))
-        rows.append((*cells, muscles, overlay))
-    header = ["case", "legs", "mean Dice", "mean ASD (mm)"]
-    numeric = [False, True, True, True]
-    if has_status:
-        header.append("muscles missed (leg × muscle)")
-        numeric.append(True)
-    return table((*header, "muscle table", "overlay"), rows, (*numeric, False, False))
+        means = (_number(record.dice, "dice"), _number(record.asd_mm, "asd_mm"))
+        count = [str(record.missing_in_prediction)] if missed else []
+        rows.append((escape(str(record.case)), str(record.legs), *means, *count, muscles, overlay))
+    header = ["case", "legs", "mean Dice", "mean ASD (mm)", *missed, "muscle table", "overlay"]
+    return table(header, rows, [False, True, True, True] + [True] * len(missed) + [False, False])
 
 
 def _training(inputs: ReportInputs, networks: Sequence[NetworkSummary]) -> list[str]:
     rows = []
     for network in networks:
         best = f"{_number(network.best_dice, 'dice')} (epoch {network.best_epoch})"
-        cells = (str(network.epochs), _fixed(network.train_loss, 4), _fixed(network.val_loss, 4))
         best = MISSING if network.best_epoch is None else best
-        rows.append((escape(network.network), *cells, best, _fixed(network.minutes, 1)))
-    header = (
-        "network",
-        "epochs",
-        "last training loss",
-        "last validation loss",
-        "best validation Dice",
-        "minutes",
-    )
-    blocks = [
-        "## Training",
-        table(header, rows, (False, True, True, True, True, True)),
-        image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
-    ]
-    if inputs.validation is not None:
-        legs = "" if inputs.validation.legs is None else f" ({inputs.validation.legs} legs)"
-        blocks.append(
-            escape(
-                f"Validation of {inputs.model.fold} after training{legs}, the networks combined and "
-                f"postprocessed: mean Dice {_number(inputs.validation.mean_dice, 'dice')}."
-            )
-        )
+        losses = (_fixed(network.train_loss, 4), _fixed(network.val_loss, 4))
+        rows.append((escape(network.network), str(network.epochs), *losses, best, _fixed(network.minutes, 1)))
+    losses_header = ("last training loss", "last validation loss")
+    header = ("network", "epochs", *losses_header, "best validation Dice", "minutes")
+    if inputs.validation is None:
+        validation = "The fold has no validation summary (a model trained on every case, fold all)."
     else:
-        blocks.append("The fold has no validation summary (a model trained on every case, fold all).")
-    return blocks
+        legs, mean_dice = inputs.validation
+        legs_text = "" if legs is None else f" ({legs} legs)"
+        validation = escape(
+            f"Validation of {inputs.model.fold} after training{legs_text}, the networks combined and "
+            f"postprocessed: mean Dice {_number(mean_dice, 'dice')}."
+        )
+    return [
+        "## Training",
+        table(header, rows, [False] + [True] * 5),
+        image(TRAINING_CURVE_FILE, "training and validation loss and validation mean Dice per epoch"),
+        validation,
+    ]
 
 
 def _cases(inputs: ReportInputs, output: Path) -> list[str]:

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_experiment``."""
     arguments = parse_arguments(build_parser(), argv)
 
-    def body() -> int:
+    def body() -> None:
         from thigh_common.errors import InvalidInputError
         from thigh_common.paths import resolve_raw_dataset
         from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
@@ -91,7 +91,6 @@ def main(argv: list[str] | None = None) -> int:
                 f"({values['legs']:.0f} test legs)"
             )
         print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
-        return 0
 
     return run_command(body)
 

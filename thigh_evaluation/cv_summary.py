@@ -141,39 +141,34 @@ def summarise_cross_validation(results: Path, dataset: str, configuration: str, 
             or a summary cannot be read.
     """
     folder = configuration_folder(results, dataset, configuration)
-    fold_folders = {
-        int(m.group(1)): p for p in folder.iterdir() if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
+    summaries = {
+        int(m.group(1)): p / VALIDATION_SUMMARY
+        for p in folder.iterdir()
+        if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
     }
-    folds = {
-        fold: read_leg_dice(p / VALIDATION_SUMMARY)
-        for fold, p in sorted(fold_folders.items())
-        if (p / VALIDATION_SUMMARY).is_file()
-    }
+    folds = {fold: read_leg_dice(path) for fold, path in sorted(summaries.items()) if path.is_file()}
     planned = planned_folds(folder)
     if not folds:
-        present = ", ".join(sorted(f"fold_{fold}" for fold in fold_folders)) or "none"
+        present = ", ".join(sorted(f"fold_{fold}" for fold in summaries)) or "none"
         raise InvalidInputError(
             f"no fold of {folder} has a validation summary (fold_N/{VALIDATION_SUMMARY.as_posix()}, written when "
             f"thigh_train finishes a fold); fold folders: {present}. Train the folds first "
             f"(thigh_train {configuration} FOLD -d {dataset})"
         )
-    missing = sorted((set(range(planned)) if planned is not None else set(fold_folders)) - set(folds))
-    coverage = f"fold(s) {', '.join(map(str, folds))}"
-    if planned is not None:
-        coverage += f" of {planned} planned"
+    expected = set(summaries) if planned is None else set(range(planned))
+    missing = ", ".join(map(str, sorted(expected - set(folds))))
+    coverage = f"fold(s) {', '.join(map(str, folds))}" + ("" if planned is None else f" of {planned} planned")
     if missing:
-        coverage += f"; missing: {', '.join(map(str, missing))}"
+        coverage += f"; missing: {missing}"
         logger.warning(
             "%s %s: validation summaries of %s; the table covers only the folds found",
-            dataset,
-            configuration,
-            coverage,
+            *(dataset, configuration, coverage),
         )
     elif planned is None:
         logger.warning(
             "%s: no %s in the fold folders, so the planned number of folds is unknown", folder, SPLITS_FILE
         )
-    output = folder if output is None else output
+    output = output or folder
     frame = cv_table(folds)
     with atomic_path(output / CV_CSV) as temporary:
         frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f")

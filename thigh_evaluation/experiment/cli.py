@@ -32,12 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_folder_flags(parser, "raw")
     training = "training cases (default 19: the paper's 38 thighs); 0 for every case not held out"
     parser.add_argument("--train", type=int, default=19, help=training)
-    parser.add_argument(
-        "--test", type=int, default=5, help="held-out test cases (default 5: the paper's 10 thighs)"
-    )
-    parser.add_argument(
-        "-c", "--configurations", nargs="+", choices=CONFIGURATIONS, default=list(CONFIGURATIONS)
-    )
+    held_out = "held-out test cases (default 5: the paper's 10 thighs)"
+    parser.add_argument("--test", type=int, default=5, help=held_out)
+    parser.add_argument("-c", "--configurations", nargs="+", choices=CONFIGURATIONS, default=CONFIGURATIONS)
     budget = "training time budget of each configuration, in minutes (default 60)"
     parser.add_argument("--minutes", type=float, default=60.0, help=budget)
     parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")

@@ -128,9 +128,8 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with open(log_path, "wb") as log:
+    with open(log_path, "wb", buffering=0) as log:  # unbuffered: the log shows a step's output as it comes
         log.write(f"$ {step.shown}\n".encode())
-        log.flush()
         # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
         environment = dict(os.environ, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", step.module, *step.arguments]
@@ -138,7 +137,6 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
         assert process.stdout is not None
         while chunk := os.read(process.stdout.fileno(), 1 << 14):
             log.write(chunk)
-            log.flush()
             if echo:
                 sys.stderr.buffer.write(chunk)
                 sys.stderr.flush()
@@ -223,11 +221,10 @@ METRICS: tuple[str, ...] = ("dice", "asd_mm")
 def configuration_means(evaluation: Path) -> dict[str, float]:
     """Legs, and mean and SD over legs of :func:`~thigh_evaluation.statistics.per_leg_means`, Dice and ASD."""
     per_leg = per_leg_means(read_metrics_csv(evaluation / METRICS_FILE), METRICS)
-    result: dict[str, float] = {"legs": float(len(per_leg))}
-    for metric in METRICS:
-        statistics = describe(per_leg[metric])
-        result |= {f"{metric}_mean": statistics["mean"], f"{metric}_sd": statistics["sd"]}
-    return result
+    statistics = {
+        f"{metric}_{name}": describe(per_leg[metric])[name] for metric in METRICS for name in ("mean", "sd")
+    }
+    return {"legs": float(len(per_leg))} | statistics
 
 
 def write_results(output: Path, record: dict[str, Any]) -> None:

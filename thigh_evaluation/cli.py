@@ -6,9 +6,7 @@ See ``documentation/thigh_evaluate.md``. Exit codes: 0 done; 2 a problem with th
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import sys
 from pathlib import Path
 
 from thigh_common.cli import (
@@ -21,8 +19,6 @@ from thigh_common.cli import (
     working_folder_of,
 )
 
-logger = logging.getLogger("thighseg.evaluate")
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``thigh_evaluate``."""
@@ -33,12 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         "tabulate the validation Dice of every trained fold of a configuration.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument(
-        "-r", "--reference", help="folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
-    )
-    parser.add_argument(
-        "-p", "--prediction", help="folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
-    )
+    references = "folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
+    parser.add_argument("-r", "--reference", help=references)
+    predictions = "folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
+    parser.add_argument("-p", "--prediction", help=predictions)
     parser.add_argument("-o", "--output", help="output folder (with --cv default: RESULTS/DATASET/CONFIG)")
     add_workers(parser, what="evaluate cases in parallel (each holds two label maps in memory)")
     parser.add_argument("--cv", action="store_true", help="summarise the cross-validation of a trained model")
@@ -110,4 +104,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

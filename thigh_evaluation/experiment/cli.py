@@ -50,46 +50,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(arguments: argparse.Namespace) -> None:
+    """Run the experiment the flags describe and print each configuration's headline numbers."""
+    from thigh_common.errors import InvalidInputError
+    from thigh_common.paths import resolve_raw_dataset
+    from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
+
+    if arguments.minutes <= 0:
+        raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
+    raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
+    training = ["--precision", arguments.precision, "--device", arguments.device]
+    for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
+        value = getattr(arguments, flag[2:].replace("-", "_"))
+        if value is not None:
+            training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    # thigh_predict's --precision: the experiment's mixed precision is fp16 on CUDA, bf16 on a CPU
+    mixed = "fp16" if arguments.device.startswith("cuda") else "bf16"
+    precision = {"auto": "auto", "bf16": mixed, "fp16": mixed}.get(arguments.precision, "fp32")
+    options = options_from_arguments(
+        ExperimentOptions,
+        arguments,
+        raw=raw,
+        output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
+        train=arguments.train or None,
+        configurations=tuple(dict.fromkeys(arguments.configurations)),
+        training_overrides=tuple(training),
+        prediction_flags=("--device", arguments.device, "--precision", precision),
+    )
+    for configuration, values in run_experiment(options)["results"].items():
+        print(
+            f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
+            f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
+            f"({values['legs']:.0f} test legs)"
+        )
+    print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_experiment``."""
     arguments = parse_arguments(build_parser(), argv)
-
-    def body() -> None:
-        from thigh_common.errors import InvalidInputError
-        from thigh_common.paths import resolve_raw_dataset
-        from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
-
-        if arguments.minutes <= 0:
-            raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
-        raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
-        training = ["--precision", arguments.precision, "--device", arguments.device]
-        for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
-            value = getattr(arguments, flag[2:].replace("-", "_"))
-            if value is not None:
-                training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-        # thigh_predict's --precision: the experiment's mixed precision is fp16 on CUDA, bf16 on a CPU
-        mixed = "fp16" if arguments.device.startswith("cuda") else "bf16"
-        precision = {"auto": "auto", "bf16": mixed, "fp16": mixed}.get(arguments.precision, "fp32")
-        options = options_from_arguments(
-            ExperimentOptions,
-            arguments,
-            raw=raw,
-            output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
-            train=arguments.train or None,
-            configurations=tuple(dict.fromkeys(arguments.configurations)),
-            training_overrides=tuple(training),
-            prediction_flags=("--device", arguments.device, "--precision", precision),
-        )
-        record = run_experiment(options)
-        for configuration, values in record["results"].items():
-            print(
-                f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
-                f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
-                f"({values['legs']:.0f} test legs)"
-            )
-        print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
-
-    return run_command(body)
+    return run_command(lambda: _run(arguments))
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
 def choose_split(
     cases: Sequence[str], train: int | None, test: int, seed: int = 0
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The training and the test cases, each sorted: ``test`` held out at random (seeded), ``train`` of the rest.
+    """The training and test cases, each sorted: ``test`` held out at random (seeded), ``train`` of the rest.
 
     ``train`` None takes every case not held out.
 
@@ -244,7 +244,8 @@ def write_results(output: Path, record: dict[str, Any]) -> None:
     lines = [
         f"# Experiment: 2D / 2.5D / 3D U-Net on {record['dataset']}",
         "",
-        f"- training cases: {len(train)} ({2 * len(train)} thighs); test cases: {len(test)}: {', '.join(test)}",
+        f"- training cases: {len(train)} ({2 * len(train)} thighs); "
+        f"test cases: {len(test)}: {', '.join(test)}",
         f"- budget: {record['minutes_per_configuration']:g} min of training per configuration; "
         f"plans preset `{record['preset']}`; seed {record['seed']}",
         f"- training flags: `{' '.join(record['training_overrides']) or '(plans defaults)'}`",

@@ -6,11 +6,8 @@ See ``documentation/thigh_evaluate.md``. Exit codes: 0 done; 2 a problem with th
 from __future__ import annotations
 
 import argparse
-import logging
 import math
-import sys
 from pathlib import Path
-from typing import Any
 
 from thigh_common.cli import (
     add_configuration,
@@ -22,8 +19,6 @@ from thigh_common.cli import (
     working_folder_of,
 )
 
-logger = logging.getLogger("thighseg.evaluate")
-
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``thigh_evaluate``."""
@@ -34,12 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         "tabulate the validation Dice of every trained fold of a configuration.",
         epilog="Shared flags: documentation/common_flags.md",
     )
-    parser.add_argument(
-        "-r", "--reference", help="folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
-    )
-    parser.add_argument(
-        "-p", "--prediction", help="folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
-    )
+    references = "folder of reference label maps CASE.nii.gz (e.g. labelsTr)"
+    parser.add_argument("-r", "--reference", help=references)
+    predictions = "folder of predicted label maps CASE.nii.gz (thigh_predict's OUT)"
+    parser.add_argument("-p", "--prediction", help=predictions)
     parser.add_argument("-o", "--output", help="output folder (with --cv default: RESULTS/DATASET/CONFIG)")
     add_workers(parser, what="evaluate cases in parallel (each holds two label maps in memory)")
     parser.add_argument("--cv", action="store_true", help="summarise the cross-validation of a trained model")
@@ -54,10 +47,9 @@ def _check_form(arguments: argparse.Namespace) -> None:
     """Each form's required options, and no option of the other form."""
     from thigh_common.errors import InvalidInputError
 
+    given = {"-r": arguments.reference, "-p": arguments.prediction, "-o": arguments.output}
     if arguments.cv:
-        misplaced = [
-            flag for flag, value in (("-r", arguments.reference), ("-p", arguments.prediction)) if value
-        ]
+        misplaced = [flag for flag in ("-r", "-p") if given[flag]]
         if misplaced:
             raise InvalidInputError(
                 f"{' and '.join(misplaced)} are not used with --cv, which reads the training results: "
@@ -66,8 +58,7 @@ def _check_form(arguments: argparse.Namespace) -> None:
         if not arguments.dataset:
             raise InvalidInputError("--cv needs the dataset: thigh_evaluate --cv -d DATASET [-c CONFIG]")
         return
-    given = (("-r", arguments.reference), ("-p", arguments.prediction), ("-o", arguments.output))
-    missing = [flag for flag, value in given if not value]
+    missing = [flag for flag, value in given.items() if not value]
     if missing:
         raise InvalidInputError(
             f"missing {', '.join(missing)}: thigh_evaluate -r REF_FOLDER -p PRED_FOLDER -o OUT "
@@ -77,13 +68,20 @@ def _check_form(arguments: argparse.Namespace) -> None:
         raise InvalidInputError("-d and --results are used with --cv only; add --cv or leave them out")
 
 
-def _format(value: Any, unit: str = "") -> str:
-    return (
-        "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}{unit}"
-    )
+def _format(value: float | None, unit: str = "") -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}{unit}"
 
 
-def _evaluate(arguments: argparse.Namespace) -> int:
+def _run(arguments: argparse.Namespace) -> None:
+    """Summarise the cross-validation (``--cv``), or evaluate the predictions and print the headline."""
+    _check_form(arguments)
+    if arguments.cv:
+        from thigh_evaluation.cv_summary import summarise_cross_validation
+
+        output = Path(arguments.output) if arguments.output else None
+        results = working_folder_of(arguments, "results")
+        print(summarise_cross_validation(results, arguments.dataset, arguments.configuration, output), end="")
+        return
     from thigh_evaluation.evaluation_run import evaluate_folders
 
     output = Path(arguments.output)
@@ -97,28 +95,13 @@ def _evaluate(arguments: argparse.Namespace) -> int:
         f"HD95 {_format(overall['hd95_mm']['mean'], ' mm')}; "
         f"{len(summary['cases_missing_prediction'])} reference case(s) without prediction"
     )
-    return 0
-
-
-def _cross_validation(arguments: argparse.Namespace) -> int:
-    from thigh_evaluation.cv_summary import summarise_cross_validation
-
-    results = working_folder_of(arguments, "results")
-    output = Path(arguments.output) if arguments.output else None
-    print(summarise_cross_validation(results, arguments.dataset, arguments.configuration, output), end="")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_evaluate``; returns the exit code."""
     arguments = parse_arguments(build_parser(), argv)
-
-    def body() -> int:
-        _check_form(arguments)
-        return _cross_validation(arguments) if arguments.cv else _evaluate(arguments)
-
-    return run_command(body)
+    return run_command(lambda: _run(arguments))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

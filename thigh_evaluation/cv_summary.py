@@ -36,19 +36,21 @@ def configuration_folder(results: Path, dataset: str, configuration: str) -> Pat
     Raises:
         InvalidInputError: Naming the datasets or configurations that exist instead.
     """
-    dataset_folder = results / dataset
-    if not dataset_folder.is_dir():
-        found = sorted(p.name for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
+
+    def subfolders(folder: Path) -> str:
+        found = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        return ", ".join(found) or "none"
+
+    folder = results / dataset / configuration
+    if not folder.parent.is_dir():
         raise InvalidInputError(
-            f"no results of dataset {dataset!r} in {results}: datasets there: {', '.join(found) or 'none'} "
+            f"no results of dataset {dataset!r} in {results}: datasets there: {subfolders(results)} "
             "(set THIGH_RESULTS or pass --results)"
         )
-    folder = dataset_folder / configuration
     if not folder.is_dir():
-        found = sorted(p.name for p in dataset_folder.iterdir() if p.is_dir())
         raise InvalidInputError(
             f"no {configuration} results of dataset {dataset!r}: {folder} is not a folder; configurations "
-            f"trained: {', '.join(found) or 'none'} (choose one with -c)"
+            f"trained: {subfolders(folder.parent)} (choose one with -c)"
         )
     return folder
 
@@ -98,7 +100,7 @@ def planned_folds(configuration: Path) -> int | None:
         logger.warning(
             "the fold folders of %s hold splits of different lengths %s", configuration, sorted(counts)
         )
-    return max(counts) if counts else None
+    return max(counts, default=None)
 
 
 def cv_table(folds: dict[int, LegDice]) -> pd.DataFrame:
@@ -113,28 +115,18 @@ def cv_table(folds: dict[int, LegDice]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["fold", "legs", *MUSCLES, "mean"])
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return "n/a" if math.isnan(value) else f"{value:.3f}"
-    return str(value)
-
-
 def cv_markdown(frame: pd.DataFrame, coverage: str, dataset: str, configuration: str) -> str:
-    """``cv_summary.md``: a title, the folds covered, and the table with three decimals."""
-    rows = [[_cell(value) for value in row] for row in frame.itertuples(index=False)]
+    """``cv_summary.md``: a title, the folds covered, and the table with three decimals (NaN as ``n/a``)."""
+    rows = [
+        [fold, str(legs), *("n/a" if math.isnan(value) else f"{value:.3f}" for value in values)]
+        for fold, legs, *values in frame.itertuples(index=False)
+    ]
     return (
-        "\n".join(
-            [
-                f"# Cross-validation of {dataset}, configuration {configuration}",
-                "",
-                f"Validation summaries found: {coverage}.",
-                "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
-                f"`{POOLED}` pools the legs of every fold found.",
-                "",
-                table(list(frame.columns), rows),
-            ]
-        )
-        + "\n"
+        f"# Cross-validation of {dataset}, configuration {configuration}\n\n"
+        f"Validation summaries found: {coverage}.\n"
+        "Mean Dice per class over each fold's validation legs; `mean` is the mean of the ten class means; "
+        f"`{POOLED}` pools the legs of every fold found.\n\n"
+        f"{table(list(frame.columns), rows)}\n"
     )
 
 
@@ -149,39 +141,34 @@ def summarise_cross_validation(results: Path, dataset: str, configuration: str, 
             or a summary cannot be read.
     """
     folder = configuration_folder(results, dataset, configuration)
-    fold_folders = {
-        int(m.group(1)): p for p in folder.iterdir() if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
+    summaries = {
+        int(m.group(1)): p / VALIDATION_SUMMARY
+        for p in folder.iterdir()
+        if p.is_dir() and (m := FOLD_FOLDER.fullmatch(p.name))
     }
-    folds = {
-        fold: read_leg_dice(p / VALIDATION_SUMMARY)
-        for fold, p in sorted(fold_folders.items())
-        if (p / VALIDATION_SUMMARY).is_file()
-    }
+    folds = {fold: read_leg_dice(path) for fold, path in sorted(summaries.items()) if path.is_file()}
     planned = planned_folds(folder)
     if not folds:
-        present = ", ".join(sorted(f"fold_{fold}" for fold in fold_folders)) or "none"
+        present = ", ".join(sorted(f"fold_{fold}" for fold in summaries)) or "none"
         raise InvalidInputError(
             f"no fold of {folder} has a validation summary (fold_N/{VALIDATION_SUMMARY.as_posix()}, written when "
             f"thigh_train finishes a fold); fold folders: {present}. Train the folds first "
             f"(thigh_train {configuration} FOLD -d {dataset})"
         )
-    missing = sorted((set(range(planned)) if planned is not None else set(fold_folders)) - set(folds))
-    coverage = f"fold(s) {', '.join(map(str, sorted(folds)))}"
-    if planned is not None:
-        coverage += f" of {planned} planned"
+    expected = set(summaries) if planned is None else set(range(planned))
+    missing = ", ".join(map(str, sorted(expected - set(folds))))
+    coverage = f"fold(s) {', '.join(map(str, folds))}" + ("" if planned is None else f" of {planned} planned")
     if missing:
-        coverage += f"; missing: {', '.join(map(str, missing))}"
+        coverage += f"; missing: {missing}"
         logger.warning(
             "%s %s: validation summaries of %s; the table covers only the folds found",
-            dataset,
-            configuration,
-            coverage,
+            *(dataset, configuration, coverage),
         )
     elif planned is None:
         logger.warning(
             "%s: no %s in the fold folders, so the planned number of folds is unknown", folder, SPLITS_FILE
         )
-    output = folder if output is None else output
+    output = output or folder
     frame = cv_table(folds)
     with atomic_path(output / CV_CSV) as temporary:
         frame.to_csv(temporary, index=False, na_rep="", float_format="%.6f")

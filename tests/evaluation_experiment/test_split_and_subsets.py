@@ -11,17 +11,17 @@ CASES = [f"case_{i:02d}" for i in range(24)]
 
 
 def test_split_is_seeded_disjoint_and_sized():
-    split = choose_split(CASES, train=19, test=5, seed=0)
-    assert len(split.train) == 19 and len(split.test) == 5
-    assert set(split.train).isdisjoint(split.test)
-    assert split == choose_split(list(reversed(CASES)), train=19, test=5, seed=0)
-    assert split.test != choose_split(CASES, train=19, test=5, seed=1).test
-    assert list(split.train) == sorted(split.train)
+    train, test = choose_split(CASES, train=19, test=5, seed=0)
+    assert len(train) == 19 and len(test) == 5
+    assert set(train).isdisjoint(test)
+    assert (train, test) == choose_split(list(reversed(CASES)), train=19, test=5, seed=0)
+    assert test != choose_split(CASES, train=19, test=5, seed=1)[1]
+    assert list(train) == sorted(train) and list(test) == sorted(test)
 
 
 def test_train_none_takes_every_case_not_held_out():
-    split = choose_split(CASES, train=None, test=4)
-    assert len(split.train) == 20
+    train, test = choose_split(CASES, train=None, test=4)
+    assert len(train) == 20 and set(train) | set(test) == set(CASES)
 
 
 @pytest.mark.parametrize(

@@ -32,12 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_folder_flags(parser, "raw")
     training = "training cases (default 19: the paper's 38 thighs); 0 for every case not held out"
     parser.add_argument("--train", type=int, default=19, help=training)
-    parser.add_argument(
-        "--test", type=int, default=5, help="held-out test cases (default 5: the paper's 10 thighs)"
-    )
-    parser.add_argument(
-        "-c", "--configurations", nargs="+", choices=CONFIGURATIONS, default=list(CONFIGURATIONS)
-    )
+    held_out = "held-out test cases (default 5: the paper's 10 thighs)"
+    parser.add_argument("--test", type=int, default=5, help=held_out)
+    parser.add_argument("-c", "--configurations", nargs="+", choices=CONFIGURATIONS, default=CONFIGURATIONS)
     budget = "training time budget of each configuration, in minutes (default 60)"
     parser.add_argument("--minutes", type=float, default=60.0, help=budget)
     parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")
@@ -53,47 +50,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(arguments: argparse.Namespace) -> None:
+    """Run the experiment the flags describe and print each configuration's headline numbers."""
+    from thigh_common.errors import InvalidInputError
+    from thigh_common.paths import resolve_raw_dataset
+    from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
+
+    if arguments.minutes <= 0:
+        raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
+    raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
+    training = ["--precision", arguments.precision, "--device", arguments.device]
+    for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
+        value = getattr(arguments, flag[2:].replace("-", "_"))
+        if value is not None:
+            training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+    # thigh_predict's --precision: the experiment's mixed precision is fp16 on CUDA, bf16 on a CPU
+    mixed = "fp16" if arguments.device.startswith("cuda") else "bf16"
+    precision = {"auto": "auto", "bf16": mixed, "fp16": mixed}.get(arguments.precision, "fp32")
+    options = options_from_arguments(
+        ExperimentOptions,
+        arguments,
+        raw=raw,
+        output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
+        train=arguments.train or None,
+        configurations=tuple(dict.fromkeys(arguments.configurations)),
+        training_overrides=tuple(training),
+        prediction_flags=("--device", arguments.device, "--precision", precision),
+    )
+    for configuration, values in run_experiment(options)["results"].items():
+        print(
+            f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
+            f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
+            f"({values['legs']:.0f} test legs)"
+        )
+    print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``thigh_experiment``."""
     arguments = parse_arguments(build_parser(), argv)
-
-    def body() -> int:
-        from thigh_common.errors import InvalidInputError
-        from thigh_common.paths import resolve_raw_dataset
-        from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
-
-        if arguments.minutes <= 0:
-            raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
-        raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
-        training = ["--precision", arguments.precision, "--device", arguments.device]
-        for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
-            value = getattr(arguments, flag[2:].replace("-", "_"))
-            if value is not None:
-                training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
-        # thigh_predict's --precision: the experiment's mixed precision is fp16 on CUDA, bf16 on a CPU
-        mixed = "fp16" if arguments.device.startswith("cuda") else "bf16"
-        precision = {"auto": "auto", "bf16": mixed, "fp16": mixed}.get(arguments.precision, "fp32")
-        options = options_from_arguments(
-            ExperimentOptions,
-            arguments,
-            raw=raw,
-            output=Path(arguments.output or f"experiment_{raw.name}").resolve(),
-            train=arguments.train or None,
-            configurations=tuple(dict.fromkeys(arguments.configurations)),
-            training_overrides=tuple(training),
-            prediction_flags=("--device", arguments.device, "--precision", precision),
-        )
-        record = run_experiment(options)
-        for configuration, values in record["results"].items():
-            print(
-                f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
-                f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
-                f"({values['legs']:.0f} test legs)"
-            )
-        print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
-        return 0
-
-    return run_command(body)
+    return run_command(lambda: _run(arguments))
 
 
 if __name__ == "__main__":

@@ -70,7 +70,7 @@ class ExperimentOptions:
 
     def folder(self, part: str, configuration: str = "") -> Path:
         """``raw``, ``preprocessed``, ``results``, ``comparison``, or a configuration's ``predictions``, ``evaluation``."""
-        return self.output / part / configuration if configuration else self.output / part
+        return self.output / part / configuration
 
 
 @dataclass(frozen=True)
@@ -87,10 +87,6 @@ class Step:
         return " ".join([SCRIPTS.get(self.module, self.module), *self.arguments])
 
 
-def _step(name: str, module: str, *arguments: object) -> Step:
-    return Step(name, module, tuple(str(argument) for argument in arguments))
-
-
 def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: Path) -> list[Step]:
     """Plan once; per configuration train (same budget), predict, evaluate; then compare.
 
@@ -99,7 +95,7 @@ def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: P
     preprocessed, results, seed = options.folder("preprocessed"), options.folder("results"), options.seed
     plan = (training_raw, "--preprocessed", preprocessed, "--preset", options.preset)
     planning = ("--workers", max(options.workers, 1), "--folds", 2, "--seed", seed)
-    steps = [_step("plan", "thigh_planner.cli", *plan, *planning)]
+    commands = [("plan", "thigh_planner.cli", *plan, *planning)]
     for c in options.configurations:
         predictions, evaluation = options.folder("predictions", c), options.folder("evaluation", c)
         folders = ("-d", options.name, "--preprocessed", preprocessed, "--results", results)
@@ -107,19 +103,17 @@ def experiment_steps(options: ExperimentOptions, training_raw: Path, test_raw: P
         predict = ("-i", test_raw / "imagesTr", "-o", predictions, "-d", options.name, "-c", c)
         predict += ("--results", results, "--overwrite", *options.prediction_flags)
         evaluate = ("-r", test_raw / "labelsTr", "-p", predictions, "-o", evaluation)
-        steps += [
-            _step(
-                f"train {c}", "thigh_trainer.cli", c, "all", *folders, *budget, *options.training_overrides
-            ),
-            _step(f"predict {c}", "thigh_inference.cli", *predict),
-            _step(f"evaluate {c}", "thigh_evaluation.cli", *evaluate),
+        commands += [
+            (f"train {c}", "thigh_trainer.cli", c, "all", *folders, *budget, *options.training_overrides),
+            (f"predict {c}", "thigh_inference.cli", *predict),
+            (f"evaluate {c}", "thigh_evaluation.cli", *evaluate),
         ]
     if len(options.configurations) > 1:
         pairs = [f"{c}={options.folder('evaluation', c)}" for c in options.configurations]
-        steps.append(
-            _step("compare", "thigh_evaluation.comparison.cli", *pairs, "-o", options.folder("comparison"))
+        commands.append(
+            ("compare", "thigh_evaluation.comparison.cli", *pairs, "-o", options.folder("comparison"))
         )
-    return steps
+    return [Step(name, module, tuple(map(str, arguments))) for name, module, *arguments in commands]
 
 
 class StepFailedError(ThighSegError):
@@ -134,9 +128,8 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with open(log_path, "wb") as log:
+    with open(log_path, "wb", buffering=0) as log:  # unbuffered: the log shows a step's output as it comes
         log.write(f"$ {step.shown}\n".encode())
-        log.flush()
         # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
         environment = dict(os.environ, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", step.module, *step.arguments]
@@ -144,7 +137,6 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
         assert process.stdout is not None
         while chunk := os.read(process.stdout.fileno(), 1 << 14):
             log.write(chunk)
-            log.flush()
             if echo:
                 sys.stderr.buffer.write(chunk)
                 sys.stderr.flush()
@@ -158,16 +150,12 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
     return time.perf_counter() - started
 
 
-@dataclass(frozen=True)
-class ExperimentSplit:
-    """The cases that train and the cases held out for testing (each sorted)."""
+def choose_split(
+    cases: Sequence[str], train: int | None, test: int, seed: int = 0
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The training and test cases, each sorted: ``test`` held out at random (seeded), ``train`` of the rest.
 
-    train: tuple[str, ...]
-    test: tuple[str, ...]
-
-
-def choose_split(cases: Sequence[str], train: int | None, test: int, seed: int = 0) -> ExperimentSplit:
-    """Pick ``test`` held-out cases at random (seeded) and ``train`` of the others (None: all others).
+    ``train`` None takes every case not held out.
 
     Raises:
         InvalidInputError: If the numbers are below the minimum or exceed the cases available.
@@ -176,17 +164,15 @@ def choose_split(cases: Sequence[str], train: int | None, test: int, seed: int =
         raise InvalidInputError(f"--test must be at least 1 case, found {test}")
     if train is not None and train < MIN_TRAINING_CASES:
         raise InvalidInputError(f"--train must be at least {MIN_TRAINING_CASES} cases, found {train}")
-    available = len(cases)
-    wanted = test + (train if train is not None else MIN_TRAINING_CASES)
-    if wanted > available:
+    wanted = test + (train or MIN_TRAINING_CASES)
+    if wanted > len(cases):
         raise InvalidInputError(
-            f"the dataset has {available} cases, too few for --train {train if train is not None else 'rest'} "
+            f"the dataset has {len(cases)} cases, too few for --train {train or 'rest'} "
             f"and --test {test} ({wanted} needed); lower them or add cases"
         )
     shuffled = sorted(cases)
     random.Random(seed).shuffle(shuffled)
-    training = shuffled[test:] if train is None else shuffled[test:][:train]
-    return ExperimentSplit(tuple(sorted(training)), tuple(sorted(shuffled[:test])))
+    return tuple(sorted(shuffled[test:][:train])), tuple(sorted(shuffled[:test]))
 
 
 def dataset_cases(raw: Path) -> list[str]:
@@ -200,11 +186,8 @@ def dataset_cases(raw: Path) -> list[str]:
             f"{raw} has no dataset.json; is it a raw thighseg dataset (see thigh_validate)?"
         )
     ending = read_dataset_json(raw).get("file_ending", ".nii.gz")
-    cases = []
-    for label in sorted((raw / "labelsTr").glob(f"*{ending}")):
-        case = label.name[: -len(ending)]
-        if (raw / "imagesTr" / image_file_name(case, ending)).is_file():
-            cases.append(case)
+    labelled = [label.name[: -len(ending)] for label in sorted((raw / "labelsTr").glob(f"*{ending}"))]
+    cases = [case for case in labelled if (raw / "imagesTr" / image_file_name(case, ending)).is_file()]
     if not cases:
         raise InvalidInputError(
             f"{raw} has no case with both imagesTr/CASE_0000{ending} and labelsTr/CASE{ending}"
@@ -238,41 +221,42 @@ METRICS: tuple[str, ...] = ("dice", "asd_mm")
 def configuration_means(evaluation: Path) -> dict[str, float]:
     """Legs, and mean and SD over legs of :func:`~thigh_evaluation.statistics.per_leg_means`, Dice and ASD."""
     per_leg = per_leg_means(read_metrics_csv(evaluation / METRICS_FILE), METRICS)
-    result: dict[str, float] = {"legs": float(len(per_leg))}
-    for metric in METRICS:
-        statistics = describe(per_leg[metric])
-        result |= {f"{metric}_mean": statistics["mean"], f"{metric}_sd": statistics["sd"]}
-    return result
+    statistics = {
+        f"{metric}_{name}": describe(per_leg[metric])[name] for metric in METRICS for name in ("mean", "sd")
+    }
+    return {"legs": float(len(per_leg))} | statistics
 
 
 def write_results(output: Path, record: dict[str, Any]) -> None:
     """Write ``experiment.json`` (NaN as null) and a ``README.md`` summary of the experiment."""
     write_json_atomic(json_ready(record, decimals=None), output / "experiment.json")
-    write_text_atomic(_markdown(record), output / "README.md")
-
-
-def _markdown(record: dict[str, Any]) -> str:
+    train, test, seconds = record["split"]["train"], record["split"]["test"], record["seconds"]
+    rows = [
+        (
+            c,
+            f"{v['legs']:.0f}",
+            f"{v['dice_mean']:.3f} ± {v['dice_sd']:.3f}",
+            f"{v['asd_mm_mean']:.2f} ± {v['asd_mm_sd']:.2f}",
+            f"{seconds.get(f'train {c}', math.nan) / 60:.1f}",
+        )
+        for c, v in record["results"].items()
+    ]
     lines = [
         f"# Experiment: 2D / 2.5D / 3D U-Net on {record['dataset']}",
         "",
-        f"- training cases: {len(record['split']['train'])} ({2 * len(record['split']['train'])} thighs); "
-        f"test cases: {len(record['split']['test'])}: {', '.join(record['split']['test'])}",
+        f"- training cases: {len(train)} ({2 * len(train)} thighs); "
+        f"test cases: {len(test)}: {', '.join(test)}",
         f"- budget: {record['minutes_per_configuration']:g} min of training per configuration; "
         f"plans preset `{record['preset']}`; seed {record['seed']}",
         f"- training flags: `{' '.join(record['training_overrides']) or '(plans defaults)'}`",
         "",
+        table(("configuration", "legs", "Dice (mean ± SD)", "ASD mm (mean ± SD)", "training min"), rows),
+        "",
+        "Per-leg means over the ten muscles. Steps and their wall time:",
+        "",
+        *(f"- {name}: {spent:.0f} s" for name, spent in seconds.items()),
     ]
-    rows = [
-        (configuration, f"{values['legs']:.0f}", f"{values['dice_mean']:.3f} ± {values['dice_sd']:.3f}")
-        + (f"{values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f}",)
-        + (f"{record['seconds'].get(f'train {configuration}', math.nan) / 60:.1f}",)
-        for configuration, values in record["results"].items()
-    ]
-    header = ("configuration", "legs", "Dice (mean ± SD)", "ASD mm (mean ± SD)", "training min")
-    lines += [table(header, rows)]
-    lines += ["", "Per-leg means over the ten muscles. Steps and their wall time:", ""]
-    lines += [f"- {name}: {seconds:.0f} s" for name, seconds in record["seconds"].items()]
-    if (Path(record["output"]) / "comparison" / "comparison.md").exists():
+    if (output / "comparison" / "comparison.md").exists():
         lines += [
             "",
             "The comparison (box plots, paired t-tests): [comparison/comparison.md](comparison/comparison.md)",
@@ -280,7 +264,7 @@ def _markdown(record: dict[str, Any]) -> str:
             "![comparison](comparison/comparison.png)",
         ]
     lines += ["", "Logs of every step are in `logs/`."]
-    return "\n".join(lines) + "\n"
+    write_text_atomic("\n".join(lines) + "\n", output / "README.md")
 
 
 def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, Any]:
@@ -291,12 +275,12 @@ def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, A
         StepFailedError: If a command fails (the message names its log).
     """
     started = time.perf_counter()
-    split = choose_split(dataset_cases(options.raw), options.train, options.test, options.seed)
-    training_raw = link_subset(options.raw, split.train, options.folder("raw") / options.name)
-    test_raw = link_subset(options.raw, split.test, options.folder("raw") / f"{options.raw.name}_test")
+    train, test = choose_split(dataset_cases(options.raw), options.train, options.test, options.seed)
+    training_raw = link_subset(options.raw, train, options.folder("raw") / options.name)
+    test_raw = link_subset(options.raw, test, options.folder("raw") / f"{options.raw.name}_test")
     logger.info(
         "experiment in %s: %d training and %d test cases of %s; %g min of training per configuration",
-        *(options.output, len(split.train), len(split.test), options.raw, options.minutes),
+        *(options.output, len(train), len(test), options.raw, options.minutes),
     )
     steps = experiment_steps(options, training_raw, test_raw)
     seconds: dict[str, float] = {}
@@ -309,13 +293,13 @@ def run_experiment(options: ExperimentOptions, echo: bool = True) -> dict[str, A
         "dataset": options.raw.name,
         "raw": str(options.raw),
         "output": str(options.output),
-        "split": {"train": list(split.train), "test": list(split.test)},
-        "configurations": list(options.configurations),
+        "split": {"train": train, "test": test},
+        "configurations": options.configurations,
         "minutes_per_configuration": options.minutes,
         "preset": options.preset,
         "seed": options.seed,
-        "training_overrides": list(options.training_overrides),
-        "prediction_flags": list(options.prediction_flags),
+        "training_overrides": options.training_overrides,
+        "prediction_flags": options.prediction_flags,
         "seconds": seconds,
         "total_seconds": time.perf_counter() - started,
         "results": {c: configuration_means(options.folder("evaluation", c)) for c in options.configurations},

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from thigh_common.cli import add_verbose, parse_arguments, run_command
-from thigh_evaluation.comparison.tables import DEFAULT_METRICS, METRICS
+from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS
 
 logger = logging.getLogger("thighseg.compare")
 
@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         marked = int((result.tests["mark"] != "").sum())
         print(
             f"compared {', '.join(result.configurations)} against {result.reference}: {marked} of "
-            f"{len(result.tests)} t-tests significant (p < 0.05); report {result.markdown_path}, figure {result.figure_path}"
+            f"{len(result.tests)} t-tests significant (p < 0.05); report {result.markdown_path}, "
+            f"figure {result.figure_path}"
         )
 
     return run_command(body)

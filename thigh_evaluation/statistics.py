@@ -23,15 +23,8 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
     if n == 0:
         return {name: (0 if name == "n" else math.nan) for name in STATISTICS}
     q25, median, q75 = (float(v) for v in np.percentile(array, [25.0, 50.0, 75.0]))
-    return {
-        "mean": float(array.mean()),
-        "sd": float(array.std(ddof=1)) if n > 1 else math.nan,
-        "median": median,
-        "q25": q25,
-        "q75": q75,
-        "iqr": q75 - q25,
-        "n": n,
-    }
+    sd = float(array.std(ddof=1)) if n > 1 else math.nan
+    return dict(zip(STATISTICS, (float(array.mean()), sd, median, q25, q75, q75 - q25, n), strict=True))
 
 
 def scored(rows: pd.DataFrame) -> pd.DataFrame:

@@ -16,13 +16,7 @@ import pandas as pd
 
 from thigh_common.atomic import atomic_path
 from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS, MetricSpec
-from thigh_evaluation.comparison.tables import (
-    Structure,
-    compared_structures,
-    observation_frame,
-    short_name,
-    values_of,
-)
+from thigh_evaluation.comparison.tables import compared_structures, observation_frame, short_name, values_of
 from thigh_evaluation.statistics import describe
 
 if TYPE_CHECKING:
@@ -35,6 +29,8 @@ PALETTE: tuple[str, ...] = ("#4C72B0", "#C44E52", "#55A868", "#8172B3", "#CCB974
 BOX_SPAN = 0.8  # the width along x that the boxes of one structure share (structures are 1 apart)
 MAX_BOX_WIDTH = 0.5
 TABLE_FONT_SIZE = 7.5
+Panel = list[tuple[str, str]]  # the (kind, structure) pairs along the x axis of one panel
+PanelValues = dict[str, list[np.ndarray]]  # each configuration's defined values per structure of a panel
 
 
 def plot_boxes(
@@ -106,7 +102,7 @@ def save_figure(figure: Figure, path: Path, dpi: int) -> Path:
 
 def _draw_panel(
     axes: Axes,
-    panel: list[Structure],
+    panel: Panel,
     observations: Mapping[str, pd.DataFrame],
     metric: str,
     colours: Mapping[str, str],
@@ -147,11 +143,7 @@ def _draw_panel(
 
 
 def _draw_marks(
-    axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
-    tests: pd.DataFrame,
-    offsets: Mapping[str, float],
+    axes: Axes, panel: Panel, data: PanelValues, tests: pd.DataFrame, offsets: Mapping[str, float]
 ) -> None:
     """Brackets from the reference's box to each significantly different box (``tests`` of one metric)."""
     reference = tests["reference"].iloc[0]
@@ -166,9 +158,7 @@ def _draw_marks(
             left, right = sorted((position + offsets[reference], position + offsets[other]))
             bracket = [level - step * 0.3, level, level, level - step * 0.3]
             axes.plot([left, left, right, right], bracket, color="black", linewidth=0.8)
-            axes.text(
-                (left + right) / 2, level, marks[structure, other], ha="center", va="bottom", fontsize=10
-            )
+            axes.text((left + right) / 2, level, marks[structure, other], ha="center", va="bottom", size=10)
             highest = max(highest, level + step)
             level += step
     axes.set_ylim(bottom, highest)
@@ -176,8 +166,8 @@ def _draw_marks(
 
 def _draw_table(
     axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
+    panel: Panel,
+    data: PanelValues,
     spec: MetricSpec,
     colours: Mapping[str, str],
     row_labels: bool,
@@ -200,7 +190,6 @@ def _draw_table(
     for (row, column), cell in table.get_celld().items():
         cell.set_linewidth(0.4)
         if column == -1:
-            cell.get_text().set_color("white")
-            cell.get_text().set_fontweight("bold")
+            cell.set_text_props(color="white", fontweight="bold")
         elif row == 0:
-            cell.get_text().set_fontweight("bold")
+            cell.set_text_props(fontweight="bold")

@@ -18,13 +18,7 @@ from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
 from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS
 from thigh_evaluation.comparison.figure import plot_boxes
-from thigh_evaluation.comparison.tables import (
-    check_overlap,
-    display_name,
-    observation_frame,
-    summary_table,
-    ttest_table,
-)
+from thigh_evaluation.comparison.tables import display_name, observation_frame, summary_table, ttest_table
 from thigh_evaluation.markdown_table import table
 from thigh_evaluation.metrics_table import KEY_COLUMNS, METRICS_FILE, read_metrics_csv
 
@@ -144,9 +138,8 @@ def compare(
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"output {output} is a file: give a folder for the comparison")
-    frames = {name: load_metrics(Path(folder), metrics, name) for name, folder in evaluations.items()}
+    frames = {name: load_metrics(folder, metrics, name) for name, folder in evaluations.items()}
     observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
-    check_overlap(observations, reference)
     summary, tests = summary_table(observations, metrics), ttest_table(observations, reference, metrics)
     legs = {name: len(frame[["case", "leg"]].drop_duplicates()) for name, frame in observations.items()}
     plot_boxes(frames, output / FIGURE_FILE, metrics, tests)

@@ -32,20 +32,9 @@ KNOWN_STRUCTURES: list[Structure] = [
 ]
 LEG_KEY: list[str] = ["case", "leg"]
 OBSERVATION_KEY: list[str] = [*LEG_KEY, "kind", "structure"]
-TABLE_KEYS = ["metric", "structure", "kind"]
-SUMMARY_COLUMNS = [*TABLE_KEYS, "configuration", "mean", "sd", "median", "q25", "q75", "n"]
-TTEST_COLUMNS = [
-    *TABLE_KEYS,
-    "reference",
-    "other",
-    "n",
-    "mean_difference",
-    "t",
-    "p",
-    "mark",
-    "better",
-    "note",
-]
+TABLE_KEY = ["metric", "structure", "kind"]
+SUMMARY_COLUMNS = [*TABLE_KEY, "configuration", "mean", "sd", "median", "q25", "q75", "n"]
+TTEST_COLUMNS = [*TABLE_KEY, "reference", "other", "n", "mean_difference", "t", "p", "mark", "better", "note"]
 _SHORT_NAMES: dict[str, str] = {
     "rectus_femoris": "rectus fem.",
     "vastus_lateralis": "vastus lat.",
@@ -58,9 +47,7 @@ _SHORT_NAMES: dict[str, str] = {
 
 
 def display_name(kind: str, structure: str) -> str:
-    """Name of a structure in the Markdown tables."""
-    if kind == "all":
-        return "all classes"
+    """Name of a structure in the Markdown tables: ``rectus femoris``, ``quadriceps (group)``, ``all classes``."""
     name = written_name(structure)
     return f"{name} (group)" if kind == "group" else name
 
@@ -88,11 +75,8 @@ def compared_structures(observations: Mapping[str, pd.DataFrame]) -> list[Struct
 
     Names unknown to the label table follow the known ones of their kind, in order of appearance.
     """
-    present = dict.fromkeys(
-        pair
-        for frame in observations.values()
-        for pair in zip(frame["kind"], frame["structure"], strict=True)
-    )
+    pairs = (zip(frame["kind"], frame["structure"], strict=True) for frame in observations.values())
+    present = dict.fromkeys(itertools.chain.from_iterable(pairs))
     known = {pair: index for index, pair in enumerate(KNOWN_STRUCTURES)}
     return sorted(present, key=lambda pair: (KINDS.index(pair[0]), known.get(pair, len(known))))
 
@@ -167,7 +151,12 @@ def summary_table(observations: Mapping[str, pd.DataFrame], metrics: Sequence[st
 def ttest_table(
     observations: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration."""
+    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration.
+
+    Raises:
+        InvalidInputError: If a configuration shares no observation with the reference (:func:`check_overlap`).
+    """
+    check_overlap(observations, reference)
     others = [name for name in observations if name != reference]
     rows = []
     for metric in metrics:

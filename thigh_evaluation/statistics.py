@@ -37,12 +37,8 @@ def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
     Undefined values (NaN) are left out: "all classes" of every table, "overall" of ``summary.json``.
     """
-    return (
-        scored(frame[frame["kind"] == "class"])
-        .groupby(["case", "leg"], sort=False)[list(metrics)]
-        .mean()
-        .reset_index()
-    )
+    classes = scored(frame[frame["kind"] == "class"])
+    return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
 
 
 ZERO_VARIANCE_NOTE = "the differences are all equal (zero variance): no t-test"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -24,15 +23,8 @@ def describe(values: Iterable[float]) -> dict[str, float | int]:
     if n == 0:
         return {name: (0 if name == "n" else math.nan) for name in STATISTICS}
     q25, median, q75 = (float(v) for v in np.percentile(array, [25.0, 50.0, 75.0]))
-    return {
-        "mean": float(array.mean()),
-        "sd": float(array.std(ddof=1)) if n > 1 else math.nan,
-        "median": median,
-        "q25": q25,
-        "q75": q75,
-        "iqr": q75 - q25,
-        "n": n,
-    }
+    sd = float(array.std(ddof=1)) if n > 1 else math.nan
+    return dict(zip(STATISTICS, (float(array.mean()), sd, median, q25, q75, q75 - q25, n), strict=True))
 
 
 def scored(rows: pd.DataFrame) -> pd.DataFrame:
@@ -45,47 +37,24 @@ def per_leg_means(frame: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
     Undefined values (NaN) are left out: "all classes" of every table, "overall" of ``summary.json``.
     """
-    return (
-        scored(frame[frame["kind"] == "class"])
-        .groupby(["case", "leg"], sort=False)[list(metrics)]
-        .mean()
-        .reset_index()
-    )
+    classes = scored(frame[frame["kind"] == "class"])
+    return classes.groupby(["case", "leg"], sort=False)[list(metrics)].mean().reset_index()
 
-
-SIGNIFICANCE_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "**"), (0.05, "*"))  # p < level earns the mark
 
 ZERO_VARIANCE_NOTE = "the differences are all equal (zero variance): no t-test"
 
 
 def significance_mark(p: float) -> str:
     """``"**"`` for p < 0.01, ``"*"`` for p < 0.05, ``""`` otherwise (NaN included)."""
-    for level, mark in SIGNIFICANCE_LEVELS:
-        if p < level:  # False for NaN
-            return mark
-    return ""
+    return "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-@dataclass(frozen=True)
-class PairedTest:
-    """A paired two-sided t-test of ``other - reference``; ``t`` and ``p`` NaN, with a ``note``, if not done."""
+def paired_t_test(reference: np.ndarray, other: np.ndarray) -> dict[str, int | float | str]:
+    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other - reference``, both ``(n,)``.
 
-    n: int
-    mean_difference: float
-    t: float
-    p: float
-    note: str = ""
-
-    @property
-    def mark(self) -> str:
-        """The significance mark of ``p``."""
-        return significance_mark(self.p)
-
-
-def paired_t_test(reference: np.ndarray, other: np.ndarray) -> PairedTest:
-    """Paired Student t-test (``scipy.stats.ttest_rel``) of ``other`` against ``reference``, both ``(n,)``.
-
-    Fewer than two pairs, or differences that are all equal, leave ``t`` and ``p`` NaN with a note.
+    Returns:
+        ``n``, ``mean_difference``, ``t``, ``p``, ``mark`` (:func:`significance_mark`) and ``note``: fewer
+        than two pairs, or differences that are all equal, leave ``t`` and ``p`` NaN and say why in ``note``.
 
     Raises:
         ValueError: If the arrays differ in length.
@@ -96,20 +65,20 @@ def paired_t_test(reference: np.ndarray, other: np.ndarray) -> PairedTest:
     differences = other - reference
     n = differences.size
     mean = float(differences.mean()) if n else math.nan
+    test = {"n": n, "mean_difference": mean, "t": math.nan, "p": math.nan, "mark": "", "note": ""}
     if n < 2:
-        return PairedTest(
-            n, mean, math.nan, math.nan, f"only {n} pair{'' if n == 1 else 's'}: a t-test needs at least 2"
-        )
-    scale = max(1.0, float(np.abs(differences).max()))
-    if float(differences.std(ddof=1)) <= 1e-12 * scale:
-        return PairedTest(n, mean, math.nan, math.nan, ZERO_VARIANCE_NOTE)
-    result = stats.ttest_rel(other, reference)
-    return PairedTest(n, mean, float(result.statistic), float(result.pvalue))
+        test["note"] = f"only {n} pair{'' if n == 1 else 's'}: a t-test needs at least 2"
+    elif float(differences.std(ddof=1)) <= 1e-12 * max(1.0, float(np.abs(differences).max())):
+        test["note"] = ZERO_VARIANCE_NOTE
+    else:
+        result = stats.ttest_rel(other, reference)
+        p = float(result.pvalue)
+        test |= {"t": float(result.statistic), "p": p, "mark": significance_mark(p)}
+    return test
 
 
-def better_configuration(test: PairedTest, reference: str, other: str, higher_is_better: bool) -> str:
-    """The configuration with the better mean over the pairs, or "" for a tie or no pairs."""
-    if math.isnan(test.mean_difference) or test.mean_difference == 0:
+def better_configuration(mean_difference: float, reference: str, other: str, higher_is_better: bool) -> str:
+    """The configuration with the better mean over the pairs (of ``other - reference``); "" for a tie or NaN."""
+    if math.isnan(mean_difference) or mean_difference == 0:
         return ""
-    other_higher = test.mean_difference > 0
-    return other if other_higher == higher_is_better else reference
+    return other if (mean_difference > 0) == higher_is_better else reference

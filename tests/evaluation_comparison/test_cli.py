@@ -38,6 +38,15 @@ def test_the_installed_script_writes_every_output(evaluations, tmp_path):
     assert len(tests) == 60
 
 
+def test_help_imports_neither_pandas_nor_scipy_nor_matplotlib():
+    code = (
+        "import sys; from thigh_evaluation.comparison.cli import build_parser; build_parser().format_help(); "
+        "print([name for name in ('pandas', 'scipy', 'matplotlib') if name in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]"]
+
+
 def test_the_installed_script_reports_an_error_in_one_line(tmp_path):
     done = thigh_compare("2d=" + str(tmp_path / "nowhere"), "2d5=" + str(tmp_path), "-o", str(tmp_path / "o"))
     assert done.returncode == 2

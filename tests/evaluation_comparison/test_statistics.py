@@ -28,14 +28,14 @@ def test_paired_t_test_matches_scipy_and_the_hand_computed_t():
     other = reference + 0.018 + 0.02 * signs  # t = 3 c / a = 2.7 over ten pairs
     test = paired_t_test(reference, other)
     expected = stats.ttest_rel(other, reference)
-    assert test.n == 10
-    assert test.t == pytest.approx(2.7)
-    assert test.t == pytest.approx(expected.statistic)
-    assert test.p == pytest.approx(expected.pvalue)
-    assert test.p == pytest.approx(0.0244, abs=1e-4)
-    assert test.mark == "*"
-    assert test.mean_difference == pytest.approx(0.018)
-    assert test.note == ""
+    assert test["n"] == 10
+    assert test["t"] == pytest.approx(2.7)
+    assert test["t"] == pytest.approx(expected.statistic)
+    assert test["p"] == pytest.approx(expected.pvalue)
+    assert test["p"] == pytest.approx(0.0244, abs=1e-4)
+    assert test["mark"] == "*"
+    assert test["mean_difference"] == pytest.approx(0.018)
+    assert test["note"] == ""
 
 
 @pytest.mark.parametrize(
@@ -49,10 +49,10 @@ def test_paired_t_test_matches_scipy_and_the_hand_computed_t():
 )
 def test_no_test_without_two_pairs_or_with_constant_differences(reference, other, n, note):
     test = paired_t_test(np.array(reference), np.array(other))
-    assert test.n == n
-    assert math.isnan(test.p) and math.isnan(test.t)
-    assert test.mark == ""
-    assert test.note == note
+    assert test["n"] == n
+    assert math.isnan(test["p"]) and math.isnan(test["t"])
+    assert test["mark"] == ""
+    assert test["note"] == note
 
 
 def test_paired_arrays_must_have_equal_length():
@@ -66,7 +66,7 @@ def test_paired_arrays_must_have_equal_length():
 )
 def test_better_configuration_follows_the_metric_direction(difference, higher_is_better, better):
     test = paired_t_test(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]) + difference)
-    assert better_configuration(test, "2d5", "2d", higher_is_better) == better
+    assert better_configuration(test["mean_difference"], "2d5", "2d", higher_is_better) == better
 
 
 def test_describe_leaves_out_nan():

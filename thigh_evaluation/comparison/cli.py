@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from thigh_common.cli import add_verbose, parse_arguments, run_command
-from thigh_evaluation.comparison.tables import DEFAULT_METRICS, METRICS
-
-logger = logging.getLogger("thighseg.compare")
+from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,10 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", required=True, help="output folder")
     reference = "configuration the others are tested against (default: 2d5 if given, else the first)"
     parser.add_argument("--reference", help=reference)
-    metrics = "metrics to compare, one figure row each (default: dice asd_mm)"
-    parser.add_argument(
-        "--metrics", nargs="+", choices=list(METRICS), default=list(DEFAULT_METRICS), help=metrics
-    )
+    metrics = f"metrics to compare, one figure row each (default: {' '.join(DEFAULT_METRICS)})"
+    parser.add_argument("--metrics", nargs="+", choices=METRICS, default=list(DEFAULT_METRICS), help=metrics)
     add_verbose(parser)
     return parser
 
@@ -47,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         marked = int((result.tests["mark"] != "").sum())
         print(
             f"compared {', '.join(result.configurations)} against {result.reference}: {marked} of "
-            f"{len(result.tests)} t-tests significant (p < 0.05); report {result.markdown_path}, figure {result.figure_path}"
+            f"{len(result.tests)} t-tests significant (p < 0.05); report {result.markdown_path}, "
+            f"figure {result.figure_path}"
         )
 
     return run_command(body)

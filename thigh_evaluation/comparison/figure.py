@@ -15,15 +15,8 @@ import numpy as np
 import pandas as pd
 
 from thigh_common.atomic import atomic_path
-from thigh_evaluation.comparison.tables import (
-    DEFAULT_METRICS,
-    METRICS,
-    Structure,
-    compared_structures,
-    observation_frame,
-    short_name,
-    values_of,
-)
+from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS, MetricSpec
+from thigh_evaluation.comparison.tables import compared_structures, observation_frame, short_name, values_of
 from thigh_evaluation.statistics import describe
 
 if TYPE_CHECKING:
@@ -36,6 +29,8 @@ PALETTE: tuple[str, ...] = ("#4C72B0", "#C44E52", "#55A868", "#8172B3", "#CCB974
 BOX_SPAN = 0.8  # the width along x that the boxes of one structure share (structures are 1 apart)
 MAX_BOX_WIDTH = 0.5
 TABLE_FONT_SIZE = 7.5
+Panel = list[tuple[str, str]]  # the (kind, structure) pairs along the x axis of one panel
+PanelValues = dict[str, list[np.ndarray]]  # each configuration's defined values per structure of a panel
 
 
 def plot_boxes(
@@ -107,7 +102,7 @@ def save_figure(figure: Figure, path: Path, dpi: int) -> Path:
 
 def _draw_panel(
     axes: Axes,
-    panel: list[Structure],
+    panel: Panel,
     observations: Mapping[str, pd.DataFrame],
     metric: str,
     colours: Mapping[str, str],
@@ -115,69 +110,55 @@ def _draw_panel(
     row_labels: bool,
 ) -> None:
     """Boxes, marks and the table beneath of one panel (a list of structures)."""
-    names = list(observations)
-    width = min(BOX_SPAN / len(names), MAX_BOX_WIDTH)
-    data = {name: [values_of(observations[name], structure, metric) for structure in panel] for name in names}
-    for index, name in enumerate(names):
-        positions = np.arange(len(panel)) + (index - (len(names) - 1) / 2) * width
-        boxes = axes.boxplot(
-            data[name],
-            positions=positions,
+    width = min(BOX_SPAN / len(observations), MAX_BOX_WIDTH)
+    offsets = {name: (index - (len(observations) - 1) / 2) * width for index, name in enumerate(observations)}
+    data = {
+        name: [values_of(frame, structure, metric) for structure in panel]
+        for name, frame in observations.items()
+    }
+    mean = {"marker": "D", "markersize": 3, "markerfacecolor": "white", "markeredgecolor": "black"}
+    for name, values in data.items():
+        flier = {"marker": "o", "markersize": 3, "markerfacecolor": colours[name], "markeredgewidth": 0.4}
+        axes.boxplot(
+            values,
+            positions=np.arange(len(panel)) + offsets[name],
             widths=width * 0.85,
             patch_artist=True,
             manage_ticks=False,
-            medianprops={"color": "black", "linewidth": 1.2},
             showmeans=True,
-            meanprops=dict(marker="D", markersize=3, markerfacecolor="white", markeredgecolor="black"),
-            flierprops=dict(marker="o", markersize=3, markerfacecolor=colours[name], markeredgewidth=0.4),
+            boxprops={"facecolor": colours[name], "alpha": 0.85},
+            medianprops={"color": "black", "linewidth": 1.2},
+            meanprops=mean,
+            flierprops=flier,
         )
-        for box in boxes["boxes"]:
-            box.set_facecolor(colours[name])
-            box.set_alpha(0.85)
     axes.set_xlim(-0.5, len(panel) - 0.5)
     for boundary in range(1, len(panel)):
         axes.axvline(boundary - 0.5, color="0.88", linewidth=0.8, zorder=0)
     axes.yaxis.grid(True, color="0.92")
     axes.set_axisbelow(True)
     axes.set_xticks([])
-    if tests is not None:
-        _draw_marks(axes, panel, data, metric, tests, width)
-    _draw_table(axes, panel, data, metric, colours, row_labels)
+    if tests is not None and not tests.empty and tests["reference"].iloc[0] in offsets:
+        _draw_marks(axes, panel, data, tests[tests["metric"] == metric], offsets)
+    _draw_table(axes, panel, data, METRICS[metric], colours, row_labels)
 
 
 def _draw_marks(
-    axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
-    metric: str,
-    tests: pd.DataFrame,
-    width: float,
+    axes: Axes, panel: Panel, data: PanelValues, tests: pd.DataFrame, offsets: Mapping[str, float]
 ) -> None:
-    """Brackets from the reference's box to each significantly different box, with the mark."""
-    names = list(data)
-    if tests.empty:
-        return
+    """Brackets from the reference's box to each significantly different box (``tests`` of one metric)."""
     reference = tests["reference"].iloc[0]
-    if reference not in names:
-        return
+    marked = tests[tests["mark"].fillna("") != ""]
+    marks = {((test.kind, test.structure), test.other): test.mark for test in marked.itertuples()}
     bottom, top = axes.get_ylim()
-    step = 0.07 * (top - bottom)
-    highest = top
-    offset = {name: (index - (len(names) - 1) / 2) * width for index, name in enumerate(names)}
-    for position, (kind, structure) in enumerate(panel):
-        selected = tests[
-            (tests["metric"] == metric) & (tests["kind"] == kind) & (tests["structure"] == structure)
-        ]
-        marked = selected[selected["mark"].fillna("") != ""]
-        values = [values[position] for values in data.values() if values[position].size]
-        level = max((float(v.max()) for v in values), default=bottom) + step * 0.6
-        for _, test in marked.sort_values("other", key=lambda column: column.map(offset)).iterrows():
-            if test["other"] not in offset:
-                continue
-            left, right = sorted((position + offset[reference], position + offset[test["other"]]))
+    step, highest = 0.07 * (top - bottom), top
+    for position, structure in enumerate(panel):
+        defined = [values[position] for values in data.values() if values[position].size]
+        level = max((float(values.max()) for values in defined), default=bottom) + step * 0.6
+        for other in (name for name in offsets if (structure, name) in marks):
+            left, right = sorted((position + offsets[reference], position + offsets[other]))
             bracket = [level - step * 0.3, level, level, level - step * 0.3]
             axes.plot([left, left, right, right], bracket, color="black", linewidth=0.8)
-            axes.text((left + right) / 2, level, test["mark"], ha="center", va="bottom", fontsize=10)
+            axes.text((left + right) / 2, level, marks[structure, other], ha="center", va="bottom", size=10)
             highest = max(highest, level + step)
             level += step
     axes.set_ylim(bottom, highest)
@@ -185,14 +166,13 @@ def _draw_marks(
 
 def _draw_table(
     axes: Axes,
-    panel: list[Structure],
-    data: Mapping[str, list[np.ndarray]],
-    metric: str,
+    panel: Panel,
+    data: PanelValues,
+    spec: MetricSpec,
     colours: Mapping[str, str],
     row_labels: bool,
 ) -> None:
     """Mean ± SD per configuration and structure, beneath the panel."""
-    spec = METRICS[metric]
     cells = [
         [f"{spec.format(s['mean'])}±{spec.format(s['sd'])}" for s in map(describe, values)]
         for values in data.values()
@@ -210,7 +190,6 @@ def _draw_table(
     for (row, column), cell in table.get_celld().items():
         cell.set_linewidth(0.4)
         if column == -1:
-            cell.get_text().set_color("white")
-            cell.get_text().set_fontweight("bold")
+            cell.set_text_props(color="white", fontweight="bold")
         elif row == 0:
-            cell.get_text().set_fontweight("bold")
+            cell.set_text_props(fontweight="bold")

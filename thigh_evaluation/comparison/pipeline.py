@@ -16,28 +16,16 @@ import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
 from thigh_common.errors import InvalidInputError
+from thigh_evaluation.comparison import DEFAULT_METRICS, METRICS
 from thigh_evaluation.comparison.figure import plot_boxes
-from thigh_evaluation.comparison.tables import (
-    DEFAULT_METRICS,
-    METRICS,
-    check_overlap,
-    display_name,
-    observation_frame,
-    ordered_structures,
-    summary_table,
-    ttest_table,
-)
+from thigh_evaluation.comparison.tables import display_name, observation_frame, summary_table, ttest_table
 from thigh_evaluation.markdown_table import table
 from thigh_evaluation.metrics_table import KEY_COLUMNS, METRICS_FILE, read_metrics_csv
 
 logger = logging.getLogger(__name__)
 
-FIGURE_FILE, MARKDOWN_FILE, SUMMARY_FILE, TTESTS_FILE = (
-    "comparison.png",
-    "comparison.md",
-    "comparison.csv",
-    "ttests.csv",
-)
+FIGURE_FILE, MARKDOWN_FILE = "comparison.png", "comparison.md"
+SUMMARY_FILE, TTESTS_FILE = "comparison.csv", "ttests.csv"
 PREFERRED_REFERENCE = "2d5"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
@@ -97,9 +85,6 @@ def load_metrics(folder: Path, metrics: Sequence[str] = DEFAULT_METRICS, name: s
             f"{folder} has no {METRICS_FILE}: expected the output folder of thigh_evaluate ({label})"
         )
     frame = read_metrics_csv(path, metrics)
-    other_kinds = sorted(set(frame["kind"]) - {"class", "group"})
-    if other_kinds:
-        logger.debug("%s: ignoring rows of kind %s", path, ", ".join(other_kinds))
     frame = frame[frame["kind"].isin(["class", "group"])]
     if frame.empty:
         raise InvalidInputError(f"{path} has no rows of kind class or group: run thigh_evaluate again")
@@ -153,9 +138,8 @@ def compare(
     output = Path(output)
     if output.exists() and not output.is_dir():
         raise InvalidInputError(f"output {output} is a file: give a folder for the comparison")
-    frames = {name: load_metrics(Path(folder), metrics, name) for name, folder in evaluations.items()}
+    frames = {name: load_metrics(folder, metrics, name) for name, folder in evaluations.items()}
     observations = {name: observation_frame(frame, metrics) for name, frame in frames.items()}
-    check_overlap(observations, reference)
     summary, tests = summary_table(observations, metrics), ttest_table(observations, reference, metrics)
     legs = {name: len(frame[["case", "leg"]].drop_duplicates()) for name, frame in observations.items()}
     plot_boxes(frames, output / FIGURE_FILE, metrics, tests)
@@ -164,33 +148,14 @@ def compare(
             frame.to_csv(temporary, index=False)
     markdown = markdown_report(summary, tests, reference, legs, metrics, FIGURE_FILE)
     write_text_atomic(markdown, output / MARKDOWN_FILE)
-    for test in tests[tests["kind"] == "all"].itertuples():
-        mark = f"{test.mark} " if test.mark else ""
+    for test in tests[tests["kind"] == "all"].to_dict("records"):
         logger.info(
-            "%s, all classes, %s vs %s: n=%d, mean difference %+.4g, p=%.3g %s(better: %s)",
-            *(
-                test.metric,
-                test.other,
-                test.reference,
-                test.n,
-                test.mean_difference,
-                test.p,
-                mark,
-                test.better or "tie",
-            ),
+            "%(metric)s, all classes, %(other)s vs %(reference)s: n=%(n)d, "
+            "mean difference %(mean_difference)+.4g, p=%(p).3g %(mark)s(better: %(better)s)",
+            test | {"mark": f"{test['mark']} " if test["mark"] else "", "better": test["better"] or "tie"},
         )
     paths = (output / name for name in (FIGURE_FILE, MARKDOWN_FILE, SUMMARY_FILE, TTESTS_FILE))
     return ComparisonResult(reference, tuple(names), legs, summary, tests, *paths)
-
-
-MARK_LEGEND = "`*` p < 0.05, `**` p < 0.01"
-
-
-def format_p(p: float) -> str:
-    """A p-value for a table: three decimals, or scientific below 0.001 (``2.1e-04``); NaN as "n/a"."""
-    if math.isnan(p):
-        return "n/a"
-    return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
 
 
 def markdown_report(
@@ -214,7 +179,7 @@ def markdown_report(
         f"- Test: paired two-sided Student t-test (`scipy.stats.ttest_rel`) of each configuration against "
         f"{reference}, over the legs (case and side) where both define the value; p-values are not "
         "corrected for multiple comparisons.",
-        f"- Marks: {MARK_LEGEND}; the configuration with the better mean follows in brackets.",
+        "- Marks: `*` p < 0.05, `**` p < 0.01; the configuration with the better mean follows in brackets.",
         "- *all classes*: per leg, the mean over the ten muscle classes (those where the metric is defined).",
         "- Values: mean ± SD over each configuration's own legs.",
     ]
@@ -229,35 +194,24 @@ def _metric_section(
     summary: pd.DataFrame, tests: pd.DataFrame, reference: str, names: list[str], metric: str
 ) -> list[str]:
     spec = METRICS[metric]
-    others = [name for name in names if name != reference]
-    summary = summary[summary["metric"] == metric]
-    tests = tests[tests["metric"] == metric]
-    header = ["structure", *names, *(f"p {other} vs {reference}" for other in others)]
-    rows, notes = [], []
-    for kind, structure in ordered_structures(zip(summary["kind"], summary["structure"], strict=True)):
-        own = summary[(summary["kind"] == kind) & (summary["structure"] == structure)].set_index(
-            "configuration"
-        )
-        cells = [display_name(kind, structure)]
-        cells += [
-            f"{spec.format(own.at[name, 'mean'])} ± {spec.format(own.at[name, 'sd'])}"
-            if name in own.index
-            else "n/a"
-            for name in names
-        ]
-        for other in others:
-            test = tests[
-                (tests["kind"] == kind) & (tests["structure"] == structure) & (tests["other"] == other)
-            ]
-            if test.empty:
-                cells.append("n/a")
-                continue
-            test = test.iloc[0]
-            mark = f" {test['mark']} ({test['better']})" if test["mark"] else ""
-            cells.append(format_p(float(test["p"])) + mark)
-            if test["note"]:
-                notes.append(f"- {display_name(kind, structure)}, {other} vs {reference}: {test['note']}.")
-        rows.append(cells)
+    header = ["structure", *names, *(f"p {name} vs {reference}" for name in names if name != reference)]
+    cells: dict[tuple[str, str, str], str] = {}  # by kind, structure and column
+    for row in summary[summary["metric"] == metric].itertuples():
+        cells[row.kind, row.structure, row.configuration] = f"{spec.format(row.mean)} ± {spec.format(row.sd)}"
+    notes = []
+    for test in tests[tests["metric"] == metric].itertuples():
+        p = "n/a" if math.isnan(test.p) else f"{test.p:.1e}" if test.p < 0.001 else f"{test.p:.3f}"
+        mark = f" {test.mark} ({test.better})" if test.mark else ""
+        cells[test.kind, test.structure, f"p {test.other} vs {reference}"] = p + mark
+        if test.note:
+            notes.append(
+                f"- {display_name(test.kind, test.structure)}, {test.other} vs {reference}: {test.note}."
+            )
+    structures = dict.fromkeys((kind, structure) for kind, structure, _ in cells)
+    rows = [
+        [display_name(*key), *(cells.get((*key, column), "n/a") for column in header[1:])]
+        for key in structures
+    ]
     higher = "Higher" if spec.higher_is_better else "Lower"
     lines = [f"## {spec.axis_label}", "", f"{higher} is better.", "", table(header, rows)]
     return lines + (["", "Not tested:", "", *notes] if notes else [])

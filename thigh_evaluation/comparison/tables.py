@@ -6,10 +6,9 @@ Structures are ``(kind, structure)`` pairs: ``("class", "sartorius")``, ``("grou
 
 from __future__ import annotations
 
+import itertools
 import logging
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,41 +16,25 @@ import pandas as pd
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_common.labels import display_name as written_name
+from thigh_evaluation.comparison import DEFAULT_METRICS as DEFAULT_METRICS  # re-exported
+from thigh_evaluation.comparison import METRICS
 from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """How a column of ``metrics.csv`` is shown (title, unit, decimals) and which way is better."""
-
-    title: str
-    unit: str
-    higher_is_better: bool
-    decimals: int
-
-    @property
-    def axis_label(self) -> str:
-        """Title with unit, e.g. ``"ASD (mm)"``."""
-        return f"{self.title} ({self.unit})" if self.unit else self.title
-
-    def format(self, value: float) -> str:
-        """``value`` with this metric's decimals; NaN as ``"n/a"``."""
-        return "n/a" if value is None or math.isnan(value) else f"{value:.{self.decimals}f}"
-
-
-METRICS: dict[str, MetricSpec] = {
-    "dice": MetricSpec("DSC", "", higher_is_better=True, decimals=3),
-    "asd_mm": MetricSpec("ASD", "mm", higher_is_better=False, decimals=2),
-    "hd95_mm": MetricSpec("HD95", "mm", higher_is_better=False, decimals=2),
-}
-DEFAULT_METRICS: tuple[str, ...] = ("dice", "asd_mm")
+Structure = tuple[str, str]
 ALL_CLASSES = "all_classes"
 KINDS: tuple[str, ...] = ("class", "group", "all")
+KNOWN_STRUCTURES: list[Structure] = [
+    *(("class", LABELS[label]) for label in MUSCLE_LABELS),
+    *(("group", group) for group in LABEL_GROUPS),
+    ("all", ALL_CLASSES),
+]
 LEG_KEY: list[str] = ["case", "leg"]
-STATISTICS_SHOWN: tuple[str, ...] = ("mean", "sd", "median", "q25", "q75", "n")
-Structure = tuple[str, str]
+OBSERVATION_KEY: list[str] = [*LEG_KEY, "kind", "structure"]
+TABLE_KEY = ["metric", "structure", "kind"]
+SUMMARY_COLUMNS = [*TABLE_KEY, "configuration", "mean", "sd", "median", "q25", "q75", "n"]
+TTEST_COLUMNS = [*TABLE_KEY, "reference", "other", "n", "mean_difference", "t", "p", "mark", "better", "note"]
 _SHORT_NAMES: dict[str, str] = {
     "rectus_femoris": "rectus fem.",
     "vastus_lateralis": "vastus lat.",
@@ -60,18 +43,11 @@ _SHORT_NAMES: dict[str, str] = {
     "biceps_femoris": "biceps fem.",
     "semitendinosus": "semitend.",
     "semimembranosus": "semimembr.",
-    ALL_CLASSES: "all classes",
 }
-TABLE_KEYS: tuple[str, ...] = ("metric", "structure", "kind")
-SUMMARY_COLUMNS: tuple[str, ...] = (*TABLE_KEYS, "configuration", *STATISTICS_SHOWN)
-TEST_VALUES: tuple[str, ...] = ("n", "mean_difference", "t", "p", "mark", "better", "note")
-TTEST_COLUMNS: tuple[str, ...] = (*TABLE_KEYS, "reference", "other", *TEST_VALUES)
 
 
 def display_name(kind: str, structure: str) -> str:
-    """Name of a structure in the Markdown tables."""
-    if kind == "all":
-        return "all classes"
+    """Name of a structure in the Markdown tables: ``rectus femoris``, ``quadriceps (group)``, ``all classes``."""
     name = written_name(structure)
     return f"{name} (group)" if kind == "group" else name
 
@@ -81,28 +57,12 @@ def short_name(structure: str) -> str:
     return _SHORT_NAMES.get(structure, written_name(structure))
 
 
-def ordered_structures(present: Iterable[Structure]) -> list[Structure]:
-    """Each pair once: classes by label, groups, "all classes"; unknown names after the known ones."""
-    seen = list(dict.fromkeys(present))
-    known = {
-        "class": [LABELS[label] for label in MUSCLE_LABELS],
-        "group": list(LABEL_GROUPS),
-        "all": [ALL_CLASSES],
-    }
-    ordered: list[Structure] = []
-    for kind in KINDS:
-        names = [name for kind_, name in seen if kind_ == kind]
-        ordered += [(kind, name) for name in known[kind] if name in names]
-        ordered += [(kind, name) for name in names if name not in known[kind]]
-    return ordered
-
-
 def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> pd.DataFrame:
     """Per-leg values (``case, leg, kind, structure``, metrics) of every class, group and "all classes".
 
     Rows of a structure absent from both label maps are left out (:func:`~thigh_evaluation.statistics.scored`).
     """
-    columns = [*LEG_KEY, "kind", "structure", *metric_columns]
+    columns = [*OBSERVATION_KEY, *metric_columns]
     rows = scored(metrics[metrics["kind"].isin(["class", "group"])])[columns]
     means = per_leg_means(rows, metric_columns)
     means.insert(2, "kind", "all")
@@ -110,8 +70,15 @@ def observation_frame(metrics: pd.DataFrame, metric_columns: Sequence[str]) -> p
     return pd.concat([rows, means[columns]], ignore_index=True)
 
 
-def _of(frame: pd.DataFrame, structure: Structure) -> pd.DataFrame:
-    return frame[(frame["kind"] == structure[0]) & (frame["structure"] == structure[1])]
+def compared_structures(observations: Mapping[str, pd.DataFrame]) -> list[Structure]:
+    """Every ``(kind, structure)`` of any configuration once: classes by label, groups, "all classes".
+
+    Names unknown to the label table follow the known ones of their kind, in order of appearance.
+    """
+    pairs = (zip(frame["kind"], frame["structure"], strict=True) for frame in observations.values())
+    present = dict.fromkeys(itertools.chain.from_iterable(pairs))
+    known = {pair: index for index, pair in enumerate(KNOWN_STRUCTURES)}
+    return sorted(present, key=lambda pair: (KINDS.index(pair[0]), known.get(pair, len(known))))
 
 
 def values_of(observations: pd.DataFrame, structure: Structure, metric: str) -> np.ndarray:
@@ -119,10 +86,8 @@ def values_of(observations: pd.DataFrame, structure: Structure, metric: str) -> 
     return _of(observations, structure)[metric].dropna().to_numpy(dtype=float)
 
 
-def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
-    cases = sorted(frame["case"].unique())
-    listed = ", ".join(cases[:shown])
-    return f"{listed}, ... ({len(cases)} in all)" if len(cases) > shown else listed
+def _of(frame: pd.DataFrame, structure: Structure) -> pd.DataFrame:
+    return frame[(frame["kind"] == structure[0]) & (frame["structure"] == structure[1])]
 
 
 def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> None:
@@ -132,33 +97,30 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
         InvalidInputError: If a configuration has no (case, leg, structure) in common with the reference.
     """
     keys = {
-        name: set(
-            frame.loc[frame["kind"] != "all", [*LEG_KEY, "kind", "structure"]].itertuples(
-                index=False, name=None
-            )
-        )
+        name: set(frame.loc[frame["kind"] != "all", OBSERVATION_KEY].itertuples(index=False, name=None))
         for name, frame in observations.items()
     }
+    theirs = keys[reference]
     for name, own in keys.items():
-        if name == reference:
-            continue
-        common = own & keys[reference]
-        if not common:
+        common = own & theirs
+        if name != reference and not common:
             raise InvalidInputError(
                 f"no observations (case, leg, structure) in common between {reference} and {name}: "
                 f"{reference} has cases {_cases(observations[reference])}, {name} has cases "
                 f"{_cases(observations[name])}; compare evaluations of the same cases"
             )
-        if own != common or keys[reference] != common:
-            logger.warning(
+        if own != common or theirs != common:
+            message = (
                 "%s has %d observation(s) (case, leg, structure) that %s lacks, and lacks %d of %s's; "
-                "only observations present in both enter the paired tests",
-                name,
-                len(own - common),
-                reference,
-                len(keys[reference] - common),
-                reference,
+                "only observations present in both enter the paired tests"
             )
+            logger.warning(message, name, len(own - common), reference, len(theirs - common), reference)
+
+
+def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
+    cases = sorted(frame["case"].unique())
+    listed = ", ".join(cases[:shown])
+    return f"{listed}, ... ({len(cases)} in all)" if len(cases) > shown else listed
 
 
 def paired_values(
@@ -168,24 +130,10 @@ def paired_values(
     sides = [_of(frame, structure)[[*LEG_KEY, metric]] for frame in (reference, other)]
     merged = sides[0].merge(sides[1], on=LEG_KEY, suffixes=("_reference", "_other"), validate="one_to_one")
     defined = merged.dropna(subset=[f"{metric}_reference", f"{metric}_other"])
-    if len(defined) < len(merged):
-        logger.debug(
-            "%s %s: %d of %d paired leg(s) lack a defined value on one side",
-            structure[1],
-            metric,
-            len(merged) - len(defined),
-            len(merged),
-        )
+    if lost := len(merged) - len(defined):
+        message = "%s %s: %d of %d paired leg(s) lack a defined value on one side"
+        logger.debug(message, structure[1], metric, lost, len(merged))
     return defined[f"{metric}_reference"].to_numpy(float), defined[f"{metric}_other"].to_numpy(float)
-
-
-def compared_structures(observations: Mapping[str, pd.DataFrame]) -> list[Structure]:
-    """Every ``(kind, structure)`` of any configuration, in table order."""
-    return ordered_structures(
-        pair
-        for frame in observations.values()
-        for pair in zip(frame["kind"], frame["structure"], strict=True)
-    )
 
 
 def summary_table(observations: Mapping[str, pd.DataFrame], metrics: Sequence[str]) -> pd.DataFrame:
@@ -197,23 +145,26 @@ def summary_table(observations: Mapping[str, pd.DataFrame], metrics: Sequence[st
         for kind, name in compared_structures(observations)
         for configuration, frame in observations.items()
     ]
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def ttest_table(
     observations: Mapping[str, pd.DataFrame], reference: str, metrics: Sequence[str]
 ) -> pd.DataFrame:
-    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration."""
+    """``ttests.csv``: paired t-tests of ``other - reference`` for every other configuration.
+
+    Raises:
+        InvalidInputError: If a configuration shares no observation with the reference (:func:`check_overlap`).
+    """
+    check_overlap(observations, reference)
+    others = [name for name in observations if name != reference]
     rows = []
     for metric in metrics:
-        for kind, structure in compared_structures(observations):
-            for other, frame in observations.items():
-                if other == reference:
-                    continue
-                test = paired_t_test(
-                    *paired_values(observations[reference], frame, (kind, structure), metric)
-                )
-                better = better_configuration(test, reference, other, METRICS[metric].higher_is_better)
-                keys = {"metric": metric, "structure": structure, "kind": kind, "reference": reference}
-                rows.append(keys | {"other": other, **asdict(test), "mark": test.mark, "better": better})
-    return pd.DataFrame(rows, columns=list(TTEST_COLUMNS))
+        higher = METRICS[metric].higher_is_better
+        for (kind, name), other in itertools.product(compared_structures(observations), others):
+            pairs = paired_values(observations[reference], observations[other], (kind, name), metric)
+            test = paired_t_test(*pairs)
+            better = better_configuration(test["mean_difference"], reference, other, higher)
+            keys = {"metric": metric, "structure": name, "kind": kind, "reference": reference, "other": other}
+            rows.append(keys | test | {"better": better})
+    return pd.DataFrame(rows, columns=TTEST_COLUMNS)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from thigh_common.errors import InvalidInputError
 from thigh_common.image_io import CHANNEL_SUFFIX, IMAGE_EXTENSIONS, image_extension, strip_extension
+from thigh_common.listing import listed
 from thigh_evaluation.case_metrics import evaluate_case
 from thigh_evaluation.metrics_table import (
     METRICS_FILE,
@@ -63,11 +64,6 @@ def label_files(folder: Path, role: str, cases: set[str] | None = None) -> dict[
     return {case: paths[0] for case, paths in by_case.items()}
 
 
-def _examples(names: list[str], limit: int = 5) -> str:
-    shown = ", ".join(names[:limit])
-    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
-
-
 def match_cases(reference_folder: Path, prediction_folder: Path) -> tuple[list[CasePair], list[str]]:
     """The cases with both files, and the reference cases without a prediction (warned about), in id order.
 
@@ -89,7 +85,7 @@ def match_cases(reference_folder: Path, prediction_folder: Path) -> tuple[list[C
             )
         raise InvalidInputError(
             f"no reference case of {reference_folder} has a prediction in {prediction_folder}: reference cases "
-            f"{_examples(sorted(references))}; label maps in the prediction folder {_examples(sorted(predictions))}. "
+            f"{listed(sorted(references), 5)}; label maps in the prediction folder {listed(sorted(predictions), 5)}. "
             f"A prediction must be named like its reference (CASE.nii.gz).{hint}"
         )
     for case in missing:
@@ -98,7 +94,7 @@ def match_cases(reference_folder: Path, prediction_folder: Path) -> tuple[list[C
         )
     extra = sorted(set(predictions) - set(references))
     if extra:
-        logger.info("%d prediction(s) without a reference are ignored: %s", len(extra), _examples(extra))
+        logger.info("%d prediction(s) without a reference are ignored: %s", len(extra), listed(extra, 5))
     return matched, missing
 
 

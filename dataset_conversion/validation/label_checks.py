@@ -13,16 +13,15 @@ import numpy as np
 
 from dataset_conversion.validation.problems import Finding
 from thigh_common.labels import BACKGROUND, NUM_CLASSES
+from thigh_common.listing import listed
 
 MAX_LISTED = 12
 """At most this many unexpected values are listed."""
 EXPECTED_VALUES = f"integer values {BACKGROUND}..{NUM_CLASSES - 1} (the label table)"
 
 
-def _listed(values: np.ndarray) -> str:
-    """Format values as ``1, 2, 3`` (at most :data:`MAX_LISTED`, then ``... (N in all)``)."""
-    text = ", ".join(f"{value:g}" for value in values[:MAX_LISTED].tolist())
-    return text if len(values) <= MAX_LISTED else f"{text}, ... ({len(values)} in all)"
+def _number(value: object) -> str:
+    return f"{float(value):g}"
 
 
 def present_values(array: np.ndarray) -> np.ndarray:
@@ -53,7 +52,7 @@ def label_value_findings(array: np.ndarray) -> tuple[tuple[int, ...], list[Findi
                 Finding(
                     "label values",
                     EXPECTED_VALUES,
-                    f"non-integer values {_listed(non_integral)}",
+                    f"non-integer values {listed(non_integral, MAX_LISTED, _number)}",
                     "Labels must be a label map, not probabilities or an interpolated map "
                     "(resample labels with nearest neighbour)",
                 )
@@ -65,7 +64,7 @@ def label_value_findings(array: np.ndarray) -> tuple[tuple[int, ...], list[Findi
             Finding(
                 "label values",
                 EXPECTED_VALUES,
-                f"values {_listed(outside)}",
+                f"values {listed(outside, MAX_LISTED, _number)}",
                 "Map the labels to the thighseg label table (e.g. thigh_convert pairs with a label mapping)",
             )
         )

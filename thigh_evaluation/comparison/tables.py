@@ -16,6 +16,7 @@ import pandas as pd
 from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_common.labels import display_name as written_name
+from thigh_common.listing import listed
 from thigh_evaluation.comparison import DEFAULT_METRICS as DEFAULT_METRICS  # re-exported
 from thigh_evaluation.comparison import METRICS
 from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
@@ -104,10 +105,11 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
     for name, own in keys.items():
         common = own & theirs
         if name != reference and not common:
+            cases = {key: listed(sorted(observations[key]["case"].unique()), 4) for key in (reference, name)}
             raise InvalidInputError(
                 f"no observations (case, leg, structure) in common between {reference} and {name}: "
-                f"{reference} has cases {_cases(observations[reference])}, {name} has cases "
-                f"{_cases(observations[name])}; compare evaluations of the same cases"
+                f"{reference} has cases {cases[reference]}, {name} has cases {cases[name]}; "
+                "compare evaluations of the same cases"
             )
         if own != common or theirs != common:
             message = (
@@ -115,12 +117,6 @@ def check_overlap(observations: Mapping[str, pd.DataFrame], reference: str) -> N
                 "only observations present in both enter the paired tests"
             )
             logger.warning(message, name, len(own - common), reference, len(theirs - common), reference)
-
-
-def _cases(frame: pd.DataFrame, shown: int = 4) -> str:
-    cases = sorted(frame["case"].unique())
-    listed = ", ".join(cases[:shown])
-    return f"{listed}, ... ({len(cases)} in all)" if len(cases) > shown else listed
 
 
 def paired_values(

@@ -58,10 +58,15 @@ def test_the_means_are_those_of_pandas(evaluation):
     assert not math.isnan(rows[("all", "all_classes")]["dice"]["mean"])
 
 
-def test_the_reference_cases_without_a_prediction_come_from_summary_json(evaluation, tmp_path):
+def test_the_reference_cases_without_a_prediction_come_from_summary_json(evaluation, tmp_path, caplog):
     _, path = evaluation
     assert read_missing_predictions(path) == ()
-    assert read_missing_predictions(None) == ()
+    with caplog.at_level(logging.WARNING):
+        assert read_missing_predictions(tmp_path / "summary.json") == ()
+    assert (
+        f"{tmp_path} has no summary.json; the reference cases without a prediction are not listed"
+        in caplog.text
+    )
     other = tmp_path / "summary.json"
     other.write_text(json.dumps({"cases_missing_prediction": ["case_c"]}))
     assert read_missing_predictions(other) == ("case_c",)

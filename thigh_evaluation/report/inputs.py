@@ -207,11 +207,6 @@ def read_inputs(
             f"(thigh_evaluate -r LABELS -p {predictions} -o EVAL_DIR)"
         )
     progress = find_progress(model_fold)
-    summary_json = _file_or_none(evaluation / SUMMARY_JSON)
-    if summary_json is None:
-        logger.warning(
-            "%s has no %s; the reference cases without a prediction are not listed", evaluation, SUMMARY_JSON
-        )
     validation = model_fold / VALIDATION_FOLDER
     copies = [  # source, the start of its copy's path in the report (the name follows), what it holds
         (metrics_csv, "evaluation/", "Dice, ASD, HD95 and volumes per case, leg and structure"),
@@ -249,8 +244,8 @@ def read_inputs(
         frame,
         read_progress(progress),
         describe_model(model_fold, progress),
-        read_validation(_file_or_none(validation / SUMMARY_JSON)),
-        read_missing_predictions(summary_json),
+        read_validation(validation / SUMMARY_JSON),
+        read_missing_predictions(evaluation / SUMMARY_JSON),
         tuple((path, prefix + path.name, text) for path, prefix, text in copies if path.is_file()),
     )
 
@@ -305,7 +300,9 @@ def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
 
 
 def _read_json(path: Path, consequence: str) -> dict[str, Any] | None:
-    """The JSON object in ``path``; None, with a warning that ends in ``consequence``, if it cannot be read."""
+    """The JSON object in ``path``; None if there is none (a warning ending in ``consequence`` if unreadable)."""
+    if not path.is_file():
+        return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -321,8 +318,7 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
     resolved = model_fold.resolve()
     fallback = ModelDescription(resolved.parent.parent.name, resolved.parent.name, resolved.name)
     for network in networks:
-        path = model_fold / network / TRAINING_JSON
-        data = _read_json(path, "left out of the report") if path.is_file() else None
+        data = _read_json(model_fold / network / TRAINING_JSON, "left out of the report")
         options = data.get("options") if data else None
         if isinstance(options, dict):
             fold = str(options.get("fold", ""))
@@ -336,12 +332,12 @@ def describe_model(model_fold: Path, networks: Mapping[str, Path]) -> ModelDescr
     return fallback
 
 
-def read_validation(path: Path | None) -> tuple[int | None, float] | None:
+def read_validation(path: Path) -> tuple[int | None, float] | None:
     """``num_legs`` (None if not a whole number) and ``mean_dice`` of ``validation/summary.json``.
 
     None if the file is absent, cannot be read or has no number under ``mean_dice``.
     """
-    data = _read_json(path, "left out of the report") if path else None
+    data = _read_json(path, "left out of the report")
     if data is None:
         return None
     mean_dice, legs = data.get("mean_dice"), data.get("num_legs")
@@ -351,8 +347,11 @@ def read_validation(path: Path | None) -> tuple[int | None, float] | None:
     return (legs if isinstance(legs, int) and not isinstance(legs, bool) else None), float(mean_dice)
 
 
-def read_missing_predictions(path: Path | None) -> tuple[str, ...]:
-    """``cases_missing_prediction`` of ``summary.json``; none (with a warning) if it cannot be read."""
-    summary = _read_json(path, "the reference cases without a prediction are not listed") if path else None
+def read_missing_predictions(path: Path) -> tuple[str, ...]:
+    """``cases_missing_prediction`` of the evaluation's ``summary.json``; none (with a warning) without one."""
+    not_listed = "the reference cases without a prediction are not listed"
+    if not path.is_file():
+        logger.warning("%s has no %s; %s", path.parent, path.name, not_listed)
+    summary = _read_json(path, not_listed)
     missing = (summary or {}).get("cases_missing_prediction")
     return tuple(str(case) for case in missing) if isinstance(missing, list) else ()

@@ -17,6 +17,13 @@ from thigh_common.cli import (
 )
 from thigh_evaluation.experiment import CONFIGURATIONS
 
+TRAINING_FLAGS: dict[str, tuple[type, str]] = {  # passed on to thigh_train when given
+    "--epochs": (int, "training epochs"),
+    "--iterations": (int, "iterations per epoch"),
+    "--batch-size": (int, "training batch size"),
+    "--lr": (float, "initial learning rate"),
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``thigh_experiment``."""
@@ -38,10 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     budget = "training time budget of each configuration, in minutes (default 60)"
     parser.add_argument("--minutes", type=float, default=60.0, help=budget)
     parser.add_argument("--preset", choices=("default", "paper"), default="default", help="plans preset")
-    parser.add_argument("--epochs", type=int, help="training epochs (default: the plans')")
-    parser.add_argument("--iterations", type=int, help="iterations per epoch (default: the plans')")
-    parser.add_argument("--batch-size", type=int, help="training batch size (default: the plans')")
-    parser.add_argument("--lr", type=float, help="initial learning rate (default: the plans')")
+    for flag, (kind, text) in TRAINING_FLAGS.items():
+        parser.add_argument(flag, type=kind, help=f"{text} (default: the plans')")
     add_precision(parser, note="of training; bf16 or fp16 also predict in mixed precision")
     add_device(parser)
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of training")
@@ -60,7 +65,7 @@ def _run(arguments: argparse.Namespace) -> None:
         raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
     raw = resolve_raw_dataset(arguments.dataset, arguments.raw).resolve()
     training = ["--precision", arguments.precision, "--device", arguments.device]
-    for flag in ("--epochs", "--iterations", "--batch-size", "--lr"):
+    for flag in TRAINING_FLAGS:
         value = getattr(arguments, flag[2:].replace("-", "_"))
         if value is not None:
             training += [flag, f"{value:g}" if isinstance(value, float) else str(value)]

@@ -33,6 +33,7 @@ from thigh_evaluation.statistics import describe, per_leg_means
 logger = logging.getLogger(__name__)
 
 MIN_TRAINING_CASES = 2  # the planner needs two cases for its cross-validation splits
+METRICS: tuple[str, ...] = ("dice", "asd_mm")  # the headline numbers of each configuration
 SCRIPTS: dict[str, str] = {
     "thigh_planner.cli": "thigh_plan",
     "thigh_trainer.cli": "thigh_train",
@@ -128,11 +129,11 @@ def run_step(step: Step, log_path: Path, echo: bool = True) -> float:
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with open(log_path, "wb", buffering=0) as log:  # unbuffered: the log shows a step's output as it comes
+    # Unbuffered on both ends, so that a long step's progress shows while it runs, not when it ends.
+    with open(log_path, "wb", buffering=0) as log:
         log.write(f"$ {step.shown}\n".encode())
-        # Unbuffered, so that a long step's progress shows while it runs, not when it ends.
-        environment = dict(os.environ, PYTHONUNBUFFERED="1")
         command = [sys.executable, "-m", step.module, *step.arguments]
+        environment = dict(os.environ, PYTHONUNBUFFERED="1")
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
         assert process.stdout is not None
         while chunk := os.read(process.stdout.fileno(), 1 << 14):
@@ -213,9 +214,6 @@ def link_subset(raw: Path, cases: Sequence[str], target: Path) -> Path:
     write_dataset_json(target, {**content, "numTraining": len(cases), "name": target.name})
     logger.info("%s: %d cases of %s", target, len(cases), raw)
     return target
-
-
-METRICS: tuple[str, ...] = ("dice", "asd_mm")
 
 
 def configuration_means(evaluation: Path) -> dict[str, float]:

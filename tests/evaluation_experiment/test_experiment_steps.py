@@ -13,6 +13,7 @@ from thigh_evaluation.experiment.run import (
     StepFailedError,
     configuration_means,
     experiment_steps,
+    mean_sd,
     run_step,
 )
 
@@ -82,6 +83,11 @@ def test_configuration_means_average_classes_per_leg_then_legs(tmp_path):
     assert means["dice_sd"] == pytest.approx(np.std([0.5, 0.5, 0.9, 0.9], ddof=1))
     left = np.mean([1, 2, 3, 4, 5, 6, 8, 9, 10])
     assert means["asd_mm_mean"] == pytest.approx(np.mean([left, 5.5, left, 5.5]))
+
+
+def test_the_headline_numbers_are_shown_with_each_metrics_decimals():
+    means = {"legs": 4.0, "dice_mean": 0.81234, "dice_sd": 0.0456, "asd_mm_mean": 1.2345, "asd_mm_sd": np.nan}
+    assert (mean_sd(means, "dice"), mean_sd(means, "asd_mm")) == ("0.812 ± 0.046", "1.23 ± nan")
 
 
 def test_command_line_errors(tmp_path):

@@ -59,7 +59,7 @@ def _run(arguments: argparse.Namespace) -> None:
     """Run the experiment the flags describe and print each configuration's headline numbers."""
     from thigh_common.errors import InvalidInputError
     from thigh_common.paths import resolve_raw_dataset
-    from thigh_evaluation.experiment.run import ExperimentOptions, run_experiment
+    from thigh_evaluation.experiment.run import ExperimentOptions, mean_sd, run_experiment
 
     if arguments.minutes <= 0:
         raise InvalidInputError(f"--minutes must be positive, found {arguments.minutes:g}")
@@ -82,11 +82,10 @@ def _run(arguments: argparse.Namespace) -> None:
         training_overrides=tuple(training),
         prediction_flags=("--device", arguments.device, "--precision", precision),
     )
-    for configuration, values in run_experiment(options)["results"].items():
+    for configuration, means in run_experiment(options)["results"].items():
         print(
-            f"{configuration:>4}: mean Dice {values['dice_mean']:.3f} ± {values['dice_sd']:.3f}, "
-            f"mean ASD {values['asd_mm_mean']:.2f} ± {values['asd_mm_sd']:.2f} mm "
-            f"({values['legs']:.0f} test legs)"
+            f"{configuration:>4}: mean Dice {mean_sd(means, 'dice')}, mean ASD {mean_sd(means, 'asd_mm')} mm "
+            f"({means['legs']:.0f} test legs)"
         )
     print(f"experiment written to {options.output} (README.md, experiment.json, comparison/)")
 

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from thigh_common.atomic import write_json_atomic, write_text_atomic
 from thigh_common.dataset_json import read_dataset_json, write_dataset_json
 from thigh_common.errors import InvalidInputError, ThighSegError
 from thigh_common.image_io import image_file_name, label_file_name
+from thigh_evaluation.comparison import METRICS as METRIC_SPECS
 from thigh_evaluation.experiment import CONFIGURATIONS
 from thigh_evaluation.markdown_table import table
 from thigh_evaluation.metrics_table import METRICS_FILE, json_ready, read_metrics_csv
@@ -225,20 +226,21 @@ def configuration_means(evaluation: Path) -> dict[str, float]:
     return {"legs": float(len(per_leg))} | statistics
 
 
+def mean_sd(means: Mapping[str, float], metric: str) -> str:
+    """``mean ± SD`` of ``metric`` in a configuration's :func:`configuration_means`, with the metric's decimals."""
+    decimals = METRIC_SPECS[metric].decimals
+    return f"{means[f'{metric}_mean']:.{decimals}f} ± {means[f'{metric}_sd']:.{decimals}f}"
+
+
 def write_results(output: Path, record: dict[str, Any]) -> None:
     """Write ``experiment.json`` (NaN as null) and a ``README.md`` summary of the experiment."""
     write_json_atomic(json_ready(record, decimals=None), output / "experiment.json")
     train, test, seconds = record["split"]["train"], record["split"]["test"], record["seconds"]
-    rows = [
-        (
-            c,
-            f"{v['legs']:.0f}",
-            f"{v['dice_mean']:.3f} ± {v['dice_sd']:.3f}",
-            f"{v['asd_mm_mean']:.2f} ± {v['asd_mm_sd']:.2f}",
-            f"{seconds.get(f'train {c}', math.nan) / 60:.1f}",
-        )
-        for c, v in record["results"].items()
-    ]
+    rows = []
+    for configuration, means in record["results"].items():
+        minutes = seconds.get(f"train {configuration}", math.nan) / 60
+        headline = (mean_sd(means, metric) for metric in METRICS)
+        rows.append((configuration, f"{means['legs']:.0f}", *headline, f"{minutes:.1f}"))
     lines = [
         f"# Experiment: 2D / 2.5D / 3D U-Net on {record['dataset']}",
         "",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from thigh_common.atomic import atomic_path, write_text_atomic
+from thigh_common.errors import InvalidInputError
 from thigh_evaluation.comparison.figure import PALETTE, plot_boxes, save_figure
 from thigh_evaluation.report.inputs import NETWORKS, read_inputs
 from thigh_evaluation.report.page import (
@@ -46,51 +47,58 @@ NETWORK_COLOURS: dict[str, str] = dict(zip(NETWORKS, PALETTE[: len(NETWORKS)], s
 OTHER_COLOURS: tuple[str, ...] = (*PALETTE[len(NETWORKS) :], "#937860")  # in turn, for other networks
 
 
-class _Copier:
-    """Writes files into the report folder atomically and remembers what it wrote."""
-
-    def __init__(self, output: Path) -> None:
-        self.output = output
-        self.written: set[Path] = set()
-
-    def copy(self, source: Path, target: str) -> None:
-        """Copy ``source`` to ``output/target``."""
-        with atomic_path(self.output / target) as temporary:
-            shutil.copyfile(source, temporary)
-        self.written.add(self.output / target)
-
-    def write(self, text: str, target: str) -> None:
-        """Write ``text`` to ``output/target``."""
-        write_text_atomic(text, self.output / target)
-        self.written.add(self.output / target)
-
-    def remove_leftovers(self) -> None:
-        """Delete report files of an earlier run that this run did not write."""
-        for folder, patterns in MANAGED_FILES.items():
-            for pattern in patterns:
-                for path in (self.output / folder).glob(pattern):
-                    if path.is_file() and path not in self.written:
-                        logger.info("removing %s of an earlier report", path)
-                        path.unlink()
+Files = dict[str, Path | str]  # what a report writes into its subfolders: target -> source to copy, or text
 
 
-def _take_in_followup(source: Path, copier: _Copier) -> str:
-    """Copy a ``thigh_followup`` output into ``followup/`` as a page of its own; return the index's section."""
-    for path in (source / COHORT_TABLE, *sorted(source.glob(f"*{FIGURE_SUFFIX}"))):
-        copier.copy(path, f"{FOLLOWUP}/{path.name}")
+def _write_files(output: Path, files: Files) -> None:
+    """Write ``files`` into ``output`` atomically; delete the report files of an earlier run not among them."""
+    for target, content in files.items():
+        if isinstance(content, Path):
+            with atomic_path(output / target) as temporary:
+                shutil.copyfile(content, temporary)
+        else:
+            write_text_atomic(content, output / target)
+    written = {output / target for target in files}
+    for folder, patterns in MANAGED_FILES.items():
+        for pattern in patterns:
+            for path in (output / folder).glob(pattern):
+                if path.is_file() and path not in written:
+                    logger.info("removing %s of an earlier report", path)
+                    path.unlink()
+
+
+def _followup(source: Path) -> tuple[str, Files]:
+    """A ``thigh_followup`` output as a page of its own in ``followup/``: the index's section and its files.
+
+    Raises:
+        InvalidInputError: If ``source`` is not a folder with the page and table of ``thigh_followup``.
+    """
+    if not source.is_dir():
+        raise InvalidInputError(
+            f"--followup {source}: no such folder; give the output folder of thigh_followup"
+        )
+    for name in (PAGE, COHORT_TABLE):
+        if not (source / name).is_file():
+            raise InvalidInputError(
+                f"--followup {source}: no {name}; give the output folder of thigh_followup (-o)"
+            )
     page = "[back to the report](../index.html)\n\n" + (source / PAGE).read_text(encoding="utf-8")
-    copier.write(page, f"{FOLLOWUP}/{INDEX_MD}")
-    copier.write(render_html(page, "Follow-up"), f"{FOLLOWUP}/{INDEX_HTML}")
+    files: Files = {
+        f"{FOLLOWUP}/{path.name}": path
+        for path in (source / COHORT_TABLE, *sorted(source.glob(f"*{FIGURE_SUFFIX}")))
+    }
+    files |= {f"{FOLLOWUP}/{INDEX_MD}": page, f"{FOLLOWUP}/{INDEX_HTML}": render_html(page, "Follow-up")}
     table = pd.read_csv(source / COHORT_TABLE)
     subjects = table["subject"].nunique() if len(table) else 0
     to_check = table.loc[flagged(table), "subject"].nunique() if len(table) else 0
-    return (
+    section = (
         "\n## Follow-up\n\n"
         f"{subjects} subject(s) compared between two time points by thigh_followup "
         f"({to_check} with muscles to check): volume, mean HU and fat fraction per leg, muscle and "
         f"group, and their change. [The follow-up page]({FOLLOWUP}/index.html) ([Markdown]({FOLLOWUP}/index.md)) "
         f"shows each subject's figure; the table is [{FOLLOWUP}/{COHORT_TABLE}]({FOLLOWUP}/{COHORT_TABLE}).\n"
     )
+    return section, files
 
 
 def build_report(
@@ -119,26 +127,22 @@ def build_report(
             is an input folder.
     """
     output = Path(output)
-    followup = None if followup is None else Path(followup)
-    inputs = read_inputs(predictions, evaluation, model_fold, output, followup)
+    inputs = read_inputs(predictions, evaluation, model_fold, output)
+    followup_section, files = ("", {}) if followup is None else _followup(Path(followup))
     model = inputs.model
     name = f"{model.dataset} {model.configuration} {model.fold}"
     output.mkdir(parents=True, exist_ok=True)
-    copier = _Copier(output)
     for case in inputs.cases:
         for source, target in ((case.overlay, case.overlay_target), (case.table, case.table_target)):
             if source is not None and target is not None:
-                copier.copy(source, target)
-    for source, target, _ in inputs.raw_files:
-        copier.copy(source, target)
+                files[target] = source
+    files |= {target: source for source, target, _ in inputs.raw_files}
     title_of_boxes = f"{name}: per muscle (left) and mean over muscles per leg (right)"
     plot_boxes({model.configuration: inputs.frame}, output / BOXPLOT_FILE, title=title_of_boxes)
     plot_training_curve(inputs.progress, output / TRAINING_CURVE_FILE, title=name)
     title = title or f"thighseg report: {name}"
-    page = compose(inputs, output, title, note or DEMO_NOTE)
-    if followup is not None:
-        page += _take_in_followup(followup, copier)
-    copier.remove_leftovers()
+    page = compose(inputs, output, title, note or DEMO_NOTE) + followup_section
+    _write_files(output, files)
     missing = [target for target in targets(page) if not (output / target).is_file()]
     if missing:  # a bug, not a user error
         raise RuntimeError(f"the report links files it did not write: {', '.join(missing)}")

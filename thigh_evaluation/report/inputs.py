@@ -17,7 +17,6 @@ import pandas as pd
 
 from thigh_common.errors import InvalidInputError
 from thigh_evaluation.metrics_table import METRICS_FILE, SUMMARY_CSV, SUMMARY_JSON, read_metrics_csv
-from thigh_inference.followup.run import COHORT_TABLE, PAGE
 from thigh_inference.label_export import ITKSNAP_TABLE_NAME, SLICER_TABLE_NAME
 from thigh_inference.muscle_table import SUMMARY_FILE as PREDICTION_SUMMARY
 from thigh_inference.muscle_table import TABLE_SUFFIX
@@ -171,23 +170,8 @@ def _check_output(output: Path, folders: tuple[Path, Path, Path]) -> None:
             )
 
 
-def _check_followup(source: Path) -> None:
-    """Check that ``source`` is an output folder of ``thigh_followup`` (its page and table)."""
-    if not source.is_dir():
-        raise InvalidInputError(
-            f"--followup {source}: no such folder; give the output folder of thigh_followup"
-        )
-    for name in (PAGE, COHORT_TABLE):
-        if not (source / name).is_file():
-            raise InvalidInputError(
-                f"--followup {source}: no {name}; give the output folder of thigh_followup (-o)"
-            )
-
-
-def read_inputs(
-    predictions: Path, evaluation: Path, model_fold: Path, output: Path, followup: Path | None = None
-) -> ReportInputs:
-    """Find, check and read a report's inputs; check that ``output`` is none of them and ``followup``.
+def read_inputs(predictions: Path, evaluation: Path, model_fold: Path, output: Path) -> ReportInputs:
+    """Find, check and read a report's inputs; check that ``output`` is none of them.
 
     Raises:
         InvalidInputError: If a folder is missing, the predictions hold no label map, the evaluation no
@@ -227,8 +211,6 @@ def read_inputs(
         *(len(cases), predictions, evaluation, ", ".join(progress), model_fold),
     )
     _check_output(output, folders)
-    if followup is not None:
-        _check_followup(followup)
     frame = read_metrics_csv(metrics_csv, REPORTED_METRICS)
     if not (frame["kind"] == "class").any():
         raise InvalidInputError(

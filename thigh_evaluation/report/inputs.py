@@ -151,11 +151,12 @@ def find_progress(model_fold: Path) -> dict[str, Path]:
         return progress
     looked_for = ", ".join(f"{name}/{PROGRESS_FILE}" for name in NETWORKS)
     folds = sorted(folder.name for folder in model_fold.glob("fold_*") if folder.is_dir())
-    hint = f"; it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})" if folds else ""
-    hint = hint or "; give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
+    if folds:
+        hint = f"it holds {', '.join(folds)}: give one of them (e.g. {model_fold / folds[0]})"
+    else:
+        hint = "give a fold folder of thigh_train, e.g. RESULTS/DATASET/2d5/fold_0"
     raise InvalidInputError(
-        f"model fold folder {model_fold} holds no training progress: looked for the networks' {looked_for}"
-        + hint
+        f"model fold folder {model_fold} holds no training progress: looked for the networks' {looked_for}; {hint}"
     )
 
 
@@ -268,16 +269,16 @@ def _last(values: pd.Series) -> float:
 
 def network_summary(network: str, frame: pd.DataFrame) -> NetworkSummary:
     """Epochs, last losses, best validation Dice and time of one network's progress table."""
-    dice, seconds = frame["mean_dice"].dropna(), frame["seconds"].dropna()
+    dice = frame["mean_dice"].dropna()
     best_epoch = frame.loc[dice.idxmax(), "epoch"] if len(dice) else math.nan
     return NetworkSummary(
         network,
         len(frame),
         _last(frame["train_loss"]),
         _last(frame["val_loss"]),
-        float(dice.max()) if len(dice) else math.nan,
+        float(dice.max()),
         None if math.isnan(best_epoch) else int(best_epoch),
-        float(seconds.sum()) / 60 if len(seconds) else math.nan,
+        float(frame["seconds"].sum(min_count=1)) / 60,
     )
 
 

@@ -153,7 +153,7 @@ def case_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     ``missing_in_prediction`` counts the leg-muscles the prediction missed: absent from it, or
     present without any overlap with the reference (Dice 0).
     """
-    legs = per_leg_means(frame, ("dice", "asd_mm"))
+    legs = per_leg_means(frame, REPORTED_METRICS)
     cases = legs.groupby("case", sort=False).agg(
         legs=("leg", "size"), dice=("dice", "mean"), asd_mm=("asd_mm", "mean")
     )

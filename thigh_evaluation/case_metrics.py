@@ -215,7 +215,9 @@ def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> 
         encode_legs(array, reference_image, legs)
     boxes = [find_objects(array, max_label=MAX_LABEL + LEFT_CODE_OFFSET) for array in arrays]
 
-    def structure_scores(codes: tuple[int, ...]) -> dict[str, Any]:
+    @functools.cache  # the group "sartorius" is the class sartorius: scored once
+    def structure_scores(labels: tuple[int, ...], offset: int) -> dict[str, Any]:
+        codes = [label + offset for label in labels]
         found = [box for code in codes for side in boxes if (box := side[code - 1]) is not None]
         if not found:
             empty = np.zeros((1, 1, 1), dtype=bool)
@@ -226,16 +228,9 @@ def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> 
         return score_masks(*masks, spacing_zyx, voxel_volume_ml)
 
     offsets = {RIGHT: 0, LEFT: LEFT_CODE_OFFSET}
-    computed: dict[tuple[int, ...], dict[str, Any]] = {}  # the group "sartorius" is the class sartorius
-    scores = []
-    for leg in legs.legs:
-        for structure in STRUCTURES:
-            codes = tuple(label + offsets[leg] for label in structure.labels)
-            if codes not in computed:
-                computed[codes] = structure_scores(codes)
-            scores.append(
-                StructureScore(
-                    case_id, leg, structure.kind, structure.label, structure.name, **computed[codes]
-                )
-            )
-    return CaseResult(case_id, legs, tuple(scores))
+    scores = tuple(
+        StructureScore(case_id, leg, s.kind, s.label, s.name, **structure_scores(s.labels, offsets[leg]))
+        for leg in legs.legs
+        for s in STRUCTURES
+    )
+    return CaseResult(case_id, legs, scores)

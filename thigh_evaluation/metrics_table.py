@@ -44,6 +44,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
 KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
 OVERALL = "overall"
+SECTIONS: dict[str, str] = {CLASS_KIND: "per_class", GROUP_KIND: "groups"}  # summary.json's key per kind
 METRIC_DEFINITIONS: dict[str, str] = {
     "dice": "2|P&R|/(|P|+|R|) of the leg's prediction P and reference R; 0 when only one has the structure, "
     "undefined when neither has it",
@@ -140,11 +141,9 @@ def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any
 
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
     """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
-    listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
-    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
-        rows = frame[(frame["kind"] == kind) & (frame["status"] == status)]
-        for name, group in rows.groupby("structure", sort=False):
-            listed[key][str(name)] = list(group["case"] + "/" + group["leg"])
+    listed: dict[str, dict[str, list[str]]] = {section: {} for section in SECTIONS.values()}
+    for (kind, name), group in frame[frame["status"] == status].groupby(["kind", "structure"], sort=False):
+        listed[SECTIONS[kind]][name] = list(group["case"] + "/" + group["leg"])
     return listed
 
 
@@ -171,8 +170,10 @@ def summarise(
         "num_legs": int(frame[["case", "leg"]].drop_duplicates().shape[0]),
         "cases_missing_prediction": list(missing_predictions),
         "cases": legs,
-        "per_class": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == CLASS_KIND},
-        "groups": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == GROUP_KIND},
+        **{
+            section: {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == kind}
+            for kind, section in SECTIONS.items()
+        },
         OVERALL: {
             "description": "per leg, each metric averaged over the ten classes where defined; then over legs",
             "legs": len(overall),
@@ -204,11 +205,8 @@ def json_ready(value: Any, decimals: int | None = 6) -> Any:
 
 def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
     """``summary.csv``: one row per class, group and ``overall``; counts and each metric's statistics."""
-    entries = [
-        *((CLASS_KIND, name, entry) for name, entry in summary["per_class"].items()),
-        *((GROUP_KIND, name, entry) for name, entry in summary["groups"].items()),
-        (OVERALL, OVERALL, summary[OVERALL]),
-    ]
+    entries = [(kind, *item) for kind, section in SECTIONS.items() for item in summary[section].items()]
+    entries.append((OVERALL, OVERALL, summary[OVERALL]))
     statistics = [(metric, stat) for metric in METRIC_COLUMNS for stat in STATISTICS]
     rows = [
         {"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"]}

@@ -127,14 +127,11 @@ def surface_distances(
     if not (reference.any() and prediction.any()):
         return NAN, NAN
     box = union_bounding_box(reference, prediction)  # cropped: the same distances, faster
-    surfaces = surface(reference[box]), surface(prediction[box])
+    reference_surface, predicted_surface = surface(reference[box]), surface(prediction[box])
     sampling = tuple(float(s) for s in spacing_zyx)
-    distances = np.concatenate(
-        [
-            distance_transform_edt(~target, sampling=sampling)[source]
-            for source, target in (surfaces[::-1], surfaces)
-        ]
-    )
+    to_reference = distance_transform_edt(~reference_surface, sampling=sampling)[predicted_surface]
+    to_prediction = distance_transform_edt(~predicted_surface, sampling=sampling)[reference_surface]
+    distances = np.concatenate([to_reference, to_prediction])
     return float(distances.mean()), float(np.percentile(distances, 95.0))
 
 

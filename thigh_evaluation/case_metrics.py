@@ -31,6 +31,12 @@ CLASS_KIND, GROUP_KIND = "class", "group"
 PRESENT, ABSENT_IN_BOTH = "present", "absent_in_both"
 MISSING_IN_PREDICTION, MISSING_IN_REFERENCE = "missing_in_prediction", "missing_in_reference"
 STATUSES: tuple[str, ...] = (PRESENT, ABSENT_IN_BOTH, MISSING_IN_PREDICTION, MISSING_IN_REFERENCE)
+STATUS_OF = {  # by whether the reference and the prediction hold the structure
+    (True, True): PRESENT,
+    (False, False): ABSENT_IN_BOTH,
+    (True, False): MISSING_IN_PREDICTION,
+    (False, True): MISSING_IN_REFERENCE,
+}
 SURFACE_STRUCTURE = generate_binary_structure(3, 1)  # face connectivity, medpy's connectivity=1
 GRID_TOLERANCE = 1e-3  # absolute tolerance (mm for spacing and origin) when comparing the two grids
 MAX_LABEL = max(MUSCLE_LABELS)
@@ -81,15 +87,6 @@ class CaseResult:
     scores: tuple[StructureScore, ...]
 
 
-def presence_status(reference_voxels: int, predicted_voxels: int) -> str:
-    """One of :data:`STATUSES`, from a structure's voxel counts in the reference and the prediction."""
-    if reference_voxels and predicted_voxels:
-        return PRESENT
-    if reference_voxels or predicted_voxels:
-        return MISSING_IN_PREDICTION if reference_voxels else MISSING_IN_REFERENCE
-    return ABSENT_IN_BOTH
-
-
 def grown(box: Sequence[slice], shape: Sequence[int], margin: int = 1) -> Box:
     """``box`` grown by ``margin`` voxels on every side, clipped to a grid of ``shape``."""
     return tuple(
@@ -130,14 +127,11 @@ def surface_distances(
     if not (reference.any() and prediction.any()):
         return NAN, NAN
     box = union_bounding_box(reference, prediction)  # cropped: the same distances, faster
-    surfaces = surface(reference[box]), surface(prediction[box])
+    reference_surface, predicted_surface = surface(reference[box]), surface(prediction[box])
     sampling = tuple(float(s) for s in spacing_zyx)
-    distances = np.concatenate(
-        [
-            distance_transform_edt(~target, sampling=sampling)[source]
-            for source, target in (surfaces[::-1], surfaces)
-        ]
-    )
+    to_reference = distance_transform_edt(~reference_surface, sampling=sampling)[predicted_surface]
+    to_prediction = distance_transform_edt(~predicted_surface, sampling=sampling)[reference_surface]
+    distances = np.concatenate([to_reference, to_prediction])
     return float(distances.mean()), float(np.percentile(distances, 95.0))
 
 
@@ -146,7 +140,7 @@ def score_masks(
 ) -> dict[str, Any]:
     """``status``, ``dice``, ``asd_mm``, ``hd95_mm`` and the four volumes of one structure's boolean masks."""
     reference_voxels, predicted_voxels = int(np.count_nonzero(reference)), int(np.count_nonzero(prediction))
-    status = presence_status(reference_voxels, predicted_voxels)
+    status = STATUS_OF[reference_voxels > 0, predicted_voxels > 0]
     volume_ref, volume_pred = reference_voxels * voxel_volume_ml, predicted_voxels * voxel_volume_ml
     scores = dict(status=status, dice=NAN, asd_mm=NAN, hd95_mm=NAN, volume_ref_ml=volume_ref)
     scores.update(volume_pred_ml=volume_pred, volume_diff_ml=NAN, volume_diff_pct=NAN)
@@ -211,18 +205,16 @@ def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> 
         label_array(reference_image, reference_path, case_id),
         label_array(prediction_image, prediction_path, case_id),
     )
-    grid = sitk.Image([1, 1, 1], sitk.sitkUInt8)  # one voxel with the label maps' geometry
-    grid.SetOrigin(reference_image.GetOrigin())
-    grid.SetSpacing(reference_image.GetSpacing())
-    grid.SetDirection(reference_image.GetDirection())
     spacing_zyx = tuple(float(s) for s in reversed(reference_image.GetSpacing()))
     voxel_volume_ml = float(np.prod(spacing_zyx)) / 1000.0
-    legs = find_legs(arrays[0], grid, case_id)
+    legs = find_legs(arrays[0], reference_image, case_id)  # the reference's grid, shared by the prediction
     for array in arrays:
-        encode_legs(array, grid, legs)
+        encode_legs(array, reference_image, legs)
     boxes = [find_objects(array, max_label=MAX_LABEL + LEFT_CODE_OFFSET) for array in arrays]
 
-    def structure_scores(codes: tuple[int, ...]) -> dict[str, Any]:
+    @functools.cache  # the group "sartorius" is the class sartorius: scored once
+    def structure_scores(labels: tuple[int, ...], offset: int) -> dict[str, Any]:
+        codes = [label + offset for label in labels]
         found = [box for code in codes for side in boxes if (box := side[code - 1]) is not None]
         if not found:
             empty = np.zeros((1, 1, 1), dtype=bool)
@@ -233,16 +225,9 @@ def evaluate_case(case_id: str, reference_path: Path, prediction_path: Path) -> 
         return score_masks(*masks, spacing_zyx, voxel_volume_ml)
 
     offsets = {RIGHT: 0, LEFT: LEFT_CODE_OFFSET}
-    computed: dict[tuple[int, ...], dict[str, Any]] = {}  # the group "sartorius" is the class sartorius
-    scores = []
-    for leg in legs.legs:
-        for structure in STRUCTURES:
-            codes = tuple(label + offsets[leg] for label in structure.labels)
-            if codes not in computed:
-                computed[codes] = structure_scores(codes)
-            scores.append(
-                StructureScore(
-                    case_id, leg, structure.kind, structure.label, structure.name, **computed[codes]
-                )
-            )
-    return CaseResult(case_id, legs, tuple(scores))
+    scores = tuple(
+        StructureScore(case_id, leg, s.kind, s.label, s.name, **structure_scores(s.labels, offsets[leg]))
+        for leg in legs.legs
+        for s in STRUCTURES
+    )
+    return CaseResult(case_id, legs, scores)

@@ -21,7 +21,6 @@ from thigh_evaluation.metrics_table import (
     METRICS_FILE,
     SUMMARY_CSV,
     SUMMARY_JSON,
-    SummaryContext,
     metrics_frame,
     summarise,
     write_metrics_csv,
@@ -51,15 +50,15 @@ def label_files(folder: Path, role: str, cases: set[str] | None = None) -> dict[
         raise InvalidInputError(
             f"{role} folder {folder} holds no label map: expected CASE files ending in {', '.join(IMAGE_EXTENSIONS)}"
         )
-    clashes = {
-        case: paths for case, paths in by_case.items() if len(paths) > 1 and (cases is None or case in cases)
-    }
+    clashes = [
+        f"{case}: {', '.join(path.name for path in paths)}"
+        for case, paths in sorted(by_case.items())
+        if len(paths) > 1 and (cases is None or case in cases)
+    ]
     if clashes:
-        listing = "; ".join(
-            f"{case}: {', '.join(p.name for p in paths)}" for case, paths in sorted(clashes.items())
-        )
         raise InvalidInputError(
-            f"{role} folder {folder} holds several label maps of one case ({listing}); keep one file per case"
+            f"{role} folder {folder} holds several label maps of one case ({'; '.join(clashes)}); "
+            "keep one file per case"
         )
     return {case: paths[0] for case, paths in by_case.items()}
 
@@ -129,10 +128,7 @@ def evaluate_folders(reference: Path, prediction: Path, output: Path, workers: i
         logger.debug("%s: %s", result.case, result.legs.reason)
     frame = metrics_frame(results)
     legs = {result.case: result.legs.to_dict() for result in results}
-    context = SummaryContext(
-        reference.resolve(), prediction.resolve(), len(matched) + len(missing), tuple(missing), legs
-    )
-    summary = summarise(frame, context)
+    summary = summarise(frame, reference.resolve(), prediction.resolve(), missing, legs)
     write_metrics_csv(frame, output / METRICS_FILE)
     write_summaries(summary, output)
     logger.info("wrote %s, %s and %s to %s", METRICS_FILE, SUMMARY_JSON, SUMMARY_CSV, output)

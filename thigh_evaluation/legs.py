@@ -26,8 +26,7 @@ MIN_GAP_MM = 10.0  # an empty run at least this wide separates two legs
 WIDE_ONE_LEG_MM = 250.0  # labels wider than this without a gap are two touching legs (a thigh is narrower)
 LEFT_CODE_OFFSET = NUM_CLASSES  # left-leg voxels carry label + LEFT_CODE_OFFSET (12..21) in the encoded maps
 RIGHT, LEFT = SIDES
-LATERAL_MARKERS: tuple[tuple[int, ...], ...] = ((3,), (3, 8))
-MEDIAL_MARKERS: tuple[tuple[int, ...], ...] = ((6,), (5, 6, 7))
+SIDE_MARKERS = (((3,), (6,)), ((3, 8), (5, 6, 7)))  # (lateral, medial) labels, tried in turn
 WORLD_X = MidlinePlane((0.0, 0.0, 0.0), (1.0, 0.0, 0.0))  # the signed distance to this plane is world x
 
 
@@ -72,7 +71,7 @@ def _x_profile(labels: np.ndarray, grid: sitk.Image) -> tuple[np.ndarray, float,
 
 def _one_leg_side(sums: np.ndarray, voxels: np.ndarray, case_id: str) -> tuple[str, str]:
     """The side of a single leg from the lateral and medial muscles' mean world x; and the reason."""
-    for lateral, medial in zip(LATERAL_MARKERS, MEDIAL_MARKERS, strict=True):
+    for lateral, medial in SIDE_MARKERS:
         lateral_voxels, medial_voxels = voxels[list(lateral)].sum(), voxels[list(medial)].sum()
         if lateral_voxels and medial_voxels:
             lateral_x = float(sums[list(lateral)].sum() / lateral_voxels)

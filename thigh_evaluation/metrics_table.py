@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ METRIC_COLUMNS: tuple[str, ...] = (
 METRICS_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + METRIC_COLUMNS
 KEY_COLUMNS: tuple[str, ...] = ("case", "leg", "kind", "structure")  # what identifies a row
 OVERALL = "overall"
+SECTIONS: dict[str, str] = {CLASS_KIND: "per_class", GROUP_KIND: "groups"}  # summary.json's key per kind
 METRIC_DEFINITIONS: dict[str, str] = {
     "dice": "2|P&R|/(|P|+|R|) of the leg's prediction P and reference R; 0 when only one has the structure, "
     "undefined when neither has it",
@@ -127,54 +128,52 @@ def read_metrics_csv(path: Path, metrics: Sequence[str] = ("dice", "asd_mm")) ->
     return frame
 
 
-@dataclass(frozen=True)
-class SummaryContext:
-    """What the summary records besides the metrics; ``legs``: per case ``Legs.to_dict()``."""
-
-    reference_folder: Path
-    prediction_folder: Path
-    num_reference_cases: int
-    missing_predictions: tuple[str, ...]
-    legs: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
 def _metric_statistics(rows: pd.DataFrame) -> dict[str, dict[str, float | int]]:
     return {metric: describe(rows[metric]) for metric in METRIC_COLUMNS}
 
 
 def _structure_entry(frame: pd.DataFrame, structure: Structure) -> dict[str, Any]:
     rows = frame[(frame["kind"] == structure.kind) & (frame["structure"] == structure.name)]
-    entry: dict[str, Any] = {"label": structure.label} if structure.kind == CLASS_KIND else {}
-    if structure.kind == GROUP_KIND:
-        entry["labels"] = list(structure.labels)
+    entry = {"label": structure.label} if structure.kind == CLASS_KIND else {"labels": list(structure.labels)}
     counts = {status: int((rows["status"] == status).sum()) for status in STATUSES}
     return entry | {"legs": len(rows), "counts": counts, "metrics": _metric_statistics(scored(rows))}
 
 
 def _listed(frame: pd.DataFrame, status: str) -> dict[str, dict[str, list[str]]]:
     """Per kind and structure, the ``case/leg`` entries with ``status`` (structures without any left out)."""
-    listed: dict[str, dict[str, list[str]]] = {"per_class": {}, "groups": {}}
-    for kind, key in ((CLASS_KIND, "per_class"), (GROUP_KIND, "groups")):
-        rows = frame[(frame["kind"] == kind) & (frame["status"] == status)]
-        for name, group in rows.groupby("structure", sort=False):
-            listed[key][str(name)] = list(group["case"] + "/" + group["leg"])
+    listed: dict[str, dict[str, list[str]]] = {section: {} for section in SECTIONS.values()}
+    for (kind, name), group in frame[frame["status"] == status].groupby(["kind", "structure"], sort=False):
+        listed[SECTIONS[kind]][name] = list(group["case"] + "/" + group["leg"])
     return listed
 
 
-def summarise(frame: pd.DataFrame, context: SummaryContext) -> dict[str, Any]:
-    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summaries`)."""
+def summarise(
+    frame: pd.DataFrame,
+    reference_folder: Path,
+    prediction_folder: Path,
+    missing_predictions: Sequence[str],
+    legs: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The content of ``summary.json`` (NaN not yet replaced; see :func:`write_summaries`).
+
+    ``missing_predictions`` are the reference cases left out for want of a prediction; ``legs`` is per case
+    ``Legs.to_dict()``.
+    """
     overall = per_leg_means(frame, METRIC_COLUMNS)
+    num_cases = int(frame["case"].nunique())
     return {
         "tool": "thigh_evaluate",
-        "reference_folder": str(context.reference_folder),
-        "prediction_folder": str(context.prediction_folder),
-        "num_reference_cases": context.num_reference_cases,
-        "num_cases": int(frame["case"].nunique()),
+        "reference_folder": str(reference_folder),
+        "prediction_folder": str(prediction_folder),
+        "num_reference_cases": num_cases + len(missing_predictions),
+        "num_cases": num_cases,
         "num_legs": int(frame[["case", "leg"]].drop_duplicates().shape[0]),
-        "cases_missing_prediction": list(context.missing_predictions),
-        "cases": context.legs,
-        "per_class": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == CLASS_KIND},
-        "groups": {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == GROUP_KIND},
+        "cases_missing_prediction": list(missing_predictions),
+        "cases": legs,
+        **{
+            section: {s.name: _structure_entry(frame, s) for s in STRUCTURES if s.kind == kind}
+            for kind, section in SECTIONS.items()
+        },
         OVERALL: {
             "description": "per leg, each metric averaged over the ten classes where defined; then over legs",
             "legs": len(overall),
@@ -206,21 +205,15 @@ def json_ready(value: Any, decimals: int | None = 6) -> Any:
 
 def summary_table(summary: dict[str, Any]) -> pd.DataFrame:
     """``summary.csv``: one row per class, group and ``overall``; counts and each metric's statistics."""
-    rows = []
-    kinds = (
-        (CLASS_KIND, summary["per_class"]),
-        (GROUP_KIND, summary["groups"]),
-        (OVERALL, {OVERALL: summary[OVERALL]}),
-    )
-    for kind, entries in kinds:
-        for name, entry in entries.items():
-            row = {"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"]}
-            statistics = {
-                f"{metric}_{stat}": values[stat]
-                for metric, values in entry["metrics"].items()
-                for stat in STATISTICS
-            }
-            rows.append(row | entry.get("counts", {}) | statistics)
+    entries = [(kind, *item) for kind, section in SECTIONS.items() for item in summary[section].items()]
+    entries.append((OVERALL, OVERALL, summary[OVERALL]))
+    statistics = [(metric, stat) for metric in METRIC_COLUMNS for stat in STATISTICS]
+    rows = [
+        {"kind": kind, "label": entry.get("label"), "structure": name, "legs": entry["legs"]}
+        | entry.get("counts", {})
+        | {f"{metric}_{stat}": entry["metrics"][metric][stat] for metric, stat in statistics}
+        for kind, name, entry in entries
+    ]
     integers = ["label", *STATUSES, *(f"{metric}_n" for metric in METRIC_COLUMNS)]
     return pd.DataFrame(rows).astype(dict.fromkeys(integers, "Int64"))
 

@@ -11,7 +11,6 @@ from thigh_evaluation.case_metrics import STRUCTURES
 from thigh_evaluation.metrics_table import (
     METRIC_COLUMNS,
     METRICS_COLUMNS,
-    SummaryContext,
     summarise,
     summary_table,
 )
@@ -57,7 +56,7 @@ def _frame():
 
 
 def test_summary_counts_absent_legs_and_leaves_them_out_of_the_statistics():
-    summary = summarise(_frame(), SummaryContext(Path("ref"), Path("pred"), 3, ("c",), {}))
+    summary = summarise(_frame(), Path("ref"), Path("pred"), ["c"], {})
     semimembranosus = summary["per_class"]["semimembranosus"]
     assert semimembranosus["label"] == 10 and semimembranosus["legs"] == 2
     assert semimembranosus["counts"] == {"present": 1, "absent_in_both": 1, "missing_in_prediction": 0,
@@ -76,13 +75,13 @@ def test_overall_averages_the_classes_of_each_leg_first():
     per_leg = per_leg_means(frame, METRIC_COLUMNS).set_index("leg")
     assert per_leg.loc["left", "dice"] == pytest.approx(np.mean([0.1 * k for k in range(1, 11)]))
     assert per_leg.loc["right", "dice"] == pytest.approx(0.5)  # nine classes, the absent one left out
-    summary = summarise(frame, SummaryContext(Path("ref"), Path("pred"), 2, (), {}))
+    summary = summarise(frame, Path("ref"), Path("pred"), [], {})
     overall = summary["overall"]["metrics"]["dice"]
     assert overall["n"] == 2 and overall["mean"] == pytest.approx((0.55 + 0.5) / 2)
 
 
 def test_summary_table_has_one_row_per_structure_and_overall():
-    summary = summarise(_frame(), SummaryContext(Path("ref"), Path("pred"), 2, (), {}))
+    summary = summarise(_frame(), Path("ref"), Path("pred"), [], {})
     table = summary_table(summary)
     assert list(table["structure"]) == [s.name for s in STRUCTURES] + ["overall"]
     assert list(table["kind"]) == ["class"] * 10 + ["group"] * 4 + ["overall"]

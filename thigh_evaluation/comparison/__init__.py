@@ -31,17 +31,12 @@ METRICS: dict[str, MetricSpec] = {
     "hd95_mm": MetricSpec("HD95 (mm)", higher_is_better=False, decimals=2),
 }
 DEFAULT_METRICS: tuple[str, ...] = ("dice", "asd_mm")
-_EXPORTS: dict[str, str] = {
-    "ComparisonResult": "pipeline",
-    "compare": "pipeline",
-    "markdown_report": "pipeline",
-    "load_metrics": "pipeline",
-    "parse_configurations": "pipeline",
-    "observation_frame": "tables",
-    "summary_table": "tables",
-    "ttest_table": "tables",
-    "plot_boxes": "figure",
+_MODULE_EXPORTS: dict[str, tuple[str, ...]] = {
+    "pipeline": ("ComparisonResult", "compare", "markdown_report", "load_metrics", "parse_configurations"),
+    "tables": ("observation_frame", "summary_table", "ttest_table"),
+    "figure": ("plot_boxes",),
 }
+_EXPORTS = {name: module for module, names in _MODULE_EXPORTS.items() for name in names}
 
 __all__ = sorted([*_EXPORTS, "DEFAULT_METRICS", "METRICS", "MetricSpec"])
 

@@ -63,11 +63,10 @@ def plot_boxes(
     overall = [structure for structure in structures if structure[0] == "all"]
     colours = dict(zip(frames, itertools.cycle(PALETTE), strict=False))  # repeats after seven
 
-    table_height = 0.22 * (len(frames) + 1)
-    row_height = 3.2 + table_height + 0.5
-    figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), row_height * len(metrics) + 1.0))
+    table_height = 0.22 * (len(frames) + 1)  # inches; a row of panels is 3.2 high
+    height = (3.2 + table_height + 0.5) * len(metrics) + 1.0
+    figure = Figure(figsize=(max(9.0, 1.15 * len(classes) + 3.6), height))
     FigureCanvasAgg(figure)
-    height = figure.get_figheight()
     grid = figure.add_gridspec(len(metrics), 2, width_ratios=[max(len(classes), 1), 1.35], wspace=0.16)
     grid.update(hspace=(table_height + 0.6) / 3.2, left=0.09, right=0.985, top=1 - 0.85 / height)
     grid.update(bottom=(table_height + 0.25) / height)

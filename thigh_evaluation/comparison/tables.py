@@ -17,7 +17,6 @@ from thigh_common.errors import InvalidInputError
 from thigh_common.labels import LABEL_GROUPS, LABELS, MUSCLE_LABELS
 from thigh_common.labels import display_name as written_name
 from thigh_common.listing import listed
-from thigh_evaluation.comparison import DEFAULT_METRICS as DEFAULT_METRICS  # re-exported
 from thigh_evaluation.comparison import METRICS
 from thigh_evaluation.statistics import better_configuration, describe, paired_t_test, per_leg_means, scored
 
